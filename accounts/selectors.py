@@ -1,0 +1,37 @@
+"""Reads of tenants, people and API clients."""
+
+from accounts.models import ApiClient, Membership, Role, User
+from accounts.services import hash_api_key
+
+
+def admin_membership(*, tenant, email):
+    """The active admin membership of the person with `email` in `tenant`, or None."""
+    if not email:
+        return None
+    return (
+        Membership.objects.select_related("user")
+        .filter(tenant=tenant, role=Role.ADMIN, user__email__iexact=email, user__is_active=True)
+        .first()
+    )
+
+
+def tenant_member(*, tenant, email):
+    """The active user with `email` who belongs to `tenant` in any role, or None."""
+    if not email:
+        return None
+    return User.objects.filter(
+        email__iexact=email, is_active=True, memberships__tenant=tenant
+    ).first()
+
+
+def tenant_admins(*, tenant):
+    return User.objects.filter(
+        is_active=True, memberships__tenant=tenant, memberships__role=Role.ADMIN
+    ).order_by("email")
+
+
+def api_client_for_key(key):
+    """The active API client whose key this is, or None."""
+    if not key:
+        return None
+    return ApiClient.objects.filter(key_hash=hash_api_key(key), revoked_at__isnull=True).first()

@@ -1,0 +1,66 @@
+from unittest import mock
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.pins import InvalidPin, hash_pin, pin_matches
+from accounts.tests.factories import TenantFactory
+from audit.models import AuditEntry
+
+
+def run_set_pin(slug, *answers):
+    with mock.patch("getpass.getpass", side_effect=list(answers)):
+        call_command("set_pin", slug)
+
+
+def test_it_sets_the_pin_as_a_peppered_argon2_hash(db):
+    tenant = TenantFactory(slug="acme", pin_hash="")
+    run_set_pin("acme", "483920", "483920")
+    tenant.refresh_from_db()
+    assert tenant.pin_hash.startswith("argon2$")
+    assert "483920" not in tenant.pin_hash
+    assert pin_matches(tenant.pin_hash, "483920")
+    assert not pin_matches(tenant.pin_hash, "483921")
+    assert AuditEntry.objects.filter(tenant=tenant, action="pin_set").exists()
+
+
+def test_the_hash_is_useless_without_the_pepper(settings):
+    pin_hash = hash_pin("4839")
+    settings.PIN_PEPPER = "another-pepper"
+    assert not pin_matches(pin_hash, "4839")
+
+
+@pytest.mark.parametrize("pin", ["123", "12345678901", "12a456", " 1234", ""])
+def test_it_refuses_a_pin_that_is_not_4_to_10_digits(db, pin):
+    tenant = TenantFactory(slug="acme", pin_hash="")
+    with pytest.raises(CommandError, match="4 to 10 digits"):
+        run_set_pin("acme", pin, pin)
+    tenant.refresh_from_db()
+    assert tenant.pin_hash == ""
+
+
+def test_it_refuses_two_different_entries(db):
+    TenantFactory(slug="acme")
+    with pytest.raises(CommandError, match="differ"):
+        run_set_pin("acme", "1234", "1235")
+
+
+def test_it_names_an_unknown_tenant(db):
+    with pytest.raises(CommandError, match="no tenant 'nope'"):
+        run_set_pin("nope", "1234", "1234")
+
+
+def test_setting_a_pin_clears_a_lock(db):
+    from django.utils import timezone
+
+    tenant = TenantFactory(slug="acme", pin_locked_until=timezone.now())
+    run_set_pin("acme", "1234", "1234")
+    tenant.refresh_from_db()
+    assert tenant.pin_locked_until is None
+
+
+def test_validate_pin_rejects_non_strings():
+    from accounts.pins import validate_pin
+
+    with pytest.raises(InvalidPin):
+        validate_pin(1234)

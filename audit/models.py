@@ -1,0 +1,99 @@
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    REQUEST_OPENED = "request_opened", "Request opened"
+    OPEN_REFUSED = "open_refused", "Opening refused"
+    VERIFY_REFUSED = "verify_refused", "Verification refused"
+    PIN_INCORRECT = "pin_incorrect", "Wrong PIN"
+    PIN_LOCKED = "pin_locked", "PIN locked"
+    REQUEST_APPROVED = "request_approved", "Approved"
+    RECORD_UNLOCKED = "record_unlocked", "Record unlocked"
+    REQUEST_REFUSED = "request_refused", "Refused at approval"
+    REQUEST_CANCELLED = "request_cancelled", "Cancelled"
+    REQUEST_EXPIRED = "request_expired", "Expired"
+    PIN_SET = "pin_set", "Account PIN set"
+    RECORD_EXPORTED = "record_exported", "Exported"
+    RECORD_BYPASSED = "record_bypassed", "Bypassed"
+    RECORD_IMPORTED = "record_imported", "Imported"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit entries are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit entries are append-only: they cannot be deleted.")
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditChainHead(models.Model):
+    """The last link of one tenant's chain; locked while an entry is appended."""
+
+    tenant = models.OneToOneField(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="audit_head"
+    )
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+
+    def __str__(self):
+        return f"{self.tenant_id} at #{self.last_seq}"
+
+
+class AuditEntry(models.Model):
+    """One step that happened, chained to the tenant's previous entry by hash."""
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="audit_entries"
+    )
+    seq = models.PositiveBigIntegerField()
+    at = models.DateTimeField(db_index=True)
+    actor_kind = models.CharField(max_length=20)
+    actor_label = models.CharField(max_length=254)
+    actor_user_id = models.BigIntegerField(null=True, blank=True)
+    actor_api_client_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    target_type = models.CharField(max_length=20, blank=True)
+    target_number = models.CharField(max_length=64, blank=True)
+    # Kept as a plain value, not a foreign key: entries outlive anything they name.
+    request_id = models.UUIDField(null=True, blank=True)
+    state_before = models.CharField(max_length=20, blank=True)
+    state_after = models.CharField(max_length=20, blank=True)
+    code = models.CharField(max_length=60, blank=True)
+    consent_version = models.PositiveIntegerField(null=True, blank=True)
+    consent_sha256 = models.CharField(max_length=64, blank=True)
+    ip = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    http_request_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tenant_id", "seq"]
+        verbose_name_plural = "audit entries"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "seq"], name="audit_entry_seq_unique")
+        ]
+        indexes = [
+            models.Index(fields=["request_id", "seq"], name="audit_request_idx"),
+            models.Index(fields=["tenant", "action", "seq"], name="audit_tenant_action_idx"),
+            models.Index(fields=["tenant", "target_number"], name="audit_tenant_target_idx"),
+            models.Index(fields=["tenant", "at"], name="audit_tenant_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} ({self.tenant_id})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Audit entries are append-only: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit entries are append-only: they cannot be deleted.")

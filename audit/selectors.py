@@ -1,0 +1,46 @@
+"""Reading and checking the audit trail."""
+
+from dataclasses import dataclass
+
+from audit.chain import HASHED_FIELDS, verify_rows
+from audit.models import AuditEntry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    tenant: str
+    ok: bool
+    entries: int
+    first_bad_seq: int | None
+
+
+def verify_chain(*, tenant) -> ChainReport:
+    """Walk a tenant's chain in order and name the first entry that does not fit."""
+    rows = (
+        AuditEntry.objects.filter(tenant_id=tenant.pk)
+        .order_by("seq")
+        .values_list(*HASHED_FIELDS, "prev_hash", "hash")
+        .iterator(chunk_size=5000)
+    )
+    count, first_bad = verify_rows(rows)
+    return ChainReport(
+        tenant=tenant.slug, ok=first_bad is None, entries=count, first_bad_seq=first_bad
+    )
+
+
+def entries_for(*, tenant=None, request_id=None, action=None, record=None, since=None, until=None):
+    """Audit entries filtered as the trail's search allows, oldest first within a tenant."""
+    qs = AuditEntry.objects.select_related("tenant").order_by("tenant_id", "seq")
+    if tenant is not None:
+        qs = qs.filter(tenant=tenant)
+    if request_id is not None:
+        qs = qs.filter(request_id=request_id)
+    if action:
+        qs = qs.filter(action=action)
+    if record:
+        qs = qs.filter(target_number=record)
+    if since:
+        qs = qs.filter(at__gte=since)
+    if until:
+        qs = qs.filter(at__lt=until)
+    return qs

@@ -1,0 +1,129 @@
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, connection, connections, transaction
+
+from accounts.tests.factories import TenantFactory
+from audit.actors import Actor
+from audit.models import AppendOnlyError, AuditEntry
+from audit.selectors import verify_chain
+from audit.services import record_entry
+
+SYSTEM = Actor.system()
+
+
+def write(tenant, n):
+    return [
+        record_entry(tenant=tenant, action="pin_set", actor=SYSTEM, data={"i": i}) for i in range(n)
+    ]
+
+
+def test_entries_form_a_chain_per_tenant(db):
+    a, b = TenantFactory(), TenantFactory()
+    first, second = write(a, 2)
+    [other] = write(b, 1)
+    assert (first.seq, second.seq, other.seq) == (1, 2, 1)
+    assert first.prev_hash == "" and second.prev_hash == first.hash
+    assert verify_chain(tenant=a).ok and verify_chain(tenant=a).entries == 2
+
+
+def test_the_model_refuses_changes_and_deletes(db):
+    [entry] = write(TenantFactory(), 1)
+    entry.action = "request_opened"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).update(action="x")
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+
+
+def _tamper(sql, params):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # As a superuser would: flush deferred checks, then set the trigger aside.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
+
+
+def test_verify_names_an_entry_changed_behind_its_back(db):
+    tenant = TenantFactory()
+    entries = write(tenant, 5)
+    _tamper("UPDATE audit_auditentry SET data = %s WHERE id = %s", ['{"i": 99}', entries[2].pk])
+    report = verify_chain(tenant=tenant)
+    assert (report.ok, report.first_bad_seq) == (False, 3)
+
+
+def test_verify_names_an_entry_removed_behind_its_back(db):
+    tenant = TenantFactory()
+    entries = write(tenant, 5)
+    _tamper("DELETE FROM audit_auditentry WHERE id = %s", [entries[3].pk])
+    assert verify_chain(tenant=tenant).first_bad_seq == 4
+
+
+def test_the_command_exits_1_and_names_the_entry(db, capsys):
+    tenant = TenantFactory(slug="tampered")
+    entries = write(tenant, 3)
+    call_command("audit_verify", tenant="tampered")
+    assert "ok, 3 entries" in capsys.readouterr().out
+    _tamper("UPDATE audit_auditentry SET actor_label = 'x' WHERE id = %s", [entries[1].pk])
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("audit_verify", tenant="tampered")
+    assert exit_info.value.code == 1
+    assert "entry #2" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_auditentry SET action = 'x'",
+        "DELETE FROM audit_auditentry",
+        "TRUNCATE audit_auditentry",
+    ],
+)
+def test_postgres_rejects_update_delete_and_truncate(db, sql):
+    write(TenantFactory(), 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
+    assert AuditEntry.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_fork_a_tenants_chain():
+    tenant = TenantFactory()
+    barrier = threading.Barrier(10)
+    errors = []
+
+    def writer():
+        try:
+            barrier.wait()
+            for _ in range(5):
+                record_entry(tenant=tenant, action="pin_set", actor=SYSTEM)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    report = verify_chain(tenant=tenant)
+    assert (report.ok, report.entries) == (True, 50)
+    assert sorted(AuditEntry.objects.values_list("seq", flat=True)) == list(range(1, 51))

@@ -1,0 +1,66 @@
+"""Shared test set-up: named people, the demo data, and skips that CI refuses."""
+
+import os
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+# .ci/run sets this: there, a test that would skip for lack of a service fails instead.
+STRICT = os.environ.get("UNLOCK_STRICT_SERVICES") == "1"
+
+
+def skip_or_fail(reason):
+    if STRICT:
+        pytest.fail(f"{reason} (UNLOCK_STRICT_SERVICES=1 lets no test skip for lack of a service)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _services_for_markers(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://… to run it")
+    if request.node.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+        skip_or_fail("needs Redis: set REDIS_URL=redis://… to run it")
+    if request.node.get_closest_marker("browser") and not os.path.exists("/usr/bin/chromium"):
+        skip_or_fail("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.PIN_MAX_FAILURES = 5
+    settings.PASSWORD_HASHERS = [
+        "accounts.tests.hashers.FastArgon2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def demo(db):
+    """The demo dataset of DEMO.md (for end-to-end tests only)."""
+    call_command("seed_demo", verbosity=0)
+
+
+_audit_trigger_off = False
+
+
+@pytest.fixture(autouse=True)
+def _let_transactional_tests_flush_the_audit_table(request):
+    """pytest-django empties the database after a transactional test with TRUNCATE,
+    which the append-only trigger refuses; set the trigger aside for that flush only."""
+    global _audit_trigger_off
+    transactional = "transactional_db" in request.fixturenames or (
+        (marker := request.node.get_closest_marker("django_db"))
+        and marker.kwargs.get("transaction")
+    )
+    uses_db = transactional or "db" in request.fixturenames
+    if uses_db and _audit_trigger_off and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
+        _audit_trigger_off = False
+    yield
+    if transactional and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
+        _audit_trigger_off = True

@@ -1,0 +1,258 @@
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class LockState(models.TextChoices):
+    OPEN = "open", "Open"
+    EXPORTED = "exported", "Exported"
+    BYPASSED = "bypassed", "Bypassed"
+    IMPORTED = "imported", "Imported"
+
+
+class RecordType(models.TextChoices):
+    BATCH = "batch", "Batch"
+    INVOICE = "invoice", "Invoice"
+    PAYMENT = "payment", "Payment"
+
+
+class Record(models.Model):
+    """What batches, invoices and payments share: a tenant, a number and a lock state."""
+
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT)
+    number = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=LockState.choices, default=LockState.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    LOCKED_STATES: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def locked(self):
+        return self.state in self.LOCKED_STATES
+
+
+class Batch(Record):
+    """An export batch of transactions."""
+
+    record_type = RecordType.BATCH
+    LOCKED_STATES = (LockState.EXPORTED, LockState.BYPASSED)
+    exported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "batches"
+        ordering = ["tenant_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="batch_number_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(state=LockState.IMPORTED), name="batch_state_valid"
+            ),
+        ]
+
+
+class Transaction(Record):
+    LOCKED_STATES = (LockState.EXPORTED, LockState.BYPASSED, LockState.IMPORTED)
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT)
+    amount_cents = models.BigIntegerField(default=0)
+    customer = models.CharField(max_length=200, blank=True)
+    exported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Invoice(Transaction):
+    record_type = RecordType.INVOICE
+
+    class Meta:
+        ordering = ["tenant_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="invoice_number_unique")
+        ]
+        indexes = [models.Index(fields=["batch", "state"], name="invoice_batch_state_idx")]
+
+
+class Payment(Transaction):
+    record_type = RecordType.PAYMENT
+
+    class Meta:
+        ordering = ["tenant_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="payment_number_unique")
+        ]
+        indexes = [models.Index(fields=["batch", "state"], name="payment_batch_state_idx")]
+
+
+RECORD_MODELS = {RecordType.BATCH: Batch, RecordType.INVOICE: Invoice, RecordType.PAYMENT: Payment}
+
+
+class ExportRecord(models.Model):
+    """One export of a transaction to an accounting system: its history."""
+
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT)
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="exports"
+    )
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="exports"
+    )
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="exports")
+    system = models.CharField(max_length=60, default="QuickBooks Online")
+    external_id = models.CharField(max_length=100)
+    exported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["exported_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(invoice__isnull=False, payment__isnull=True)
+                    | models.Q(invoice__isnull=True, payment__isnull=False)
+                ),
+                name="export_record_one_transaction",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.transaction} exported with {self.batch} at {self.exported_at:%Y-%m-%d}"
+
+    @property
+    def transaction(self):
+        return self.invoice or self.payment
+
+
+class ConsentText(models.Model):
+    """A version of the consent an approving admin accepts word for word."""
+
+    version = models.PositiveIntegerField(unique=True)
+    text = models.TextField()
+    sha256 = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self):
+        return f"Consent v{self.version}"
+
+    def save(self, *args, **kwargs):
+        self.sha256 = hashlib.sha256(self.text.encode()).hexdigest()
+        super().save(*args, **kwargs)
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+    REFUSED = "refused", "Refused"
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    API = "api", "API"
+
+
+class UnlockRequest(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT)
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    caller_name = models.CharField(max_length=200)
+    caller_email = models.EmailField()
+    caller_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    caller_is_tenant_admin = models.BooleanField(default=False)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    reason = models.TextField()
+    ticket = models.CharField(max_length=100, blank=True)
+    opened_by = models.CharField(max_length=254, help_text="The agent or API client who opened it.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    consent_version = models.PositiveIntegerField(null=True, blank=True)
+    consent_sha256 = models.CharField(max_length=64, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.TextField(blank=True)
+    refusal_code = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("verify_unlockrequest", "Can verify an unlock request with an admin on the phone"),
+            ("cancel_unlockrequest", "Can cancel an unlock request"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "status", "-created_at"], name="request_tenant_status_idx"
+            ),
+            models.Index(fields=["status", "expires_at"], name="request_status_expiry_idx"),
+            models.Index(fields=["ticket"], name="request_ticket_idx"),
+            models.Index(fields=["caller_email"], name="request_caller_email_idx"),
+        ]
+
+    def __str__(self):
+        return f"Unlock request {self.id} ({self.status})"
+
+    @property
+    def is_pending(self):
+        return self.status == RequestStatus.PENDING
+
+
+class UnlockTarget(models.Model):
+    """One record an unlock request names."""
+
+    request = models.ForeignKey(UnlockRequest, on_delete=models.CASCADE, related_name="targets")
+    record_type = models.CharField(max_length=10, choices=RecordType.choices)
+    number = models.CharField(max_length=64)
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state_at_open = models.CharField(max_length=10, choices=LockState.choices)
+    warnings = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "record_type", "number"], name="target_unique_in_request"
+            )
+        ]
+        indexes = [models.Index(fields=["record_type", "number"], name="target_record_idx")]
+
+    def __str__(self):
+        return f"{self.record_type} {self.number}"
+
+    @property
+    def record(self):
+        return self.batch or self.invoice or self.payment

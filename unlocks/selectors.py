@@ -1,0 +1,130 @@
+"""Reads of records, their history and unlock requests."""
+
+from collections import defaultdict
+
+from django.db.models import Q
+
+from unlocks.models import (
+    RECORD_MODELS,
+    ExportRecord,
+    Invoice,
+    Payment,
+    RecordType,
+    RequestStatus,
+    UnlockRequest,
+)
+from unlocks.rules import Facts
+
+
+def find_records(*, tenant, specs, lock=False):
+    """Resolve (type, number) pairs within a tenant: one query per record type.
+
+    Returns (records in the order asked, pairs that were not found).
+    With `lock`, the rows are locked (SELECT ... FOR UPDATE) in a fixed order.
+    """
+    wanted = defaultdict(list)
+    for record_type, number in specs:
+        wanted[record_type].append(number)
+    found = {}
+    for record_type in (RecordType.BATCH, RecordType.INVOICE, RecordType.PAYMENT):
+        numbers = wanted.get(record_type)
+        if not numbers:
+            continue
+        qs = RECORD_MODELS[record_type].objects.filter(tenant=tenant, number__in=numbers)
+        if record_type != RecordType.BATCH:
+            qs = qs.select_related("batch")
+        if lock:
+            qs = qs.select_for_update(of=("self",)).order_by("pk")
+        for record in qs:
+            found[(record_type, record.number)] = record
+    records = [found[s] for s in specs if s in found]
+    missing = [s for s in specs if s not in found]
+    return records, missing
+
+
+def gather_facts(records):
+    """Everything the rules need about `records`, in a constant number of queries."""
+    facts = Facts()
+    batch_ids = [r.pk for r in records if r.record_type == RecordType.BATCH]
+    invoice_ids = [r.pk for r in records if r.record_type == RecordType.INVOICE]
+    payment_ids = [r.pk for r in records if r.record_type == RecordType.PAYMENT]
+
+    if invoice_ids or payment_ids:
+        for invoice_id, payment_id in ExportRecord.objects.filter(
+            _in_either(invoice_ids, payment_ids)
+        ).values_list("invoice_id", "payment_id"):
+            if invoice_id:
+                facts.exported_history.add((RecordType.INVOICE, invoice_id))
+            if payment_id:
+                facts.exported_history.add((RecordType.PAYMENT, payment_id))
+
+    if batch_ids:
+        for batch_id in batch_ids:
+            facts.batch_contents[batch_id] = {"invoices": [], "payments": []}
+            facts.batch_exported[batch_id] = {"invoices": [], "payments": []}
+        # Only exported batches list their contents (the route of the refusal).
+        exported = [
+            r.pk for r in records if r.record_type == RecordType.BATCH and r.state == "exported"
+        ]
+        for model, key in ((Invoice, "invoices"), (Payment, "payments")):
+            if exported:
+                for batch_id, number in (
+                    model.objects.filter(batch_id__in=exported)
+                    .order_by("number")
+                    .values_list("batch_id", "number")
+                ):
+                    facts.batch_contents[batch_id][key].append(number)
+            field = "invoice" if model is Invoice else "payment"
+            for batch_id, number in (
+                ExportRecord.objects.filter(**{f"{field}__batch_id__in": batch_ids})
+                .order_by(f"{field}__number")
+                .values_list(f"{field}__batch_id", f"{field}__number")
+                .distinct()
+            ):
+                facts.batch_exported[batch_id][key].append(number)
+    return facts
+
+
+def _in_either(invoice_ids, payment_ids):
+    return Q(invoice_id__in=invoice_ids) | Q(payment_id__in=payment_ids)
+
+
+def get_request(request_id):
+    return (
+        UnlockRequest.objects.select_related("tenant", "approved_by", "caller_user")
+        .prefetch_related("targets")
+        .get(pk=request_id)
+    )
+
+
+def requests_for(*, tenant=None, status=None, ticket=None):
+    qs = UnlockRequest.objects.select_related("tenant", "approved_by").prefetch_related("targets")
+    if tenant is not None:
+        qs = qs.filter(tenant=tenant)
+    if status:
+        qs = qs.filter(status=status)
+    if ticket:
+        qs = qs.filter(ticket=ticket)
+    return qs.order_by("-created_at", "id")
+
+
+def record_by_number(*, tenant, record_type, number):
+    """A record with what an agent reads about it: batch, export history, requests."""
+    model = RECORD_MODELS[record_type]
+    qs = model.objects.filter(tenant=tenant, number=number)
+    if record_type != RecordType.BATCH:
+        qs = qs.select_related("batch")
+    record = qs.first()
+    if record is None:
+        return None
+    # A batch's own history is its state and exported_at; transactions keep exports.
+    record.export_history = (
+        [] if record_type == RecordType.BATCH else list(record.exports.select_related("batch"))
+    )
+    record.requests = list(
+        UnlockRequest.objects.filter(**{f"targets__{record_type}": record})
+        .order_by("-created_at")
+        .distinct()
+    )
+    record.open_request_ids = [r.id for r in record.requests if r.status == RequestStatus.PENDING]
+    return record

@@ -1,0 +1,594 @@
+"""Every state change of an unlock request: the one guarded door (SPEC.md, STYLE.md).
+
+The API, the PIN page and the admin call these functions and nothing else changes
+an unlock's state. A refusal is raised as `Refusal`; refusals that must leave a
+trace (wrong PINs, lock-outs, a request refused at approval) are committed first.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Tenant
+from accounts.pins import pin_matches
+from accounts.selectors import admin_membership, tenant_member
+from audit.actors import Actor
+from audit.models import AuditAction
+from audit.services import record_entry
+from unlocks.consent import current_consent
+from unlocks.models import (
+    Batch,
+    Channel,
+    Invoice,
+    LockState,
+    Payment,
+    RecordType,
+    RequestStatus,
+    UnlockRequest,
+    UnlockTarget,
+)
+from unlocks.refusals import Refusal
+from unlocks.rules import refusals_for, unknown_record, warnings_for
+from unlocks.selectors import find_records, gather_facts
+
+
+@dataclass
+class Preview:
+    ok: bool
+    targets: list = field(default_factory=list)
+    refusals: list = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- input checks
+
+
+def _invalid(field_name, message):
+    return Refusal(
+        "invalid",
+        f"The request is not valid: {message}",
+        {field_name: message},
+    )
+
+
+def _target_specs(targets):
+    if not isinstance(targets, (list, tuple)) or not targets:
+        raise _invalid("targets", "Name at least one record to unlock.")
+    if len(targets) > settings.UNLOCK_MAX_TARGETS:
+        raise _invalid(
+            "targets",
+            f"At most {settings.UNLOCK_MAX_TARGETS} records fit in one request; split it.",
+        )
+    specs = []
+    for item in targets:
+        record_type = item.get("type") if isinstance(item, dict) else None
+        number = item.get("number") if isinstance(item, dict) else None
+        if record_type not in RecordType.values:
+            raise _invalid("targets", "Each target's type must be batch, invoice or payment.")
+        if not isinstance(number, str) or not number.strip() or len(number) > 64:
+            raise _invalid("targets", "Each target needs a record number of 1 to 64 characters.")
+        spec = (RecordType(record_type), number.strip())
+        if spec in specs:
+            raise _invalid("targets", f"{record_type} {number} is named twice; name it once.")
+        specs.append(spec)
+    return specs
+
+
+def _required_text(field_name, value, max_length, what):
+    if not isinstance(value, str) or not value.strip():
+        raise _invalid(field_name, f"Give {what}.")
+    if len(value) > max_length:
+        raise _invalid(field_name, f"{what.capitalize()} is longer than {max_length} characters.")
+    return value.strip()
+
+
+def _tenant(slug):
+    tenant = Tenant.objects.filter(slug=slug).first() if isinstance(slug, str) else None
+    if tenant is None:
+        raise Refusal(
+            "unknown_tenant",
+            f"There is no tenant with the slug {slug!r}. Check the customer's account slug.",
+            {"tenant": slug if isinstance(slug, str) else None},
+        )
+    return tenant
+
+
+def _judge(tenant, specs, *, lock=False):
+    records, missing = find_records(tenant=tenant, specs=specs, lock=lock)
+    facts = gather_facts(records)
+    refusals = [unknown_record(t, n, tenant) for t, n in missing]
+    views = []
+    for record in records:
+        refusals.extend(refusals_for(record, facts))
+        views.append(
+            {
+                "type": record.record_type,
+                "number": record.number,
+                "state": record.state,
+                "warnings": warnings_for(record, facts),
+                "record": record,
+            }
+        )
+    return views, refusals
+
+
+# ---------------------------------------------------------------- open
+
+
+def preview_request(*, tenant: str, targets: list) -> Preview:
+    """Judge the targets of a would-be request; creates and records nothing."""
+    specs = _target_specs(targets)
+    views, refusals = _judge(_tenant(tenant), specs)
+    return Preview(ok=not refusals, targets=views, refusals=refusals)
+
+
+def open_request(
+    *,
+    tenant: str,
+    targets: list,
+    caller_name: str,
+    caller_email: str,
+    channel: str,
+    reason: str,
+    ticket: str = "",
+    actor: Actor,
+) -> UnlockRequest:
+    """Open a pending request, or refuse (and audit the attempt) if a target breaks a rule."""
+    specs = _target_specs(targets)
+    caller_name = _required_text("caller", caller_name, 200, "the caller's name")
+    caller_email = _required_text("caller", caller_email, 254, "the caller's email").lower()
+    try:
+        EmailValidator()(caller_email)
+    except ValidationError:
+        raise _invalid("caller", "The caller's email is not an email address.") from None
+    if channel not in Channel.values:
+        raise _invalid("channel", "The channel must be phone, email, chat or api.")
+    reason = _required_text("reason", reason, 2000, "a reason")
+    ticket = (ticket or "").strip()
+    if len(ticket) > 100:
+        raise _invalid("ticket", "The ticket id is longer than 100 characters.")
+    tenant_obj = _tenant(tenant)
+
+    views, refusals = _judge(tenant_obj, specs)
+    if refusals:
+        first = refusals[0]
+        if len(refusals) > 1:
+            first.details["other_refusals"] = [r.as_dict() for r in refusals[1:]]
+        with transaction.atomic():
+            record_entry(
+                tenant=tenant_obj,
+                action=AuditAction.OPEN_REFUSED,
+                actor=actor,
+                code=first.code,
+                data={
+                    "targets": [{"type": t, "number": n} for t, n in specs],
+                    "codes": [r.code for r in refusals],
+                    "caller_email": caller_email,
+                    "channel": channel,
+                },
+            )
+        raise first
+
+    with transaction.atomic():
+        caller_user = tenant_member(tenant=tenant_obj, email=caller_email)
+        request = UnlockRequest.objects.create(
+            tenant=tenant_obj,
+            caller_name=caller_name,
+            caller_email=caller_email,
+            caller_user=caller_user,
+            caller_is_tenant_admin=admin_membership(tenant=tenant_obj, email=caller_email)
+            is not None,
+            channel=channel,
+            reason=reason,
+            ticket=ticket,
+            opened_by=actor.label,
+            expires_at=timezone.now() + settings.UNLOCK_REQUEST_TTL,
+        )
+        UnlockTarget.objects.bulk_create(
+            [
+                UnlockTarget(
+                    request=request,
+                    record_type=v["type"],
+                    number=v["number"],
+                    state_at_open=v["state"],
+                    warnings=v["warnings"],
+                    **{v["type"]: v["record"]},
+                )
+                for v in views
+            ]
+        )
+        record_entry(
+            tenant=tenant_obj,
+            action=AuditAction.REQUEST_OPENED,
+            actor=actor,
+            request=request,
+            data={
+                "targets": [
+                    {
+                        "type": v["type"],
+                        "number": v["number"],
+                        "state": v["state"],
+                        "warnings": v["warnings"],
+                    }
+                    for v in views
+                ],
+                "caller_email": caller_email,
+                "channel": channel,
+                "ticket": ticket,
+            },
+        )
+        _after_commit("created", request)
+    return request
+
+
+# ---------------------------------------------------------------- verify
+
+
+def verify_and_unlock(
+    *,
+    request_id,
+    approver_email: str,
+    pin: str,
+    consent_version,
+    consent_accepted: bool,
+    duplicate_risk_acknowledged: bool = False,
+    actor: Actor,
+) -> UnlockRequest:
+    """Approve with an admin's PIN and consent, and unlock the targets in the same transaction.
+
+    Guards run in API.md's order; the first that fails answers.
+    """
+    with transaction.atomic():
+        outcome = _verify_locked(
+            request_id=request_id,
+            approver_email=approver_email,
+            pin=pin,
+            consent_version=consent_version,
+            consent_accepted=consent_accepted,
+            duplicate_risk_acknowledged=duplicate_risk_acknowledged,
+            actor=actor,
+        )
+    if isinstance(outcome, Refusal):
+        raise outcome
+    return outcome
+
+
+def _lock_request(request_id):
+    try:
+        return (
+            UnlockRequest.objects.select_for_update(of=("self",))
+            .select_related("tenant")
+            .get(pk=request_id)
+        )
+    except (UnlockRequest.DoesNotExist, ValidationError, ValueError):
+        raise Refusal(
+            "not_found",
+            "There is no unlock request with that id. Check the id, or list the tenant's requests.",
+            {"id": str(request_id)},
+        ) from None
+
+
+def _not_pending(request):
+    return Refusal(
+        "request_not_pending",
+        f"This request is {request.status} and can no longer change. Open a new request "
+        "if the records still need unlocking.",
+        {"status": request.status},
+    )
+
+
+def _expire_if_due(request, now):
+    """Expire a pending request whose time is up; True if it did."""
+    if request.status == RequestStatus.PENDING and request.expires_at <= now:
+        _close(
+            request,
+            RequestStatus.EXPIRED,
+            now,
+            actor=Actor.system(),
+            reason="Not approved in time.",
+        )
+        return True
+    return False
+
+
+def _refuse_verify(request, refusal, actor, data=None):
+    record_entry(
+        tenant=request.tenant,
+        action=AuditAction.VERIFY_REFUSED,
+        actor=actor,
+        request=request,
+        code=refusal.code,
+        data=data,
+    )
+    return refusal
+
+
+def _verify_locked(
+    *,
+    request_id,
+    approver_email,
+    pin,
+    consent_version,
+    consent_accepted,
+    duplicate_risk_acknowledged,
+    actor,
+):
+    request = _lock_request(request_id)
+    now = timezone.now()
+    _expire_if_due(request, now)
+    if request.status != RequestStatus.PENDING:
+        return _refuse_verify(request, _not_pending(request), actor)
+
+    membership = admin_membership(tenant=request.tenant, email=approver_email)
+    if membership is None:
+        return _refuse_verify(
+            request,
+            Refusal(
+                "not_tenant_admin",
+                f"{approver_email or 'That person'} is not an admin of {request.tenant.name} "
+                "now. Only one of the tenant's assigned admins can approve; ask one to verify.",
+                {"admin_email": approver_email},
+            ),
+            actor,
+            data={"admin_email": approver_email},
+        )
+    approver = membership.user
+
+    # The tenant row serialises PIN checks, so concurrent guesses count one by one.
+    tenant = Tenant.objects.select_for_update().get(pk=request.tenant_id)
+    request.tenant = tenant
+    if tenant.pin_locked_until and tenant.pin_locked_until > now:
+        return _refuse_verify(request, _pin_locked(tenant, now), actor)
+    if not tenant.has_pin:
+        return _refuse_verify(
+            request,
+            Refusal(
+                "pin_not_set",
+                f"{tenant.name} has no account PIN yet, so nothing can be approved. Ask "
+                "support to set one (manage.py set_pin), then try again.",
+            ),
+            actor,
+        )
+    if not pin_matches(tenant.pin_hash, pin if isinstance(pin, str) else ""):
+        return _wrong_pin(request, tenant, approver, now, actor)
+    if tenant.pin_failure_times:
+        tenant.pin_failure_times = []
+        tenant.save(update_fields=["pin_failure_times"])
+
+    if consent_accepted is not True:
+        return _refuse_verify(
+            request,
+            Refusal(
+                "consent_required",
+                "The admin must accept the consent text, read in full, before anything is "
+                "unlocked. Tick that it was accepted and try again.",
+            ),
+            actor,
+        )
+    consent = current_consent()
+    if consent_version != consent.version:
+        return _refuse_verify(
+            request,
+            Refusal(
+                "consent_stale",
+                f"The consent text changed: version {consent.version} is current, not "
+                f"{consent_version}. Show the admin the current text and ask again.",
+                {"current_version": consent.version, "sha256": consent.sha256},
+            ),
+            actor,
+        )
+
+    specs = [(t.record_type, t.number) for t in request.targets.all()]
+    views, refusals = _judge(tenant, specs, lock=True)
+    if any(v["warnings"] for v in views) and duplicate_risk_acknowledged is not True:
+        return _refuse_verify(
+            request,
+            Refusal(
+                "duplicate_risk_not_acknowledged",
+                "Re-exporting these records can duplicate entries the customer already keyed "
+                "in by hand; adding the items manually in QuickBooks is recommended instead. "
+                "To go ahead, acknowledge the duplicate risk.",
+                {
+                    "targets": [
+                        {"type": v["type"], "number": v["number"]} for v in views if v["warnings"]
+                    ]
+                },
+            ),
+            actor,
+        )
+    if refusals:
+        first = refusals[0]
+        request.status = RequestStatus.REFUSED
+        request.refusal_code = first.code
+        request.closed_at = now
+        request.save(update_fields=["status", "refusal_code", "closed_at"])
+        record_entry(
+            tenant=tenant,
+            action=AuditAction.REQUEST_REFUSED,
+            actor=actor,
+            request=request,
+            code=first.code,
+            state_before=RequestStatus.PENDING,
+            state_after=RequestStatus.REFUSED,
+            data={"codes": [r.code for r in refusals]},
+        )
+        _after_commit("refused", request)
+        return first
+
+    _unlock(request, views, approver, consent, now, actor)
+    return request
+
+
+def _pin_locked(tenant, now):
+    retry_after = max(1, int((tenant.pin_locked_until - now).total_seconds() + 0.999))
+    return Refusal(
+        "pin_locked",
+        f"Too many wrong PINs: PIN verification for this account is locked until "
+        f"{tenant.pin_locked_until:%H:%M} UTC. Try again after that.",
+        {"retry_after": retry_after, "locked_until": tenant.pin_locked_until.isoformat()},
+    )
+
+
+def _wrong_pin(request, tenant, approver, now, actor):
+    window_start = now - settings.PIN_FAILURE_WINDOW
+    failures = [t for t in tenant.pin_failure_times if datetime.fromisoformat(t) > window_start]
+    failures.append(now.isoformat())
+    attempts_left = max(0, settings.PIN_MAX_FAILURES - len(failures))
+    data = {"approver": approver.email, "attempts_left": attempts_left}
+    record_entry(
+        tenant=tenant,
+        action=AuditAction.PIN_INCORRECT,
+        actor=actor,
+        request=request,
+        code="pin_incorrect",
+        data=data,
+    )
+    if attempts_left == 0:
+        tenant.pin_locked_until = now + settings.PIN_LOCK_DURATION
+        tenant.pin_failure_times = []
+        tenant.save(update_fields=["pin_locked_until", "pin_failure_times"])
+        record_entry(
+            tenant=tenant,
+            action=AuditAction.PIN_LOCKED,
+            actor=actor,
+            request=request,
+            code="pin_locked",
+            data={"locked_until": tenant.pin_locked_until.isoformat()},
+        )
+        _after_commit("pin_locked", request)
+        return _pin_locked(tenant, now)
+    tenant.pin_failure_times = failures
+    tenant.save(update_fields=["pin_failure_times"])
+    return Refusal(
+        "pin_incorrect",
+        f"That PIN is not right. {attempts_left} "
+        f"{'try is' if attempts_left == 1 else 'tries are'} left before PIN verification "
+        "is locked for this account.",
+        {"attempts_left": attempts_left},
+    )
+
+
+def _unlock(request, views, approver, consent, now, actor):
+    """Open the targets (and a bypassed batch's bypassed transactions) with bulk updates."""
+    ids = {t: [v["record"].pk for v in views if v["type"] == t] for t in RecordType.values}
+    batch_ids = ids[RecordType.BATCH]
+    with_batch = {batch_id: {"invoices": [], "payments": []} for batch_id in batch_ids}
+    for model, key, record_type in (
+        (Invoice, "invoices", RecordType.INVOICE),
+        (Payment, "payments", RecordType.PAYMENT),
+    ):
+        in_batches = model.objects.filter(batch_id__in=batch_ids, state=LockState.BYPASSED)
+        if batch_ids:
+            for batch_id, number in in_batches.order_by("number").values_list("batch_id", "number"):
+                with_batch[batch_id][key].append(number)
+        model.objects.filter(
+            Q(pk__in=ids[record_type], state__in=model.LOCKED_STATES)
+            | Q(batch_id__in=batch_ids, state=LockState.BYPASSED)
+        ).update(state=LockState.OPEN, updated_at=now)
+    if batch_ids:
+        Batch.objects.filter(pk__in=batch_ids).update(state=LockState.OPEN, updated_at=now)
+
+    request.status = RequestStatus.COMPLETED
+    request.approved_by = approver
+    request.approved_at = now
+    request.completed_at = now
+    request.closed_at = now
+    request.consent_version = consent.version
+    request.consent_sha256 = consent.sha256
+    request.save()
+    record_entry(
+        tenant=request.tenant,
+        action=AuditAction.REQUEST_APPROVED,
+        actor=actor,
+        request=request,
+        state_before=RequestStatus.PENDING,
+        state_after=RequestStatus.COMPLETED,
+        consent_version=consent.version,
+        consent_sha256=consent.sha256,
+        data={"approver": approver.email},
+    )
+    for v in views:
+        data = {}
+        if v["type"] == RecordType.BATCH:
+            data["with"] = with_batch[v["record"].pk]
+        record_entry(
+            tenant=request.tenant,
+            action=AuditAction.RECORD_UNLOCKED,
+            actor=actor,
+            request=request,
+            target=v["record"],
+            state_before=v["state"],
+            state_after=LockState.OPEN,
+            data=data,
+        )
+    _after_commit("completed", request)
+
+
+# ---------------------------------------------------------------- cancel, expire
+
+
+def _close(request, status, now, *, actor, reason=""):
+    request.status = status
+    request.closed_at = now
+    request.close_reason = reason
+    request.save(update_fields=["status", "closed_at", "close_reason"])
+    action = {
+        RequestStatus.CANCELLED: AuditAction.REQUEST_CANCELLED,
+        RequestStatus.EXPIRED: AuditAction.REQUEST_EXPIRED,
+    }[status]
+    record_entry(
+        tenant=request.tenant,
+        action=action,
+        actor=actor,
+        request=request,
+        state_before=RequestStatus.PENDING,
+        state_after=status,
+        data={"reason": reason} if reason else {},
+    )
+    _after_commit(status, request)
+
+
+def cancel_request(*, request_id, reason: str, actor: Actor) -> UnlockRequest:
+    """Cancel a pending request, with the reason why."""
+    reason = _required_text("reason", reason, 2000, "a reason for cancelling")
+    with transaction.atomic():
+        request = _lock_request(request_id)
+        now = timezone.now()
+        expired = _expire_if_due(request, now)
+        if not expired and request.status == RequestStatus.PENDING:
+            _close(request, RequestStatus.CANCELLED, now, actor=actor, reason=reason)
+            return request
+    raise _not_pending(request)
+
+
+def expire_requests(*, now=None, limit=500) -> int:
+    """Expire pending requests past their time, as the system; returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            UnlockRequest.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("tenant")
+            .filter(status=RequestStatus.PENDING, expires_at__lte=now)
+            .order_by("expires_at")[:limit]
+        )
+        for request in due:
+            _close(
+                request,
+                RequestStatus.EXPIRED,
+                now,
+                actor=Actor.system(),
+                reason="Not approved in time.",
+            )
+    return len(due)
+
+
+def _after_commit(event, request):
+    """Hand the event to background work once the transaction has committed."""
+    from unlocks import events
+
+    events.request_event(event, request)

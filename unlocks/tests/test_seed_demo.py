@@ -1,0 +1,148 @@
+"""The demo dataset is exactly DEMO.md's, and its rows behave as DEMO.md says."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import ApiClient, Membership, Tenant, User
+from accounts.pins import pin_matches
+from accounts.selectors import api_client_for_key
+from audit.models import AuditEntry
+from audit.selectors import verify_chain
+from unlocks import services
+from unlocks.models import Batch, Invoice, Payment
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+def snapshot():
+    return {
+        model.__name__: sorted(model.objects.values_list("pk", flat=True))
+        for model in (User, Tenant, Membership, ApiClient, Batch, Invoice, Payment, AuditEntry)
+    }
+
+
+def test_running_it_again_changes_nothing():
+    before = snapshot()
+    call_command("seed_demo", verbosity=0)
+    assert snapshot() == before
+
+
+def test_reset_wipes_and_recreates_it():
+    call_command("seed_demo", reset=True, verbosity=0)
+    assert Invoice.objects.get(tenant__slug="acme-hvac", number="INV-1001").state == "bypassed"
+    assert verify_chain(tenant=Tenant.objects.get(slug="acme-hvac")).ok
+
+
+def test_people_and_their_roles():
+    agent = User.objects.get(email="agent@support.example")
+    assert agent.is_staff and not agent.is_superuser
+    assert agent.groups.filter(name="Support agents").exists()
+    assert agent.check_password("unlock-demo")
+    assert User.objects.get(email="lead@support.example").is_superuser
+    roles = dict(
+        Membership.objects.filter(tenant__slug="acme-hvac").values_list("user__email", "role")
+    )
+    assert roles == {
+        "pat@acme.example": "admin",
+        "lee@acme.example": "admin",
+        "dana@acme.example": "member",
+    }
+    birch = dict(
+        Membership.objects.filter(tenant__slug="birch-plumbing").values_list("user__email", "role")
+    )
+    assert birch == {"sam@birch.example": "admin", "kim@birch.example": "member"}
+
+
+def test_pins_and_the_demo_api_key():
+    assert pin_matches(Tenant.objects.get(slug="acme-hvac").pin_hash, "483920")
+    assert pin_matches(Tenant.objects.get(slug="birch-plumbing").pin_hash, "275194")
+    assert api_client_for_key("demo-helpdesk-key-0000000000000000").name == "helpdesk-demo"
+
+
+STATES = {
+    ("batch", "B-1001"): ("bypassed", None),
+    ("invoice", "INV-1001"): ("bypassed", "B-1001"),
+    ("invoice", "INV-1002"): ("bypassed", "B-1001"),
+    ("payment", "PAY-1001"): ("bypassed", "B-1001"),
+    ("batch", "B-1002"): ("exported", None),
+    ("invoice", "INV-1003"): ("exported", "B-1002"),
+    ("payment", "PAY-1002"): ("exported", "B-1002"),
+    ("batch", "B-1003"): ("bypassed", None),
+    ("invoice", "INV-1004"): ("bypassed", "B-1003"),
+    ("invoice", "INV-1005"): ("bypassed", "B-1003"),
+    ("batch", "B-0999"): ("exported", None),
+    ("invoice", "INV-2001"): ("imported", None),
+    ("payment", "PAY-2001"): ("imported", None),
+    ("payment", "PAY-2002"): ("bypassed", None),
+    ("invoice", "INV-2002"): ("open", None),
+}
+
+
+@pytest.mark.parametrize(("key", "expected"), STATES.items(), ids=lambda v: str(v))
+def test_acme_records_are_in_their_states(key, expected):
+    model = {"batch": Batch, "invoice": Invoice, "payment": Payment}[key[0]]
+    record = model.objects.get(tenant__slug="acme-hvac", number=key[1])
+    batch = getattr(record, "batch", None)
+    assert (record.state, batch.number if batch else None) == expected
+
+
+def test_export_history_is_as_described():
+    inv1005 = Invoice.objects.get(number="INV-1005")
+    assert [e.batch.number for e in inv1005.exports.all()] == ["B-0999"]
+    assert [e.batch.number for e in Invoice.objects.get(number="INV-1003").exports.all()] == [
+        "B-1002"
+    ]
+    assert not Invoice.objects.get(number="INV-1001").exports.exists()
+    assert not Invoice.objects.filter(batch__number="B-0999").exists()
+
+
+def preview(number, record_type):
+    return services.preview_request(
+        tenant="acme-hvac", targets=[{"type": record_type, "number": number}]
+    )
+
+
+@pytest.mark.parametrize(
+    ("record_type", "number", "warnings"),
+    [
+        ("batch", "B-1001", ["duplicate_risk"]),
+        ("invoice", "INV-1004", []),
+        ("invoice", "INV-1005", ["duplicate_risk"]),
+        ("invoice", "INV-2001", []),
+        ("payment", "PAY-2001", []),
+        ("payment", "PAY-2002", []),
+    ],
+)
+def test_accepted_rows(record_type, number, warnings):
+    result = preview(number, record_type)
+    assert result.ok
+    assert result.targets[0]["warnings"] == warnings
+
+
+@pytest.mark.parametrize(
+    ("record_type", "number", "code", "details"),
+    [
+        ("batch", "B-1002", "exported_batch", {"invoices": ["INV-1003"], "payments": ["PAY-1002"]}),
+        ("invoice", "INV-1003", "exported_record", {}),
+        ("payment", "PAY-1002", "exported_record", {}),
+        ("batch", "B-1003", "transactions_exported", {"invoices": ["INV-1005"], "payments": []}),
+        ("batch", "B-0999", "exported_batch", {"invoices": [], "payments": []}),
+        ("invoice", "INV-2002", "not_locked", {}),
+    ],
+)
+def test_refused_rows(record_type, number, code, details):
+    result = preview(number, record_type)
+    [refusal] = result.refusals
+    assert refusal.code == code
+    for key, value in details.items():
+        assert refusal.details[key] == value
+
+
+def test_birch_records():
+    assert Batch.objects.get(tenant__slug="birch-plumbing", number="B-2001").state == "bypassed"
+    assert Invoice.objects.get(number="INV-3001").batch.number == "B-2001"
+    assert Invoice.objects.get(number="INV-3002").state == "imported"
+    cross = services.preview_request(
+        tenant="acme-hvac", targets=[{"type": "invoice", "number": "INV-3001"}]
+    )
+    assert [r.code for r in cross.refusals] == ["unknown_record"]
