@@ -64,3 +64,48 @@ def _let_transactional_tests_flush_the_audit_table(request):
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
         _audit_trigger_off = True
+
+
+ARTIFACTS = os.path.join(os.path.dirname(__file__), "test-artifacts")
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A page in Debian's headless chromium, driven by Playwright, against live_server.
+
+    Mark the test `browser` (and `django_db(transaction=True)`). Take screenshots
+    with `shot(page, name)`; they land in test-artifacts/.
+    """
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # test makes between page actions are still synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(base_url=live_server.url)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def shot(page, name):
+    """Save a full-page screenshot as test-artifacts/NAME.png."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    page.screenshot(path=os.path.join(ARTIFACTS, f"{name}.png"), full_page=True)

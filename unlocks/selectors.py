@@ -128,3 +128,41 @@ def record_by_number(*, tenant, record_type, number):
     )
     record.open_request_ids = [r.id for r in record.requests if r.status == RequestStatus.PENDING]
     return record
+
+
+def receipt_for(request):
+    """What an approval receipt shows, for the page and the email; None unless completed."""
+    from audit.models import AuditAction, AuditEntry
+
+    if request.status != RequestStatus.COMPLETED:
+        return None
+    entries = list(
+        AuditEntry.objects.filter(
+            request_id=request.pk,
+            action__in=[AuditAction.REQUEST_APPROVED, AuditAction.RECORD_UNLOCKED],
+        ).order_by("seq")
+    )
+    approval = next(e for e in entries if e.action == AuditAction.REQUEST_APPROVED)
+    unlocked = []
+    for entry in entries:
+        if entry.action != AuditAction.RECORD_UNLOCKED:
+            continue
+        unlocked.append(
+            {
+                "type": entry.target_type,
+                "number": entry.target_number,
+                "before": entry.state_before,
+                "with": entry.data.get("with", {}),
+            }
+        )
+    return {
+        "request_id": str(request.pk),
+        "tenant": request.tenant,
+        "approver": request.approved_by,
+        "approved_at": request.approved_at,
+        "consent_version": request.consent_version,
+        "consent_sha256": request.consent_sha256,
+        "unlocked": unlocked,
+        "audit_seq": approval.seq,
+        "audit_hash": approval.hash,
+    }

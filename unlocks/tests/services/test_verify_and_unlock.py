@@ -292,3 +292,18 @@ def test_an_unknown_request_is_not_found(db, admin):
 
     ghost = UnlockRequest(pk=uuid.uuid4())
     assert refusal_of(lambda: verify(ghost, admin)).code == "not_found"
+
+
+def test_the_receipt_names_what_was_unlocked_and_the_audit_hash(tenant, admin):
+    from unlocks.selectors import receipt_for
+
+    batch = f.bypassed_batch(tenant, invoices=1)
+    pending = open_for(tenant, batch)
+    assert receipt_for(pending) is None
+    request = verify(pending, admin)
+    receipt = receipt_for(request)
+    approval = AuditEntry.objects.get(request_id=request.pk, action="request_approved")
+    assert receipt["audit_hash"] == approval.hash
+    assert receipt["approver"] == admin
+    assert [u["number"] for u in receipt["unlocked"]] == [batch.number]
+    assert len(receipt["unlocked"][0]["with"]["invoices"]) == 1
