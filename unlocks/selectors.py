@@ -4,6 +4,7 @@ from collections import defaultdict
 
 from django.db.models import Q
 
+from audit.models import AuditAction, AuditEntry
 from unlocks.models import (
     RECORD_MODELS,
     ExportRecord,
@@ -132,8 +133,6 @@ def record_by_number(*, tenant, record_type, number):
 
 def receipt_for(request):
     """What an approval receipt shows, for the page and the email; None unless completed."""
-    from audit.models import AuditAction, AuditEntry
-
     if request.status != RequestStatus.COMPLETED:
         return None
     entries = list(
