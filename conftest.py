@@ -36,6 +36,18 @@ def _test_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def _background_tasks_in_process():
+    """Tasks run in the test's own process, so no test needs a worker; the integration
+    tests of notifications/ switch this off and start a real one."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
 @pytest.fixture
 def demo(db):
     """The demo dataset of DEMO.md (for end-to-end tests only)."""

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "unlocks",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,8 @@ STORAGES = {
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="unlock-desk@support.example")
+# Where django.core.mail.backends.filebased.EmailBackend writes, when chosen.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent-emails"))
 
 # The rules of an unlock (SPEC.md), configurable.
 UNLOCK_REQUEST_TTL = timedelta(hours=env.int("UNLOCK_REQUEST_TTL_HOURS", default=24))
@@ -155,8 +158,39 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# An unacknowledged task goes back to the queue after this; longer than any ETA retry.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A request whose broker is down waits about a second, not minutes; the sweep catches up.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BEAT_SCHEDULE = {
+    "expire-pending-requests": {
+        "task": "unlocks.tasks.expire_pending_requests",
+        "schedule": env.float("EXPIRY_SWEEP_SECONDS", default=60.0),
+        "options": {"expires": 55},
+    },
+    "dispatch-due-messages": {
+        "task": "notifications.tasks.dispatch_due_messages",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
+        "options": {"expires": 25},
+    },
+}
+
+# The outbox (notifications/): retries with backoff and jitter, then marked failed.
+NOTIFICATIONS_BACKOFF_BASE = timedelta(seconds=env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=30))
+NOTIFICATIONS_BACKOFF_CAP = timedelta(seconds=env.float("OUTBOX_BACKOFF_CAP_SECONDS", default=900))
+NOTIFICATIONS_RETRY_FOR = timedelta(seconds=env.float("OUTBOX_RETRY_FOR_SECONDS", default=3 * 3600))
+# How long a worker holds a claimed message: longer than the task's hard time limit.
+NOTIFICATIONS_LEASE = timedelta(seconds=env.float("OUTBOX_LEASE_SECONDS", default=180))
+WEBHOOK_TIMEOUT = timedelta(seconds=env.float("WEBHOOK_TIMEOUT_SECONDS", default=10))
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,168 @@
+"""The outbox: every email and webhook call, written in the transaction that causes it."""
+
+import secrets
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+EVENTS = ("created", "completed", "refused", "cancelled", "expired", "pin_locked")
+# The events helpdesk tooling can subscribe to (API.md, "Webhooks").
+WEBHOOK_EVENTS = ("created", "completed", "refused", "cancelled", "expired")
+
+
+def all_webhook_events():
+    return list(WEBHOOK_EVENTS)
+
+
+def new_secret():
+    return secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """A helpdesk URL that receives signed unlock request events."""
+
+    name = models.CharField(max_length=100, unique=True)
+    url = models.URLField(max_length=500, help_text="Receives a signed POST for each event.")
+    secret = models.CharField(
+        max_length=200,
+        default=new_secret,
+        help_text="Signs each body (X-Unlock-Signature: sha256=HMAC). Give it to the receiver.",
+    )
+    events = models.JSONField(
+        default=all_webhook_events,
+        help_text="Which events to send: " + ", ".join(WEBHOOK_EVENTS) + ".",
+    )
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text="Only this tenant's events; leave blank for every tenant.",
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def wants(self, event, tenant_id):
+        return (
+            self.active
+            and event in self.events
+            and (self.tenant_id is None or self.tenant_id == tenant_id)
+        )
+
+
+class MessageKind(models.TextChoices):
+    EMAIL = "email", "Email"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class OutboxMessage(models.Model):
+    """One email to one person, or one event to one webhook endpoint.
+
+    The content is rendered when the event happens, so every retry sends the same
+    bytes (and the same signature) and shows the request as it was at that moment.
+    """
+
+    kind = models.CharField(max_length=10, choices=MessageKind.choices)
+    event = models.CharField(max_length=20)
+    # One id per event, stable across retries and shared by its emails and calls.
+    event_id = models.UUIDField(default=uuid.uuid4, db_index=True)
+    request = models.ForeignKey(
+        "unlocks.UnlockRequest", on_delete=models.PROTECT, related_name="outbox_messages"
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    recipient = models.CharField(max_length=500, help_text="An email address or a webhook URL.")
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(help_text="The plain-text email, or the webhook's JSON body.")
+    html = models.TextField(blank=True)
+
+    status = models.CharField(
+        max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField()
+    # Failed tries are retried until then (NOTIFICATIONS_RETRY_FOR after the event).
+    retry_until = models.DateTimeField()
+    # A worker that claims a row owns it until then; a crashed worker's claim runs out.
+    leased_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_status_due_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id", "endpoint"],
+                condition=Q(kind="webhook"),
+                name="outbox_one_call_per_endpoint",
+            ),
+            models.UniqueConstraint(
+                fields=["event_id", "recipient"],
+                condition=Q(kind="email"),
+                name="outbox_one_email_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="email") | Q(endpoint__isnull=False),
+                name="outbox_webhook_has_endpoint",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.event} to {self.recipient} ({self.status})"
+
+
+class WebhookDeliveryManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=MessageKind.WEBHOOK)
+
+
+class WebhookDelivery(OutboxMessage):
+    """The webhook calls of the outbox, for the admin."""
+
+    objects = WebhookDeliveryManager()
+
+    class Meta:
+        proxy = True
+        verbose_name_plural = "webhook deliveries"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending an outbox message, and how it ended."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="tries")
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["message_id", "number"]
+
+    def __str__(self):
+        return f"Attempt {self.number} of {self.message_id}: {'ok' if self.ok else 'failed'}"

@@ -1,0 +1,269 @@
+"""Writing the outbox in the caller's transaction, and delivering it afterwards.
+
+A message is claimed with one conditional UPDATE before it is sent, so two workers
+that pick up the same row never both send it; a worker that dies mid-send leaves
+a claim that runs out, and the periodic sweep hands the row to the next worker.
+"""
+
+import logging
+import time
+import uuid
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications import backoff
+from notifications.emails import emails_for
+from notifications.models import (
+    WEBHOOK_EVENTS,
+    DeliveryAttempt,
+    MessageKind,
+    MessageStatus,
+    OutboxMessage,
+    WebhookEndpoint,
+)
+from notifications.payloads import webhook_body
+from notifications.signing import HEADER, signature
+
+log = logging.getLogger(__name__)
+
+
+def record_event(event: str, request) -> list[OutboxMessage]:
+    """Write the event's emails and webhook calls as outbox rows in the current
+    transaction, and enqueue them once it commits."""
+    now = timezone.now()
+    event_id = uuid.uuid4()
+    rows = [
+        OutboxMessage(
+            kind=MessageKind.EMAIL,
+            event=event,
+            event_id=event_id,
+            request=request,
+            recipient=email.to,
+            subject=email.subject,
+            body=email.text,
+            html=email.html,
+            next_attempt_at=now,
+            retry_until=backoff.retry_until(now),
+        )
+        for email in emails_for(event, request)
+    ]
+    if event in WEBHOOK_EVENTS:
+        endpoints = [
+            e
+            for e in WebhookEndpoint.objects.filter(active=True)
+            if e.wants(event, request.tenant_id)
+        ]
+        if endpoints:
+            body = webhook_body(event, request)
+            rows.extend(
+                OutboxMessage(
+                    kind=MessageKind.WEBHOOK,
+                    event=event,
+                    event_id=event_id,
+                    request=request,
+                    endpoint=endpoint,
+                    recipient=endpoint.url,
+                    body=body,
+                    next_attempt_at=now,
+                    retry_until=backoff.retry_until(now),
+                )
+                for endpoint in endpoints
+            )
+    if not rows:
+        return []
+    created = OutboxMessage.objects.bulk_create(rows)
+    ids = [row.pk for row in created]
+    transaction.on_commit(lambda: enqueue(ids))
+    return created
+
+
+def enqueue(ids) -> int:
+    """Hand messages to Celery; returns how many were handed over.
+
+    Never raises: a broker that is down must not fail the change that caused the
+    message. The periodic sweep picks up whatever could not be enqueued.
+    """
+    from notifications.tasks import deliver_outbox_message
+
+    handed = 0
+    for message_id in ids:
+        try:
+            deliver_outbox_message.delay(message_id)
+        except Exception:  # the broker's errors vary by transport; all mean "not now"
+            log.warning(
+                "Could not enqueue outbox message %s; the sweep will retry.",
+                message_id,
+                exc_info=True,
+            )
+        else:
+            handed += 1
+    return handed
+
+
+def due_message_ids(*, now=None, limit=500) -> list[int]:
+    """Pending messages whose time has come and that no worker holds."""
+    now = now or timezone.now()
+    return list(
+        OutboxMessage.objects.filter(status=MessageStatus.PENDING, next_attempt_at__lte=now)
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _claim(message_id, now):
+    token = uuid.uuid4()
+    claimed = (
+        OutboxMessage.objects.filter(
+            pk=message_id, status=MessageStatus.PENDING, next_attempt_at__lte=now
+        )
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
+        .update(
+            leased_until=now + settings.NOTIFICATIONS_LEASE,
+            lease_token=token,
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not claimed:
+        return None
+    return OutboxMessage.objects.select_related("endpoint").get(pk=message_id)
+
+
+def deliver_message(message_id) -> str | None:
+    """Try to send one message once; returns its status after, or None if it was not
+    ours to send (already delivered, given up, not due, or held by another worker)."""
+    message = _claim(message_id, timezone.now())
+    if message is None:
+        return None
+    started = time.monotonic()
+    try:
+        status_code = _send(message)
+        error = ""
+    except DeliveryError as failure:
+        status_code, error = failure.status_code, str(failure)
+    except Exception as failure:  # any fault of the receiver or the mail server is a failed try
+        status_code, error = None, f"{type(failure).__name__}: {failure}"
+    duration_ms = int((time.monotonic() - started) * 1000)
+    return _record_outcome(message, status_code=status_code, error=error, duration_ms=duration_ms)
+
+
+class DeliveryError(Exception):
+    def __init__(self, message, status_code=None):
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def _send(message):
+    if message.kind == MessageKind.EMAIL:
+        mail = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.body,
+            to=[message.recipient],
+            headers={"X-Unlock-Event-Id": str(message.event_id)},
+        )
+        if message.html:
+            mail.attach_alternative(message.html, "text/html")
+        mail.send()
+        return None
+    endpoint = message.endpoint
+    if not endpoint.active:
+        raise DeliveryError("The endpoint is inactive; activate it and retry the message.")
+    body = message.body.encode()
+    response = requests.post(
+        endpoint.url,
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "unlock-desk-webhooks/1",
+            "X-Unlock-Event-Id": str(message.event_id),
+            "X-Unlock-Event": f"unlock_request.{message.event}",
+            HEADER: signature(body, endpoint.secret),
+        },
+        timeout=settings.WEBHOOK_TIMEOUT.total_seconds(),
+        allow_redirects=False,
+    )
+    if not 200 <= response.status_code < 300:
+        raise DeliveryError(
+            f"The endpoint answered {response.status_code}: {response.text[:200]}",
+            status_code=response.status_code,
+        )
+    return response.status_code
+
+
+def _record_outcome(message, *, status_code, error, duration_ms):
+    now = timezone.now()
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(
+            message=message,
+            number=message.attempts,
+            at=now,
+            ok=not error,
+            status_code=status_code,
+            error=error,
+            duration_ms=duration_ms,
+        )
+        mine = OutboxMessage.objects.filter(pk=message.pk, lease_token=message.lease_token)
+        if not error:
+            mine.update(
+                status=MessageStatus.DELIVERED,
+                delivered_at=now,
+                last_error="",
+                leased_until=None,
+                lease_token=None,
+            )
+            return MessageStatus.DELIVERED
+        if now >= message.retry_until:
+            mine.update(
+                status=MessageStatus.FAILED,
+                failed_at=now,
+                last_error=error,
+                leased_until=None,
+                lease_token=None,
+            )
+            log.error("Outbox message %s failed for good: %s", message.pk, error)
+            return MessageStatus.FAILED
+        delay = backoff.retry_delay(message.attempts)
+        mine.update(
+            last_error=error,
+            next_attempt_at=now + delay,
+            leased_until=None,
+            lease_token=None,
+        )
+    _schedule_retry(message.pk, delay)
+    return MessageStatus.PENDING
+
+
+def _schedule_retry(message_id, delay):
+    """Ask Celery to come back when the message is due; the sweep is the safety net."""
+    from config.celery import app
+    from notifications.tasks import deliver_outbox_message
+
+    # In-process mode runs a task at once whatever its countdown: leave it to the sweep.
+    if app.conf.task_always_eager:
+        return
+    try:
+        deliver_outbox_message.apply_async((message_id,), countdown=delay.total_seconds())
+    except Exception:
+        log.warning("Could not schedule a retry of %s; the sweep will.", message_id, exc_info=True)
+
+
+@transaction.atomic
+def retry_messages(*, ids) -> int:
+    """Send failed or pending messages again now (an agent's action in the admin)."""
+    now = timezone.now()
+    count = OutboxMessage.objects.filter(
+        pk__in=ids, status__in=[MessageStatus.FAILED, MessageStatus.PENDING]
+    ).update(
+        status=MessageStatus.PENDING,
+        next_attempt_at=now,
+        failed_at=None,
+        retry_until=backoff.retry_until(now),
+    )
+    ids = list(ids)
+    transaction.on_commit(lambda: enqueue(ids))
+    return count

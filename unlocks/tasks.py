@@ -1,0 +1,18 @@
+"""Celery tasks of unlock requests, run on the beat schedule."""
+
+from celery import shared_task
+
+from unlocks.services import expire_requests
+
+BATCH = 500
+
+
+@shared_task(ignore_result=True)
+def expire_pending_requests():
+    """Expire pending requests past their time, as the system, batch by batch."""
+    total = 0
+    while True:
+        expired = expire_requests(limit=BATCH)
+        total += expired
+        if expired < BATCH:
+            return total
