@@ -14,6 +14,7 @@ from notifications.models import (
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         choices=[(e, f"unlock_request.{e}") for e in WEBHOOK_EVENTS],
         widget=forms.CheckboxSelectMultiple,

@@ -1,0 +1,67 @@
+import json
+
+import pytest
+from django.utils import timezone
+
+from notifications import services
+from notifications.models import OutboxMessage
+from notifications.selectors import health_details
+from unlocks.tests import factories as f
+from unlocks.tests.conftest import open_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_counts_the_outbox_by_kind_and_status(tenant, pat, lee, endpoint, receiver):
+    open_for(tenant, f.imported_invoice(tenant))
+    first_email = OutboxMessage.objects.filter(kind="email").first()
+    services.deliver_message(first_email.pk)
+    OutboxMessage.objects.filter(kind="webhook").update(status="failed", failed_at=timezone.now())
+
+    details = health_details()
+
+    assert details["outbox"]["emails"] == {"pending": 1, "due": 1, "failed": 0, "delivered": 1}
+    assert details["outbox"]["webhooks"] == {"pending": 0, "due": 0, "failed": 1, "delivered": 0}
+    assert details["outbox"]["oldest_pending_seconds"] >= 0
+    assert details["webhook_endpoints"] == {"active": 1}
+
+
+def test_it_is_json_and_says_when_tasks_run_in_process(db):
+    details = health_details()
+
+    assert json.loads(json.dumps(details)) == details
+    assert details["queue"] == {"broker": "in-process", "length": None}
+    assert details["outbox"]["oldest_pending_seconds"] is None
+
+
+def test_it_reads_the_outbox_in_two_queries(tenant, pat, django_assert_num_queries):
+    for _ in range(3):
+        open_for(tenant, f.imported_invoice(tenant))
+
+    with django_assert_num_queries(2):
+        health_details()
+
+
+def test_an_unreachable_broker_reads_as_unavailable(db, settings):
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:9/0"
+    try:
+        details = health_details()
+    finally:
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+
+    assert details["queue"] == {"broker": "unavailable", "length": None}
+
+
+@pytest.mark.redis
+def test_it_reads_the_queue_length_from_redis(db, settings):
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+
+    details = health_details()
+
+    assert details["queue"]["broker"] == "ok"
+    assert isinstance(details["queue"]["length"], int)

@@ -1,0 +1,158 @@
+import json
+
+import pytest
+from django.db import transaction
+
+from accounts.models import Membership
+from accounts.tests.factories import TenantFactory
+from notifications.models import MessageKind, MessageStatus, OutboxMessage, WebhookEndpoint
+from unlocks.refusals import Refusal
+from unlocks.tests import factories as f
+from unlocks.tests.conftest import open_for, verify
+
+pytestmark = pytest.mark.django_db
+
+
+def test_opening_writes_one_approval_email_per_current_admin(tenant, pat, lee, dana):
+    request = open_for(tenant, f.imported_invoice(tenant))
+
+    rows = OutboxMessage.objects.filter(request=request, event="created").order_by("recipient")
+    assert [(r.kind, r.recipient) for r in rows] == [
+        (MessageKind.EMAIL, "lee@acme.test"),
+        (MessageKind.EMAIL, "pat@acme.test"),
+    ]
+    assert all(r.status == MessageStatus.PENDING and r.attempts == 0 for r in rows)
+    assert len({r.event_id for r in rows}) == 1
+
+
+def test_an_admin_demoted_before_opening_gets_nothing(tenant, pat, lee):
+    Membership.objects.filter(user=lee).update(role="member")
+
+    request = open_for(tenant, f.imported_invoice(tenant))
+
+    assert list(
+        OutboxMessage.objects.filter(request=request).values_list("recipient", flat=True)
+    ) == ["pat@acme.test"]
+
+
+def test_the_approval_email_carries_the_link_in_text_and_html(tenant, pat):
+    invoice = f.imported_invoice(tenant)
+    request = open_for(tenant, invoice)
+
+    row = OutboxMessage.objects.get(request=request)
+    assert "/approve/" in row.body and invoice.number in row.body
+    assert 'href="http://' in row.html and invoice.number in row.html
+    assert row.subject == "Acme: approve the unlock of 1 record"
+
+
+def test_rows_are_written_in_the_transaction_of_the_change(tenant, pat):
+    invoice = f.imported_invoice(tenant)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        open_for(tenant, invoice)
+        raise RuntimeError("the change is rolled back")
+
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_refused_opening_writes_nothing(tenant, pat):
+    with pytest.raises(Refusal):
+        open_for(tenant, f.exported_batch(tenant))
+
+    assert not OutboxMessage.objects.exists()
+
+
+def test_rows_are_enqueued_only_after_commit(tenant, pat, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        open_for(tenant, f.imported_invoice(tenant))
+
+    assert len(callbacks) == 1
+    assert OutboxMessage.objects.get().attempts == 0
+
+
+def test_completion_writes_the_receipt_to_the_approver_only(tenant, pat, lee):
+    request = open_for(tenant, f.bypassed_batch(tenant, invoices=2))
+
+    verify(request, lee)
+
+    row = OutboxMessage.objects.get(request=request, event="completed")
+    assert row.recipient == "lee@acme.test"
+    request.refresh_from_db()
+    assert str(request.pk) in row.body
+    assert request.consent_sha256 in row.body and request.consent_sha256 in row.html
+    assert "Audit entry: #" in row.body
+
+
+def test_a_pin_lock_out_tells_every_admin(tenant, pat, lee, settings):
+    settings.PIN_MAX_FAILURES = 2
+    request = open_for(tenant, f.imported_invoice(tenant))
+
+    for _ in range(2):
+        with pytest.raises(Refusal):
+            verify(request, pat, pin="000000")
+
+    rows = OutboxMessage.objects.filter(event="pin_locked").order_by("recipient")
+    assert [r.recipient for r in rows] == ["lee@acme.test", "pat@acme.test"]
+    assert "locked until" in rows[0].body
+
+
+def test_webhook_rows_go_to_active_endpoints_that_want_the_event(tenant, pat):
+    wanted = WebhookEndpoint.objects.create(name="all", url="https://a.example/h")
+    WebhookEndpoint.objects.create(name="off", url="https://b.example/h", active=False)
+    WebhookEndpoint.objects.create(name="done", url="https://c.example/h", events=["completed"])
+
+    request = open_for(tenant, f.imported_invoice(tenant))
+
+    calls = OutboxMessage.objects.filter(request=request, kind=MessageKind.WEBHOOK)
+    assert [c.endpoint for c in calls] == [wanted]
+
+
+def test_an_endpoint_for_one_tenant_gets_only_that_tenants_events(tenant, pat):
+    other = TenantFactory()
+    WebhookEndpoint.objects.create(name="other", url="https://o.example/h", tenant=other)
+    mine = WebhookEndpoint.objects.create(name="mine", url="https://m.example/h", tenant=tenant)
+
+    open_for(tenant, f.imported_invoice(tenant))
+
+    assert [m.endpoint for m in OutboxMessage.objects.filter(kind="webhook")] == [mine]
+
+
+def test_the_webhook_body_is_the_request_in_the_api_shape(tenant, pat):
+    WebhookEndpoint.objects.create(name="all", url="https://a.example/h")
+    batch = f.bypassed_batch(tenant)
+
+    request = open_for(tenant, batch)
+
+    body = json.loads(OutboxMessage.objects.get(kind="webhook").body)
+    assert body["event"] == "unlock_request.created"
+    assert body["request"]["id"] == str(request.pk)
+    assert body["request"]["tenant"] == "acme"
+    assert body["request"]["status"] == "pending"
+    assert body["request"]["targets"] == [
+        {
+            "type": "batch",
+            "number": batch.number,
+            "state": "bypassed",
+            "warnings": ["duplicate_risk"],
+        }
+    ]
+    assert body["request"]["caller"] == {
+        "name": "Dana Ruiz",
+        "email": "dana@acme.test",
+        "is_tenant_admin": False,
+    }
+    assert body["request"]["approval_url"].startswith("http")
+    assert body["request"]["created_at"].endswith("Z")
+    assert body["request"]["approved_by"] is None
+
+
+def test_a_pin_lock_out_is_not_a_webhook_event(tenant, pat, settings):
+    settings.PIN_MAX_FAILURES = 1
+    WebhookEndpoint.objects.create(name="all", url="https://a.example/h")
+    request = open_for(tenant, f.imported_invoice(tenant))
+
+    with pytest.raises(Refusal):
+        verify(request, pat, pin="000000")
+
+    assert not OutboxMessage.objects.filter(kind="webhook", event="pin_locked").exists()
+    assert OutboxMessage.objects.filter(kind="email", event="pin_locked").exists()

@@ -1,0 +1,59 @@
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from notifications import services
+from notifications.models import OutboxMessage
+from notifications.signing import signature, signature_matches
+from unlocks.tests import factories as f
+from unlocks.tests.conftest import open_for
+
+
+def test_the_signature_is_the_hex_hmac_sha256_of_the_raw_body():
+    body = b'{"event":"unlock_request.created"}'
+
+    expected = hmac.new(b"k", body, hashlib.sha256).hexdigest()
+    assert signature(body, "k") == f"sha256={expected}"
+
+
+def test_a_receiver_rejects_a_changed_body_or_another_secret():
+    body = b'{"a":1}'
+    header = signature(body, "k")
+
+    assert signature_matches(body, "k", header)
+    assert not signature_matches(b'{"a":2}', "k", header)
+    assert not signature_matches(body, "other", header)
+    assert not signature_matches(body, "k", "")
+
+
+@pytest.mark.django_db
+def test_a_delivered_call_is_signed_with_the_endpoints_secret(tenant, pat, endpoint, receiver):
+    request = open_for(tenant, f.imported_invoice(tenant))
+    row = OutboxMessage.objects.get(kind="webhook")
+
+    services.deliver_message(row.pk)
+
+    (call,) = receiver.calls
+    assert signature_matches(call.body, "s3cret-for-tests", call.headers["X-Unlock-Signature"])
+    assert call.headers["X-Unlock-Event-Id"] == str(row.event_id)
+    assert call.headers["Content-Type"] == "application/json"
+    assert call.json["request"]["id"] == str(request.pk)
+
+
+@pytest.mark.django_db
+def test_every_retry_sends_the_same_bytes_and_event_id(tenant, pat, endpoint, receiver):
+    receiver.statuses = [500]
+    open_for(tenant, f.imported_invoice(tenant))
+    row = OutboxMessage.objects.get(kind="webhook")
+
+    services.deliver_message(row.pk)
+    OutboxMessage.objects.filter(pk=row.pk).update(next_attempt_at=row.created_at)
+    services.deliver_message(row.pk)
+
+    first, second = receiver.calls
+    assert first.body == second.body
+    assert first.headers["X-Unlock-Event-Id"] == second.headers["X-Unlock-Event-Id"]
+    assert first.headers["X-Unlock-Signature"] == second.headers["X-Unlock-Signature"]
+    assert json.loads(first.body)["event"] == "unlock_request.created"
