@@ -1,9 +1,20 @@
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
+import uuid
 from dataclasses import dataclass, field
+from email import message_from_string
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote
 
 import pytest
+import redis
+from django.conf import settings
+from django.db import connection
 
 from accounts.tests.factories import TenantFactory, admin_of, member_of
 from notifications.models import WebhookEndpoint
@@ -97,3 +108,136 @@ def lee(tenant):
 @pytest.fixture
 def dana(tenant):
     return member_of(tenant, email="dana@acme.test")
+
+
+class Worker:
+    """A real `celery worker -B` process against the test's database and Redis."""
+
+    def __init__(self, tmp_path, env):
+        self.tmp_path = tmp_path
+        self.env = env
+        self.mail_dir = tmp_path / "mail"
+        self.mail_dir.mkdir()
+        self.process = None
+        self.starts = 0
+
+    def start(self, timeout=60):
+        self.starts += 1
+        self.log_path = self.tmp_path / f"worker-{self.starts}.log"
+        log = open(self.log_path, "w")  # noqa: SIM115 (the process writes to it until stopped)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--beat",
+                "--schedule",
+                str(self.tmp_path / "beat-schedule"),
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--hostname",
+                f"test-{uuid.uuid4().hex[:8]}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if " ready." in self.log_path.read_text():
+                return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        self.stop()
+        pytest.fail(f"The Celery worker did not start:\n{self.log_path.read_text()[-3000:]}")
+
+    def kill(self):
+        """Kill the worker and its beat at once, as a crash would (no acknowledgement)."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def emails(self):
+        """The emails the worker sent, parsed from the file backend's output."""
+        sent = []
+        for path in sorted(self.mail_dir.glob("*.log")):
+            for chunk in path.read_text().split("-" * 79):
+                if chunk.strip():
+                    sent.append(message_from_string(chunk.strip()))
+        return sent
+
+
+def wait_until(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"Timed out after {timeout} s waiting until {what}")
+
+
+def _test_database_url():
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "")
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"])
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _clear_broker(redis_url):
+    """Drop queued, unacknowledged and scheduled tasks left by an earlier test."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = [k for pattern in ("celery*", "unacked*", "_kombu*") for k in client.keys(pattern)]
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def worker(tmp_path, transactional_db):
+    """Starts (on .start()) a worker whose backoff, lease and sweep take seconds, not
+    minutes; the test's own process enqueues to the same Redis for real."""
+    from config.celery import app
+
+    redis_url = os.environ["REDIS_URL"]
+    _clear_broker(redis_url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": redis_url,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+        "OUTBOX_BACKOFF_BASE_SECONDS": "0.5",
+        "OUTBOX_BACKOFF_CAP_SECONDS": "2",
+        "OUTBOX_SWEEP_SECONDS": "1",
+        "OUTBOX_LEASE_SECONDS": "4",
+        "WEBHOOK_TIMEOUT_SECONDS": "3",
+        "PYTHONUNBUFFERED": "1",
+    }
+    app.conf.task_always_eager = False
+    process = Worker(tmp_path, env)
+    try:
+        yield process
+    finally:
+        process.stop()
+        _clear_broker(redis_url)
