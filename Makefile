@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format install migrate demo
+.PHONY: run test lint format install migrate demo worker
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,13 @@ demo: migrate
 
 ## Set up everything and serve the app on http://127.0.0.1:8000 (SQLite, in-process tasks).
 run: demo
+	@if [ -z "$$REDIS_URL" ]; then echo "REDIS_URL is not set: emails and webhooks are sent in this process after each commit (no worker); 'python manage.py expire_requests' and 'deliver_outbox' run expiry and retries by hand."; else echo "REDIS_URL is set: start 'make worker' too, or emails, webhooks and expiry wait in the outbox."; fi
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST)
+
+## A Celery worker with the beat schedule (expiry, outbox sweep) against REDIS_URL.
+worker: migrate
+	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0 make worker"; exit 1; }
+	$(BIN)/celery -A config worker --beat --schedule celerybeat-schedule --loglevel=INFO
 
 ## The whole suite: on PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set, else SQLite.
 test: install lint
