@@ -1,10 +1,11 @@
 import json
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
-from accounts.tests.factories import TenantFactory
+from accounts.tests.factories import TenantFactory, admin_of
 from notifications.models import MessageKind, MessageStatus, OutboxMessage, WebhookEndpoint
 from unlocks.refusals import Refusal
 from unlocks.tests import factories as f
@@ -156,3 +157,19 @@ def test_a_pin_lock_out_is_not_a_webhook_event(tenant, pat, settings):
 
     assert not OutboxMessage.objects.filter(kind="webhook", event="pin_locked").exists()
     assert OutboxMessage.objects.filter(kind="email", event="pin_locked").exists()
+
+
+def test_more_admins_and_endpoints_cost_no_more_queries(tenant, pat):
+    WebhookEndpoint.objects.create(name="one", url="https://a.example/h")
+    open_for(tenant, f.imported_invoice(tenant))  # the tenant's first audit entry costs more
+
+    with CaptureQueriesContext(connection) as few:
+        open_for(tenant, f.imported_invoice(tenant))
+    admin_of(tenant)
+    admin_of(tenant)
+    WebhookEndpoint.objects.create(name="two", url="https://b.example/h")
+    with CaptureQueriesContext(connection) as many:
+        open_for(tenant, f.imported_invoice(tenant))
+
+    assert len(many) == len(few)
+    assert OutboxMessage.objects.filter(kind="email").count() == 1 + 1 + 3

@@ -1,0 +1,35 @@
+"""Without Redis (`make run`), tasks run in the web process once the change commits."""
+
+import pytest
+from django.core import mail
+
+from notifications.models import MessageStatus, OutboxMessage
+from unlocks.tests import factories as f
+from unlocks.tests.conftest import open_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_email_is_sent_after_commit_in_the_same_process(
+    tenant, pat, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        open_for(tenant, f.imported_invoice(tenant))
+
+        assert mail.outbox == []
+
+    assert [m.to for m in mail.outbox] == [["pat@acme.test"]]
+    assert OutboxMessage.objects.get().status == MessageStatus.DELIVERED
+
+
+def test_a_failed_call_waits_for_the_sweep_instead_of_retrying_at_once(
+    tenant, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    receiver.statuses = [500, 500]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        open_for(tenant, f.imported_invoice(tenant))
+
+    assert len(receiver.calls) == 1
+    row = OutboxMessage.objects.get()
+    assert (row.status, row.attempts) == (MessageStatus.PENDING, 1)
