@@ -46,6 +46,19 @@ def test_the_approval_email_carries_the_link_in_text_and_html(tenant, pat):
     assert row.subject == "Acme: approve the unlock of 1 record"
 
 
+def test_names_are_not_html_escaped_in_plain_text(pat):
+    tenant = pat.memberships.get().tenant
+    tenant.name = "Acme Heating & Air"
+    tenant.save()
+
+    open_for(tenant, f.imported_invoice(tenant))
+
+    row = OutboxMessage.objects.get()
+    assert row.subject.startswith("Acme Heating & Air:")
+    assert "records of Acme Heating & Air:" in row.body
+    assert "Acme Heating &amp; Air" in row.html
+
+
 def test_rows_are_written_in_the_transaction_of_the_change(tenant, pat):
     invoice = f.imported_invoice(tenant)
 
