@@ -202,7 +202,7 @@ def _test_database_url():
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _clear_broker(redis_url):
+def clear_broker(redis_url):
     """Drop queued, unacknowledged and scheduled tasks left by an earlier test."""
     client = redis.Redis.from_url(redis_url)
     try:
@@ -220,7 +220,7 @@ def worker(tmp_path, transactional_db):
     from config.celery import app
 
     redis_url = os.environ["REDIS_URL"]
-    _clear_broker(redis_url)
+    clear_broker(redis_url)
     env = {
         **os.environ,
         "DATABASE_URL": _test_database_url(),
@@ -240,4 +240,4 @@ def worker(tmp_path, transactional_db):
         yield process
     finally:
         process.stop()
-        _clear_broker(redis_url)
+        clear_broker(redis_url)

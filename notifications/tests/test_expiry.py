@@ -1,6 +1,8 @@
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -54,3 +56,15 @@ def test_the_expiry_runs_on_the_beat_schedule(settings):
 
     assert schedule["expire-pending-requests"]["task"] == "unlocks.tasks.expire_pending_requests"
     assert schedule["dispatch-due-messages"]["task"] == "notifications.tasks.dispatch_due_messages"
+
+
+def test_the_expire_requests_command_does_the_same_by_hand(tenant, pat):
+    request = open_for(tenant, f.imported_invoice(tenant))
+    UnlockRequest.objects.filter(pk=request.pk).update(expires_at=timezone.now())
+    out = io.StringIO()
+
+    call_command("expire_requests", stdout=out)
+
+    assert out.getvalue().strip() == "1 request(s) expired."
+    request.refresh_from_db()
+    assert request.status == RequestStatus.EXPIRED

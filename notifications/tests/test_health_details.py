@@ -1,11 +1,14 @@
 import json
+import os
 
 import pytest
 from django.utils import timezone
 
-from notifications import services
+from config.celery import app
+from notifications import services, tasks
 from notifications.models import OutboxMessage
 from notifications.selectors import health_details
+from notifications.tests.conftest import clear_broker
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for
 
@@ -43,8 +46,6 @@ def test_it_reads_the_outbox_in_two_queries(tenant, pat, django_assert_num_queri
 
 
 def test_an_unreachable_broker_reads_as_unavailable(db, settings):
-    from config.celery import app
-
     app.conf.task_always_eager = False
     app.conf.broker_url = "redis://127.0.0.1:9/0"
     try:
@@ -56,12 +57,16 @@ def test_an_unreachable_broker_reads_as_unavailable(db, settings):
 
 
 @pytest.mark.redis
-def test_it_reads_the_queue_length_from_redis(db, settings):
-    from config.celery import app
-
+def test_it_reads_the_queue_length_from_redis(db):
+    redis_url = os.environ["REDIS_URL"]
+    clear_broker(redis_url)
     app.conf.task_always_eager = False
+    try:
+        empty = health_details()["queue"]
+        tasks.dispatch_due_messages.delay()
+        one = health_details()["queue"]
+    finally:
+        clear_broker(redis_url)
 
-    details = health_details()
-
-    assert details["queue"]["broker"] == "ok"
-    assert isinstance(details["queue"]["length"], int)
+    assert empty == {"broker": "ok", "length": 0}
+    assert one == {"broker": "ok", "length": 1}
