@@ -47,6 +47,9 @@ API_EXCEPTIONS = (
     (exceptions.Throttled, "throttled", None),
 )
 
+# The API's own refusal on top of the domain's (idempotency is not a rule of an unlock).
+STATUS = {**HTTP_STATUS, "idempotency_key_reused": 409}
+
 SERVER_ERROR_MESSAGE = (
     "Something went wrong on our side and nothing was changed. Try again in a minute; "
     "if it keeps happening, tell support the time of the call."
@@ -91,7 +94,7 @@ def _validation_error(exc):
 def refusal_response(refusal):
     response = Response(
         error_body(refusal.code, refusal.message, refusal.details),
-        status=HTTP_STATUS.get(refusal.code, 400),
+        status=STATUS.get(refusal.code, 400),
     )
     if refusal.code == "pin_locked" and "retry_after" in refusal.details:
         response["Retry-After"] = str(refusal.details["retry_after"])
