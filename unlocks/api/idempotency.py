@@ -10,6 +10,7 @@ the first commits, then reads and replays the first's response: one request is c
 import functools
 import hashlib
 import json
+import re
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -25,9 +26,12 @@ HEADER = "Idempotency-Key"
 LIFETIME = timedelta(hours=24)
 MAX_LENGTH = 255
 
+# Visible ASCII, no spaces: what survives every proxy unchanged. A UUID is a good choice.
+KEY_PATTERN = re.compile(rf"^[!-~]{{1,{MAX_LENGTH}}}$")
+
 PARAMETER = OpenApiParameter(
     HEADER,
-    str,
+    {"type": "string", "minLength": 1, "maxLength": MAX_LENGTH, "pattern": "^[!-~]+$"},
     OpenApiParameter.HEADER,
     required=False,
     description=(
@@ -54,12 +58,12 @@ def _key_of(request):
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not key.strip() or len(key) > MAX_LENGTH or not key.isprintable():
+    if not KEY_PATTERN.match(key):
         raise Refusal(
             "invalid",
-            f"The {HEADER} header must be 1 to {MAX_LENGTH} printable characters; a UUID is "
-            "a good choice.",
-            {HEADER: f"1 to {MAX_LENGTH} printable characters."},
+            f"The {HEADER} header must be 1 to {MAX_LENGTH} visible ASCII characters without "
+            "spaces; a UUID is a good choice.",
+            {HEADER: f"1 to {MAX_LENGTH} visible ASCII characters, no spaces."},
         )
     return key
 

@@ -1,6 +1,9 @@
 """OpenAPI descriptions of the error answers: every code each operation can return."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -82,3 +85,25 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Token <key>`: the key printed once by `manage.py create_api_client`.",
         }
+
+
+def paginated(serializer_class):
+    """A list answer: {"count", "next", "previous", "results"}."""
+    name = serializer_class.__name__.removesuffix("Out")
+    return inline_serializer(
+        name=f"Paginated{name}List",
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+
+
+class TargetsFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "unlocks.api.serializers.TargetsField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return {**schema, "uniqueItems": True}

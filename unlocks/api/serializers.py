@@ -4,6 +4,7 @@ No rule is decided here: the services judge, these only translate.
 """
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,24 +16,33 @@ from unlocks.models import Channel, RecordType, RequestStatus
 # ---------------------------------------------------------------- in
 
 
+def text(**kwargs):
+    """A required text field that must hold more than whitespace (the schema says so too)."""
+    return serializers.CharField(
+        validators=[RegexValidator(r"\S", message="Give more than blanks.")], **kwargs
+    )
+
+
+class TargetsField(serializers.ListField):
+    """The records of a request; each is named once (the schema says uniqueItems)."""
+
+
 class TargetIn(serializers.Serializer):
     type = serializers.ChoiceField(choices=RecordType.choices)
-    number = serializers.CharField(max_length=64)
+    number = text(max_length=64)
 
 
 class CallerIn(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = text(max_length=200)
     email = serializers.EmailField(max_length=254)
 
 
 class UnlockRequestIn(serializers.Serializer):
-    tenant = serializers.CharField(max_length=63, help_text="The tenant's slug.")
-    targets = serializers.ListField(
-        child=TargetIn(), min_length=1, max_length=settings.UNLOCK_MAX_TARGETS
-    )
+    tenant = serializers.SlugField(max_length=63, help_text="The tenant's slug.")
+    targets = TargetsField(child=TargetIn(), min_length=1, max_length=settings.UNLOCK_MAX_TARGETS)
     caller = CallerIn()
     channel = serializers.ChoiceField(choices=Channel.choices)
-    reason = serializers.CharField(max_length=2000)
+    reason = text(max_length=2000)
     ticket = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
@@ -41,12 +51,12 @@ class PreviewIn(UnlockRequestIn):
 
     caller = CallerIn(required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
-    reason = serializers.CharField(max_length=2000, required=False)
+    reason = text(max_length=2000, required=False)
 
 
 class VerifyIn(serializers.Serializer):
-    admin_email = serializers.CharField(max_length=254)
-    pin = serializers.CharField(max_length=32, trim_whitespace=True)
+    admin_email = text(max_length=254)
+    pin = text(max_length=32)
     consent_version = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
     consent_accepted = serializers.BooleanField(required=False, default=False)
     duplicate_risk_acknowledged = serializers.BooleanField(
@@ -57,26 +67,33 @@ class VerifyIn(serializers.Serializer):
 
 
 class CancelIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = text(max_length=2000)
 
 
-class RequestQuery(serializers.Serializer):
-    tenant = serializers.CharField(max_length=63, required=False)
+class PageQuery(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, required=False, help_text="From 1.")
+    page_size = serializers.IntegerField(
+        min_value=1, max_value=200, required=False, help_text="Results per page; 50 if not given."
+    )
+
+
+class RequestQuery(PageQuery):
+    tenant = serializers.SlugField(max_length=63, required=False, help_text="A tenant's slug.")
     status = serializers.ChoiceField(choices=RequestStatus.choices, required=False)
-    ticket = serializers.CharField(max_length=100, required=False)
+    ticket = text(max_length=100, required=False)
 
 
-class AuditQuery(serializers.Serializer):
-    tenant = serializers.CharField(max_length=63, required=False)
+class AuditQuery(PageQuery):
+    tenant = serializers.SlugField(max_length=63, required=False, help_text="A tenant's slug.")
     request = serializers.UUIDField(required=False)
     action = serializers.ChoiceField(choices=AuditAction.choices, required=False)
-    record = serializers.CharField(max_length=64, required=False, help_text="A record number.")
+    record = text(max_length=64, required=False, help_text="A record number.")
     since = serializers.DateTimeField(required=False, help_text="Entries at or after this time.")
     until = serializers.DateTimeField(required=False, help_text="Entries before this time.")
 
 
 class TenantQuery(serializers.Serializer):
-    tenant = serializers.CharField(max_length=63)
+    tenant = serializers.SlugField(max_length=63, help_text="A tenant's slug.")
 
 
 # ---------------------------------------------------------------- out

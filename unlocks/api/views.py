@@ -6,6 +6,7 @@ Refusals raised by the services become JSON in `unlocks.api.errors`, in one plac
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,7 +18,7 @@ from unlocks.api import serializers as s
 from unlocks.api.access import actor_for
 from unlocks.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from unlocks.api.idempotency import idempotent
-from unlocks.api.schema import IDEMPOTENT, WITH_BODY, error_responses
+from unlocks.api.schema import IDEMPOTENT, WITH_BODY, error_responses, paginated
 from unlocks.consent import current_consent
 from unlocks.models import RecordType, UnlockRequest
 from unlocks.refusals import Refusal
@@ -44,7 +45,8 @@ def _tenant(slug):
 
 
 def _query(serializer_class, request):
-    query = serializer_class(data=request.query_params)
+    # A plain dict, so that `?since=` is an empty value the field refuses, not an omission.
+    query = serializer_class(data=request.query_params.dict())
     query.is_valid(raise_exception=True)
     return query.validated_data
 
@@ -62,7 +64,15 @@ def _request_or_404(request_id):
 
 def _paginated(view, queryset, serializer_class):
     paginator = Pages()
-    page = paginator.paginate_queryset(queryset, view.request, view=view)
+    try:
+        page = paginator.paginate_queryset(queryset, view.request, view=view)
+    except NotFound:
+        raise Refusal(
+            "not_found",
+            "There is no such page of results: pages run from 1 to the last one; follow the "
+            "list's `next` and `previous` links.",
+            {"page": view.request.query_params.get(paginator.page_query_param)},
+        ) from None
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
@@ -110,8 +120,10 @@ class UnlockRequestsView(APIView):
         summary="Unlock requests, newest first",
         parameters=[s.RequestQuery],
         responses={
-            200: s.UnlockRequestOut(many=True),
-            **error_responses("ListRequests", {400: ["invalid"], 404: ["unknown_tenant"]}),
+            200: paginated(s.UnlockRequestOut),
+            **error_responses(
+                "ListRequests", {400: ["invalid"], 404: ["unknown_tenant", "not_found"]}
+            ),
         },
     )
     def get(self, request):
@@ -279,8 +291,8 @@ class AuditView(APIView):
         summary="Audit entries, oldest first within a tenant",
         parameters=[s.AuditQuery],
         responses={
-            200: s.AuditEntryOut(many=True),
-            **error_responses("Audit", {400: ["invalid"], 404: ["unknown_tenant"]}),
+            200: paginated(s.AuditEntryOut),
+            **error_responses("Audit", {400: ["invalid"], 404: ["unknown_tenant", "not_found"]}),
         },
     )
     def get(self, request):
