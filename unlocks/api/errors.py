@@ -157,15 +157,21 @@ def _is_api(request):
     return request.path.startswith("/api/")
 
 
+def api_not_found(request, *args, **kwargs):
+    """The last /api/ route: JSON, even under DEBUG, where Django would show its own page."""
+    return JsonResponse(
+        error_body(
+            "not_found",
+            f"There is no API endpoint at {request.path}. Check the URL against /api/docs/; "
+            "every API path ends with a slash.",
+        ),
+        status=404,
+    )
+
+
 def page_not_found(request, exception):
     if _is_api(request):
-        return JsonResponse(
-            error_body(
-                "not_found",
-                f"There is no API endpoint at {request.path}. Check the URL against /api/docs/.",
-            ),
-            status=404,
-        )
+        return api_not_found(request)
     return defaults.page_not_found(request, exception)
 
 

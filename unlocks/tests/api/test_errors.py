@@ -12,6 +12,16 @@ def test_an_unknown_api_path_is_404_in_the_error_shape(api):
     assert error(response) == "not_found"
 
 
+def test_an_unknown_api_path_is_json_even_under_debug(api, settings):
+    settings.DEBUG = True
+
+    response = api.post("/api/v1/unlock-requests", {}, format="json")
+
+    assert response.status_code == 404
+    assert error(response) == "not_found"
+    assert "ends with a slash" in response.json()["error"]["message"]
+
+
 def test_a_wrong_method_is_405_in_the_error_shape(api):
     response = api.delete("/api/v1/consent/")
 
