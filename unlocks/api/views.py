@@ -3,6 +3,8 @@
 Refusals raised by the services become JSON in `unlocks.api.errors`, in one place.
 """
 
+import logging
+
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -23,6 +25,8 @@ from unlocks.consent import current_consent
 from unlocks.models import RecordType, UnlockRequest
 from unlocks.refusals import Refusal
 from unlocks.rules import unknown_record
+
+logger = logging.getLogger("unlocks.api")
 
 RULE_CODES = ["exported_batch", "exported_record", "transactions_exported", "not_locked"]
 
@@ -76,7 +80,27 @@ def _paginated(view, queryset, serializer_class):
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
-class ConsentView(APIView):
+class ApiView(APIView):
+    """Every API view: logs each call with its caller; state changes are audited by the
+    services with the caller as actor."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # The private attribute: reading request.user would authenticate again.
+        user = getattr(request, "_user", None)
+        caller = str(user) if user is not None and user.is_authenticated else "anonymous"
+        logger.info(
+            "api %s %s %s by %s from %s",
+            request.method,
+            request.path,
+            response.status_code,
+            caller,
+            request.META.get("REMOTE_ADDR", ""),
+        )
+        return response
+
+
+class ConsentView(ApiView):
     required_permission = "unlocks.view_consenttext"
 
     @extend_schema(
@@ -88,7 +112,7 @@ class ConsentView(APIView):
         return Response(s.ConsentOut(current_consent()).data)
 
 
-class PreviewView(APIView):
+class PreviewView(ApiView):
     required_permission = "unlocks.add_unlockrequest"
 
     @extend_schema(
@@ -109,7 +133,7 @@ class PreviewView(APIView):
         return Response(s.PreviewOut(preview).data)
 
 
-class UnlockRequestsView(APIView):
+class UnlockRequestsView(ApiView):
     required_permission = {
         "GET": "unlocks.view_unlockrequest",
         "POST": "unlocks.add_unlockrequest",
@@ -170,7 +194,7 @@ class UnlockRequestsView(APIView):
         )
 
 
-class UnlockRequestView(APIView):
+class UnlockRequestView(ApiView):
     required_permission = "unlocks.view_unlockrequest"
 
     @extend_schema(
@@ -182,7 +206,7 @@ class UnlockRequestView(APIView):
         return Response(s.UnlockRequestOut(_request_or_404(request_id)).data)
 
 
-class VerifyView(APIView):
+class VerifyView(ApiView):
     required_permission = "unlocks.verify_unlockrequest"
 
     @extend_schema(
@@ -229,7 +253,7 @@ class VerifyView(APIView):
         return Response(s.UnlockRequestOut(selectors.get_request(unlock_request.pk)).data)
 
 
-class CancelView(APIView):
+class CancelView(ApiView):
     required_permission = "unlocks.cancel_unlockrequest"
 
     @extend_schema(
@@ -259,7 +283,7 @@ class CancelView(APIView):
         return Response(s.UnlockRequestOut(selectors.get_request(unlock_request.pk)).data)
 
 
-class RecordView(APIView):
+class RecordView(ApiView):
     required_permission = "unlocks.view_batch"
 
     @extend_schema(
@@ -283,7 +307,7 @@ class RecordView(APIView):
         return Response(s.RecordOut(record).data)
 
 
-class AuditView(APIView):
+class AuditView(ApiView):
     required_permission = "audit.view_auditentry"
 
     @extend_schema(
@@ -308,7 +332,7 @@ class AuditView(APIView):
         return _paginated(self, entries, s.AuditEntryOut)
 
 
-class AuditVerifyView(APIView):
+class AuditVerifyView(ApiView):
     required_permission = "audit.view_auditentry"
 
     @extend_schema(

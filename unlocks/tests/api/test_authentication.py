@@ -100,3 +100,12 @@ def test_staff_without_the_agent_permission_is_refused(demo):
 
     assert response.status_code == 403
     assert error(response) == "permission_denied"
+
+
+def test_each_call_is_logged_with_its_caller(api, caplog):
+    with caplog.at_level("INFO", logger="unlocks.api"):
+        api.get("/api/v1/consent/")
+        APIClient().get("/api/v1/consent/")
+
+    assert "api GET /api/v1/consent/ 200 by helpdesk-demo from 203.0.113.7" in caplog.text
+    assert "api GET /api/v1/consent/ 401 by anonymous" in caplog.text
