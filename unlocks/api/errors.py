@@ -10,6 +10,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -157,6 +158,7 @@ def _is_api(request):
     return request.path.startswith("/api/")
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
     """The last /api/ route: JSON, even under DEBUG, where Django would show its own page."""
     return JsonResponse(

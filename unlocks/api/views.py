@@ -81,8 +81,8 @@ def _paginated(view, queryset, serializer_class):
 
 
 class ApiView(APIView):
-    """Every API view: logs each call with its caller; state changes are audited by the
-    services with the caller as actor."""
+    # Every API view logs each call with its caller (no docstring: the schema would show it).
+    # State changes are audited by the services, with the caller as actor.
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -22,6 +22,15 @@ def test_an_unknown_api_path_is_json_even_under_debug(api, settings):
     assert "ends with a slash" in response.json()["error"]["message"]
 
 
+def test_an_unknown_api_path_is_json_for_a_post_with_a_session_cookie(agent_api):
+    agent_api.handler.enforce_csrf_checks = True
+
+    response = agent_api.post("/api/v1/unlock-requests/null/cancel/", {}, format="json")
+
+    assert response.status_code == 404
+    assert error(response) == "not_found"
+
+
 def test_a_wrong_method_is_405_in_the_error_shape(api):
     response = api.delete("/api/v1/consent/")
 
