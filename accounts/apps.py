@@ -37,4 +37,6 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        post_migrate.connect(ensure_support_group, sender=self)
+        # After every app's migrations, not only this one's: the unlocks and audit
+        # permissions the group needs are created when those apps migrate, after accounts.
+        post_migrate.connect(ensure_support_group, dispatch_uid="accounts.ensure_support_group")

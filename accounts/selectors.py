@@ -1,6 +1,6 @@
 """Reads of tenants, people and API clients."""
 
-from accounts.models import ApiClient, Membership, Role, User
+from accounts.models import ApiClient, Membership, Role, Tenant, User
 from accounts.services import hash_api_key
 
 
@@ -35,3 +35,8 @@ def api_client_for_key(key):
     if not key:
         return None
     return ApiClient.objects.filter(key_hash=hash_api_key(key), revoked_at__isnull=True).first()
+
+
+def tenant_by_slug(slug):
+    """The tenant with this slug, or None."""
+    return Tenant.objects.filter(slug=slug).first() if slug else None

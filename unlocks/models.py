@@ -2,6 +2,7 @@ import hashlib
 import uuid
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -256,3 +257,26 @@ class UnlockTarget(models.Model):
     @property
     def record(self):
         return self.batch or self.invoice or self.payment
+
+
+class IdempotencyKey(models.Model):
+    """The first response to a state-changing API call, replayed for a retry with the same key.
+
+    The unique (owner, key) pair is what makes two identical calls that arrive at once
+    create one request: the second waits on the first's row and then reads its response.
+    """
+
+    owner = models.CharField(max_length=40, help_text="api_client:<id> or user:<id>.")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_key_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.owner} {self.key}"

@@ -1,0 +1,62 @@
+"""GET /healthz (API.md): 200 while the database answers, 503 when it does not.
+
+Each check is one key of the body; add a key to CHECKS to report on more.
+"""
+
+from django.conf import settings
+from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from kombu import Connection
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+OK, UNAVAILABLE = "ok", "unavailable"
+
+
+def database():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return UNAVAILABLE
+    return OK
+
+
+def broker():
+    try:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=1) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=1)
+    except Exception:
+        return UNAVAILABLE
+    return OK
+
+
+CHECKS = {"database": database, "broker": broker}
+# Without the database nothing works; without the broker, background work waits.
+VITAL = {"database"}
+
+HealthOut = inline_serializer(
+    name="Health",
+    fields={
+        "database": serializers.ChoiceField(choices=[OK, UNAVAILABLE]),
+        "broker": serializers.ChoiceField(choices=[OK, UNAVAILABLE]),
+    },
+)
+
+
+class HealthView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    @extend_schema(
+        operation_id="healthz",
+        summary="Is the service up? Database and broker",
+        responses={200: HealthOut, 503: HealthOut},
+    )
+    def get(self, request):
+        body = {name: check() for name, check in CHECKS.items()}
+        healthy = all(body[name] == OK for name in VITAL)
+        return Response(body, status=200 if healthy else 503)

@@ -1,0 +1,183 @@
+"""One error shape for the whole API, whatever raised it (API.md):
+
+    {"error": {"code": "snake_case_code", "message": "A sentence.", "details": {...}}}
+
+A `Refusal` becomes its JSON form here and nowhere else.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from unlocks.refusals import HTTP_STATUS, Refusal
+
+logger = logging.getLogger("unlocks.api")
+
+# DRF's own exceptions: the code and a message a person can act on.
+API_EXCEPTIONS = (
+    (
+        exceptions.NotAuthenticated,
+        "not_authenticated",
+        "Send your API key as 'Authorization: Token <key>', or sign in as support staff.",
+    ),
+    (exceptions.AuthenticationFailed, "authentication_failed", None),
+    (
+        exceptions.PermissionDenied,
+        "permission_denied",
+        "You are signed in but not allowed to do this. Ask an administrator for the "
+        "support agent permissions.",
+    ),
+    (
+        exceptions.NotFound,
+        "not_found",
+        "Nothing is found at this address. Check the URL against /api/docs/.",
+    ),
+    (exceptions.MethodNotAllowed, "method_not_allowed", None),
+    (exceptions.NotAcceptable, "not_acceptable", "This API answers in JSON only: accept JSON."),
+    (
+        exceptions.UnsupportedMediaType,
+        "unsupported_media_type",
+        "Send the body as JSON, with 'Content-Type: application/json'.",
+    ),
+    (exceptions.Throttled, "throttled", None),
+)
+
+# The API's own refusal on top of the domain's (idempotency is not a rule of an unlock).
+STATUS = {**HTTP_STATUS, "idempotency_key_reused": 409}
+
+SERVER_ERROR_MESSAGE = (
+    "Something went wrong on our side and nothing was changed. Try again in a minute; "
+    "if it keeps happening, tell support the time of the call."
+)
+
+
+def error_body(code, message, details=None):
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def _field_messages(detail, prefix=""):
+    """Flatten DRF's nested validation detail to {"field.sub[0]": "message ..."}."""
+    if isinstance(detail, dict):
+        out = {}
+        for name, value in detail.items():
+            if isinstance(name, int):
+                key = f"{prefix}[{name}]"
+            elif name == "non_field_errors":
+                key = prefix or "body"
+            else:
+                key = f"{prefix}.{name}" if prefix else name
+            out.update(_field_messages(value, key))
+        return out
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return {prefix or "body": " ".join(str(item) for item in detail)}
+        out = {}
+        for index, item in enumerate(detail):
+            if item:
+                out.update(_field_messages(item, f"{prefix}[{index}]"))
+        return out
+    return {prefix or "body": str(detail)}
+
+
+def _validation_error(exc):
+    details = _field_messages(exc.detail)
+    summary = "; ".join(f"{field}: {message.rstrip('.')}" for field, message in details.items())
+    message = f"The request is not valid: {summary}. Fix these and retry."
+    return Response(error_body("invalid", message, details), status=400)
+
+
+def refusal_response(refusal):
+    response = Response(
+        error_body(refusal.code, refusal.message, refusal.details),
+        status=STATUS.get(refusal.code, 400),
+    )
+    if refusal.code == "pin_locked" and "retry_after" in refusal.details:
+        response["Retry-After"] = str(refusal.details["retry_after"])
+    return response
+
+
+def exception_handler(exc, context):
+    """REST_FRAMEWORK's EXCEPTION_HANDLER: every exception of an API view to the one shape."""
+    if isinstance(exc, Refusal):
+        return refusal_response(exc)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ParseError):
+        return Response(
+            error_body(
+                "invalid",
+                f"The request body is not valid JSON: {exc.detail} Send a JSON object.",
+                {"body": str(exc.detail)},
+            ),
+            status=400,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        return _validation_error(exc)
+    if isinstance(exc, exceptions.APIException):
+        return _api_exception(exc)
+    # Anything else is our fault: log it, roll back, and answer without a stack trace.
+    logger.exception("Unexpected error in %s", context.get("view").__class__.__name__)
+    set_rollback()
+    return Response(error_body("server_error", SERVER_ERROR_MESSAGE), status=500)
+
+
+def _api_exception(exc):
+    headers = {}
+    code, message = "error", str(exc.detail)
+    for exc_class, exc_code, exc_message in API_EXCEPTIONS:
+        if isinstance(exc, exc_class):
+            code, message = exc_code, exc_message or message
+            break
+    details = {}
+    if isinstance(exc, exceptions.Throttled):
+        wait = max(1, int((exc.wait or 1) + 0.999))
+        message = f"Too many requests from this client. Wait {wait} seconds, then try again."
+        details = {"retry_after": wait}
+        headers["Retry-After"] = str(wait)
+    elif isinstance(exc, exceptions.MethodNotAllowed):
+        message = f"{exc.detail} Check the allowed methods in /api/docs/."
+    elif isinstance(exc, exceptions.AuthenticationFailed):
+        message = str(exc.detail)
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    return Response(error_body(code, message, details), status=exc.status_code, headers=headers)
+
+
+# Django's own 404 and 500, for paths under /api/ that no API view answers.
+
+
+def _is_api(request):
+    return request.path.startswith("/api/")
+
+
+@csrf_exempt
+def api_not_found(request, *args, **kwargs):
+    """The last /api/ route: JSON, even under DEBUG, where Django would show its own page."""
+    return JsonResponse(
+        error_body(
+            "not_found",
+            f"There is no API endpoint at {request.path}. Check the URL against /api/docs/; "
+            "every API path ends with a slash.",
+        ),
+        status=404,
+    )
+
+
+def page_not_found(request, exception):
+    if _is_api(request):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse(error_body("server_error", SERVER_ERROR_MESSAGE), status=500)
+    return defaults.server_error(request)

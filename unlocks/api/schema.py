@@ -1,0 +1,109 @@
+"""OpenAPI descriptions of the error answers: every code each operation can return."""
+
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+REASONS = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    415: "Unsupported media type",
+    423: "Locked",
+    429: "Throttled",
+    500: "Server error",
+    503: "Unavailable",
+}
+
+# What any authenticated endpoint can answer.
+COMMON = {
+    401: ["not_authenticated", "authentication_failed"],
+    403: ["permission_denied"],
+    405: ["method_not_allowed"],
+    406: ["not_acceptable"],
+    429: ["throttled"],
+    500: ["server_error"],
+}
+# What any endpoint with a JSON body can answer on top.
+WITH_BODY = {400: ["invalid"], 415: ["unsupported_media_type"]}
+# What an idempotent POST can answer on top.
+IDEMPOTENT = {400: ["invalid"], 409: ["idempotency_key_reused"]}
+
+
+def _merge(*maps):
+    merged = {}
+    for codes_by_status in maps:
+        for status, codes in codes_by_status.items():
+            merged.setdefault(status, [])
+            merged[status] += [c for c in codes if c not in merged[status]]
+    return merged
+
+
+def error_responses(operation, *maps):
+    """`responses` entries for an operation's errors, each with the exact codes it can send."""
+    responses = {}
+    for status, codes in sorted(_merge(COMMON, *maps).items()):
+        name = f"{operation}{REASONS[status].replace(' ', '')}Error"
+        body = inline_serializer(
+            name=name,
+            fields={
+                "error": inline_serializer(
+                    name=f"{name}Detail",
+                    fields={
+                        "code": serializers.ChoiceField(choices=codes),
+                        "message": serializers.CharField(
+                            help_text="A sentence a person can act on."
+                        ),
+                        "details": serializers.DictField(
+                            help_text="What the code is about, e.g. fields and their messages."
+                        ),
+                    },
+                )
+            },
+        )
+        responses[status] = OpenApiResponse(
+            response=body, description=f"{REASONS[status]}: " + ", ".join(f"`{c}`" for c in codes)
+        )
+    return responses
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.ApiKeyAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>`: the key printed once by `manage.py create_api_client`.",
+        }
+
+
+def paginated(serializer_class):
+    """A list answer: {"count", "next", "previous", "results"}."""
+    name = serializer_class.__name__.removesuffix("Out")
+    return inline_serializer(
+        name=f"Paginated{name}List",
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+
+
+class TargetsFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "unlocks.api.serializers.TargetsField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return {**schema, "uniqueItems": True}

@@ -1,0 +1,349 @@
+"""REST API v1 (API.md): input serializer → service or selector → output serializer.
+
+Refusals raised by the services become JSON in `unlocks.api.errors`, in one place.
+"""
+
+import logging
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import tenant_by_slug
+from audit.selectors import entries_for, verify_chain
+from unlocks import selectors, services
+from unlocks.api import serializers as s
+from unlocks.api.access import actor_for
+from unlocks.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
+from unlocks.api.idempotency import idempotent
+from unlocks.api.schema import IDEMPOTENT, WITH_BODY, error_responses, paginated
+from unlocks.consent import current_consent
+from unlocks.models import RecordType, UnlockRequest
+from unlocks.refusals import Refusal
+from unlocks.rules import unknown_record
+
+logger = logging.getLogger("unlocks.api")
+
+RULE_CODES = ["exported_batch", "exported_record", "transactions_exported", "not_locked"]
+
+
+class Pages(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _tenant(slug):
+    tenant = tenant_by_slug(slug)
+    if tenant is None:
+        raise Refusal(
+            "unknown_tenant",
+            f"There is no tenant with the slug {slug!r}. Check the customer's account slug.",
+            {"tenant": slug},
+        )
+    return tenant
+
+
+def _query(serializer_class, request):
+    # A plain dict, so that `?since=` is an empty value the field refuses, not an omission.
+    query = serializer_class(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+def _request_or_404(request_id):
+    try:
+        return selectors.get_request(request_id)
+    except UnlockRequest.DoesNotExist:
+        raise Refusal(
+            "not_found",
+            "There is no unlock request with that id. Check the id, or list the tenant's requests.",
+            {"id": str(request_id)},
+        ) from None
+
+
+def _paginated(view, queryset, serializer_class):
+    paginator = Pages()
+    try:
+        page = paginator.paginate_queryset(queryset, view.request, view=view)
+    except NotFound:
+        raise Refusal(
+            "not_found",
+            "There is no such page of results: pages run from 1 to the last one; follow the "
+            "list's `next` and `previous` links.",
+            {"page": view.request.query_params.get(paginator.page_query_param)},
+        ) from None
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class ApiView(APIView):
+    # Every API view logs each call with its caller (no docstring: the schema would show it).
+    # State changes are audited by the services, with the caller as actor.
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # The private attribute: reading request.user would authenticate again.
+        user = getattr(request, "_user", None)
+        caller = str(user) if user is not None and user.is_authenticated else "anonymous"
+        logger.info(
+            "api %s %s %s by %s from %s",
+            request.method,
+            request.path,
+            response.status_code,
+            caller,
+            request.META.get("REMOTE_ADDR", ""),
+        )
+        return response
+
+
+class ConsentView(ApiView):
+    required_permission = "unlocks.view_consenttext"
+
+    @extend_schema(
+        operation_id="consent_current",
+        summary="The consent text in force",
+        responses={200: s.ConsentOut, **error_responses("Consent")},
+    )
+    def get(self, request):
+        return Response(s.ConsentOut(current_consent()).data)
+
+
+class PreviewView(ApiView):
+    required_permission = "unlocks.add_unlockrequest"
+
+    @extend_schema(
+        operation_id="unlock_requests_preview",
+        summary="Judge a would-be request; creates nothing",
+        request=s.PreviewIn,
+        responses={
+            200: s.PreviewOut,
+            **error_responses("Preview", WITH_BODY, {404: ["unknown_tenant"]}),
+        },
+    )
+    def post(self, request):
+        body = s.PreviewIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        preview = services.preview_request(
+            tenant=body.validated_data["tenant"], targets=body.validated_data["targets"]
+        )
+        return Response(s.PreviewOut(preview).data)
+
+
+class UnlockRequestsView(ApiView):
+    required_permission = {
+        "GET": "unlocks.view_unlockrequest",
+        "POST": "unlocks.add_unlockrequest",
+    }
+
+    @extend_schema(
+        operation_id="unlock_requests_list",
+        summary="Unlock requests, newest first",
+        parameters=[s.RequestQuery],
+        responses={
+            200: paginated(s.UnlockRequestOut),
+            **error_responses(
+                "ListRequests", {400: ["invalid"], 404: ["unknown_tenant", "not_found"]}
+            ),
+        },
+    )
+    def get(self, request):
+        query = _query(s.RequestQuery, request)
+        tenant = _tenant(query["tenant"]) if "tenant" in query else None
+        requests = selectors.requests_for(
+            tenant=tenant, status=query.get("status"), ticket=query.get("ticket")
+        )
+        return _paginated(self, requests, s.UnlockRequestOut)
+
+    @extend_schema(
+        operation_id="unlock_requests_create",
+        summary="Open an unlock request",
+        parameters=[IDEMPOTENCY_KEY],
+        request=s.UnlockRequestIn,
+        responses={
+            201: s.UnlockRequestOut,
+            **error_responses(
+                "CreateRequest",
+                WITH_BODY,
+                IDEMPOTENT,
+                {404: ["unknown_tenant", "unknown_record"], 409: RULE_CODES},
+            ),
+        },
+    )
+    @idempotent
+    def post(self, request):
+        body = s.UnlockRequestIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        unlock_request = services.open_request(
+            tenant=data["tenant"],
+            targets=data["targets"],
+            caller_name=data["caller"]["name"],
+            caller_email=data["caller"]["email"],
+            channel=data["channel"],
+            reason=data["reason"],
+            ticket=data["ticket"],
+            actor=actor_for(request),
+        )
+        return Response(
+            s.UnlockRequestOut(selectors.get_request(unlock_request.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class UnlockRequestView(ApiView):
+    required_permission = "unlocks.view_unlockrequest"
+
+    @extend_schema(
+        operation_id="unlock_requests_retrieve",
+        summary="One unlock request",
+        responses={200: s.UnlockRequestOut, **error_responses("GetRequest", {404: ["not_found"]})},
+    )
+    def get(self, request, request_id):
+        return Response(s.UnlockRequestOut(_request_or_404(request_id)).data)
+
+
+class VerifyView(ApiView):
+    required_permission = "unlocks.verify_unlockrequest"
+
+    @extend_schema(
+        operation_id="unlock_requests_verify",
+        summary="Approve with a tenant admin's PIN and consent, and unlock",
+        description=(
+            "Guards run in this order and the first that fails answers: the request is "
+            "pending; the person is a tenant admin now; the tenant's PIN is not locked; the "
+            "PIN is right; consent is accepted and current; the duplicate risk is "
+            "acknowledged; every rule still holds on the locked rows."
+        ),
+        parameters=[IDEMPOTENCY_KEY],
+        request=s.VerifyIn,
+        responses={
+            200: s.UnlockRequestOut,
+            **error_responses(
+                "Verify",
+                WITH_BODY,
+                IDEMPOTENT,
+                {
+                    400: ["consent_required", "duplicate_risk_not_acknowledged"],
+                    403: ["not_tenant_admin", "pin_incorrect"],
+                    404: ["not_found"],
+                    409: ["request_not_pending", "consent_stale", "pin_not_set", *RULE_CODES],
+                    423: ["pin_locked"],
+                },
+            ),
+        },
+    )
+    @idempotent
+    def post(self, request, request_id):
+        body = s.VerifyIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        unlock_request = services.verify_and_unlock(
+            request_id=request_id,
+            approver_email=data["admin_email"],
+            pin=data["pin"],
+            consent_version=data["consent_version"],
+            consent_accepted=data["consent_accepted"],
+            duplicate_risk_acknowledged=data["duplicate_risk_acknowledged"],
+            actor=actor_for(request),
+        )
+        return Response(s.UnlockRequestOut(selectors.get_request(unlock_request.pk)).data)
+
+
+class CancelView(ApiView):
+    required_permission = "unlocks.cancel_unlockrequest"
+
+    @extend_schema(
+        operation_id="unlock_requests_cancel",
+        summary="Cancel a pending request",
+        parameters=[IDEMPOTENCY_KEY],
+        request=s.CancelIn,
+        responses={
+            200: s.UnlockRequestOut,
+            **error_responses(
+                "Cancel",
+                WITH_BODY,
+                IDEMPOTENT,
+                {404: ["not_found"], 409: ["request_not_pending"]},
+            ),
+        },
+    )
+    @idempotent
+    def post(self, request, request_id):
+        body = s.CancelIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        unlock_request = services.cancel_request(
+            request_id=request_id,
+            reason=body.validated_data["reason"],
+            actor=actor_for(request),
+        )
+        return Response(s.UnlockRequestOut(selectors.get_request(unlock_request.pk)).data)
+
+
+class RecordView(ApiView):
+    required_permission = "unlocks.view_batch"
+
+    @extend_schema(
+        operation_id="records_retrieve",
+        summary="Was this record bypassed, imported or exported?",
+        parameters=[
+            OpenApiParameter("record_type", str, OpenApiParameter.PATH, enum=RecordType.values)
+        ],
+        responses={
+            200: s.RecordOut,
+            **error_responses("Record", {404: ["unknown_tenant", "unknown_record", "not_found"]}),
+        },
+    )
+    def get(self, request, slug, record_type, number):
+        if record_type not in RecordType.values:
+            raise Http404
+        tenant = _tenant(slug)
+        record = selectors.record_by_number(tenant=tenant, record_type=record_type, number=number)
+        if record is None:
+            raise unknown_record(record_type, number, tenant)
+        return Response(s.RecordOut(record).data)
+
+
+class AuditView(ApiView):
+    required_permission = "audit.view_auditentry"
+
+    @extend_schema(
+        operation_id="audit_list",
+        summary="Audit entries, oldest first within a tenant",
+        parameters=[s.AuditQuery],
+        responses={
+            200: paginated(s.AuditEntryOut),
+            **error_responses("Audit", {400: ["invalid"], 404: ["unknown_tenant", "not_found"]}),
+        },
+    )
+    def get(self, request):
+        query = _query(s.AuditQuery, request)
+        entries = entries_for(
+            tenant=_tenant(query["tenant"]) if "tenant" in query else None,
+            request_id=query.get("request"),
+            action=query.get("action"),
+            record=query.get("record"),
+            since=query.get("since"),
+            until=query.get("until"),
+        )
+        return _paginated(self, entries, s.AuditEntryOut)
+
+
+class AuditVerifyView(ApiView):
+    required_permission = "audit.view_auditentry"
+
+    @extend_schema(
+        operation_id="audit_verify",
+        summary="Walk a tenant's hash chain and name the first entry that does not fit",
+        parameters=[s.TenantQuery],
+        responses={
+            200: s.ChainOut,
+            **error_responses("AuditVerify", {400: ["invalid"], 404: ["unknown_tenant"]}),
+        },
+    )
+    def get(self, request):
+        query = _query(s.TenantQuery, request)
+        return Response(s.ChainOut(verify_chain(tenant=_tenant(query["tenant"]))).data)

@@ -1,0 +1,62 @@
+from unlocks.tests.api.conftest import error, open_request
+
+
+def test_it_shows_a_transaction_exported_before_and_bypassed_now(api):
+    response = api.get("/api/v1/tenants/acme-hvac/records/invoice/INV-1005/")
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["type"] == "invoice"
+    assert data["number"] == "INV-1005"
+    assert data["state"] == "bypassed"
+    assert data["locked"] is True
+    assert data["batch"] == "B-1003"
+    assert [(e["batch"], e["system"]) for e in data["exports"]] == [("B-0999", "QuickBooks Online")]
+    assert data["exports"][0]["external_id"]
+    assert data["exports"][0]["at"]
+    assert data["open_requests"] == []
+
+
+def test_it_shows_a_batch_with_its_open_requests(api):
+    opened = open_request(api, ("batch", "B-1001"))
+
+    data = api.get("/api/v1/tenants/acme-hvac/records/batch/B-1001/").json()
+
+    assert data["state"] == "bypassed"
+    assert data["batch"] is None
+    assert data["exports"] == []
+    assert data["open_requests"] == [opened["id"]]
+
+
+def test_it_shows_an_open_record_as_not_locked(api):
+    data = api.get("/api/v1/tenants/acme-hvac/records/invoice/INV-2002/").json()
+
+    assert data["locked"] is False
+
+
+def test_it_answers_404_for_an_unknown_tenant(api):
+    response = api.get("/api/v1/tenants/nobody/records/batch/B-1001/")
+
+    assert response.status_code == 404
+    assert error(response) == "unknown_tenant"
+
+
+def test_it_answers_404_for_an_unknown_record(api):
+    response = api.get("/api/v1/tenants/acme-hvac/records/batch/B-404/")
+
+    assert response.status_code == 404
+    assert error(response) == "unknown_record"
+
+
+def test_it_does_not_show_another_tenants_record(api):
+    response = api.get("/api/v1/tenants/acme-hvac/records/invoice/INV-3001/")
+
+    assert response.status_code == 404
+    assert error(response) == "unknown_record"
+
+
+def test_it_answers_404_for_an_unknown_record_type(api):
+    response = api.get("/api/v1/tenants/acme-hvac/records/receipt/R-1/")
+
+    assert response.status_code == 404
+    assert error(response) == "not_found"

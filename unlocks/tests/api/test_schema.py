@@ -1,0 +1,59 @@
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import call_command
+
+COMMITTED = Path(settings.BASE_DIR) / "openapi.yaml"
+
+
+@pytest.mark.django_db
+def test_the_committed_openapi_yaml_is_the_served_schema(client):
+    served = yaml.safe_load(client.get("/api/schema/").content)
+
+    assert yaml.safe_load(COMMITTED.read_text()) == served, (
+        "openapi.yaml is out of date: run `make schema` and commit it."
+    )
+
+
+def test_the_schema_validates_without_warnings(tmp_path):
+    call_command(
+        "spectacular", validate=True, fail_on_warn=True, file=str(tmp_path / "openapi.yaml")
+    )
+
+
+@pytest.mark.django_db
+def test_the_schema_names_every_error_code_of_an_operation(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    verify = schema["paths"]["/api/v1/unlock-requests/{request_id}/verify/"]["post"]
+
+    codes = {
+        status: set(_codes(schema, response))
+        for status, response in verify["responses"].items()
+        if status >= "400"
+    }
+
+    assert codes["403"] == {"permission_denied", "not_tenant_admin", "pin_incorrect"}
+    assert codes["423"] == {"pin_locked"}
+    assert {"consent_required", "duplicate_risk_not_acknowledged", "invalid"} <= codes["400"]
+    assert {"consent_stale", "request_not_pending", "idempotency_key_reused"} <= codes["409"]
+
+
+def _codes(schema, response):
+    ref = response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+    if not ref:
+        return []
+    error = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]["error"]
+    detail = schema["components"]["schemas"][error["$ref"].rsplit("/", 1)[1]]
+    return detail["properties"]["code"]["enum"]
+
+
+@pytest.mark.django_db
+def test_swagger_ui_is_served_with_local_assets(client):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
+    assert "cdn" not in page.lower()
