@@ -12,6 +12,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from notifications.selectors import health_details
+
 OK, UNAVAILABLE = "ok", "unavailable"
 
 
@@ -42,6 +44,10 @@ HealthOut = inline_serializer(
     fields={
         "database": serializers.ChoiceField(choices=[OK, UNAVAILABLE]),
         "broker": serializers.ChoiceField(choices=[OK, UNAVAILABLE]),
+        "details": serializers.DictField(
+            allow_null=True,
+            help_text="Outbox, webhook and queue figures; null while the database is down.",
+        ),
     },
 )
 
@@ -59,4 +65,5 @@ class HealthView(APIView):
     def get(self, request):
         body = {name: check() for name, check in CHECKS.items()}
         healthy = all(body[name] == OK for name in VITAL)
+        body["details"] = health_details() if healthy else None
         return Response(body, status=200 if healthy else 503)

@@ -7,7 +7,17 @@ def test_it_reports_database_and_broker(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "ok"}
+    body = response.json()
+    assert (body["database"], body["broker"]) == ("ok", "ok")
+
+
+@pytest.mark.django_db
+def test_it_shows_the_outbox_webhooks_and_queue_in_its_details(client):
+    details = client.get("/healthz").json()["details"]
+
+    assert details["outbox"]["emails"] == {"pending": 0, "due": 0, "failed": 0, "delivered": 0}
+    assert details["webhook_endpoints"] == {"active": 0}
+    assert "length" in details["queue"]
 
 
 @pytest.mark.django_db
@@ -31,6 +41,7 @@ def test_it_answers_503_when_the_database_is_down(client, monkeypatch):
 
     assert response.status_code == 503
     assert response.json()["database"] == "unavailable"
+    assert response.json()["details"] is None
 
 
 @pytest.mark.django_db
