@@ -1,6 +1,6 @@
 """Reads of tenants, people and API clients."""
 
-from accounts.models import ApiClient, Membership, Role, User
+from accounts.models import ApiClient, Membership, Role, Tenant, User
 from accounts.services import hash_api_key
 
 
@@ -35,3 +35,19 @@ def api_client_for_key(key):
     if not key:
         return None
     return ApiClient.objects.filter(key_hash=hash_api_key(key), revoked_at__isnull=True).first()
+
+
+def membership_of(*, tenant, user):
+    """The active `user`'s membership in `tenant` in any role, or None."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    return Membership.objects.filter(tenant=tenant, user=user).first()
+
+
+def tenants_administered_by(*, user):
+    """The tenants in which the active `user` is an admin now."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Tenant.objects.none()
+    return Tenant.objects.filter(memberships__user=user, memberships__role=Role.ADMIN).order_by(
+        "name"
+    )
