@@ -1,9 +1,8 @@
 from django.contrib import admin
-from django.urls import path
-
-from unlocks import views as unlock_views
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("approve/<str:token>/", unlock_views.approve, name="approve"),
+    path("accounts/", include("accounts.urls")),
+    path("", include("unlocks.urls")),
 ]

@@ -1,0 +1,45 @@
+"""The PIN page's form: it only carries input; every guard is in `unlocks.services`."""
+
+from django import forms
+
+# In the app folder: the form renderer reads app templates, not the project templates/.
+CHECKBOX = "unlocks/checkbox_field.html"
+
+
+class ApprovalForm(forms.Form):
+    pin = forms.CharField(
+        label="Account PIN",
+        max_length=10,
+        help_text="4 to 10 digits. Enter it each time you submit: this page never keeps it.",
+        # render_value=False: a PIN is never written back into the page.
+        widget=forms.PasswordInput(
+            render_value=False,
+            attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"},
+        ),
+        error_messages={
+            "required": "Enter the account PIN.",
+            "max_length": "A PIN is at most 10 digits.",
+        },
+    )
+    consent_accepted = forms.BooleanField(
+        required=False,
+        label="I have read the consent text above and I accept it.",
+        template_name=CHECKBOX,
+        widget=forms.CheckboxInput(attrs={"required": True}),
+    )
+    duplicate_risk_acknowledged = forms.BooleanField(
+        required=False,
+        label=(
+            "I understand that exporting these records again can duplicate entries in "
+            "QuickBooks, and I still want them unlocked."
+        ),
+        template_name=CHECKBOX,
+        widget=forms.CheckboxInput(attrs={"required": True}),
+    )
+    # The version of the consent text the page showed; a stale one is refused.
+    consent_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, duplicate_risk=False, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+        if not duplicate_risk:
+            del self.fields["duplicate_risk_acknowledged"]
