@@ -27,6 +27,8 @@ class ApprovalForm(forms.Form):
         template_name=CHECKBOX,
         widget=forms.CheckboxInput(attrs={"required": True}),
     )
+    # Always read, shown only where a target carries the risk: a risk can arise after
+    # the request was opened, and the service then asks for it.
     duplicate_risk_acknowledged = forms.BooleanField(
         required=False,
         label=(
@@ -39,7 +41,5 @@ class ApprovalForm(forms.Form):
     # The version of the consent text the page showed; a stale one is refused.
     consent_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args, duplicate_risk=False, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
-        if not duplicate_risk:
-            del self.fields["duplicate_risk_acknowledged"]

@@ -85,9 +85,8 @@ def approve(request, token):
         return _closed(request, unlock)
 
     consent = current_consent()
-    duplicate_risk = any(DUPLICATE_RISK in t.warnings for t in unlock.targets.all())
     if request.method == "POST":
-        form = ApprovalForm(request.POST, duplicate_risk=duplicate_risk)
+        form = ApprovalForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -97,7 +96,7 @@ def approve(request, token):
                     pin=data["pin"],
                     consent_version=data["consent_version"],
                     consent_accepted=data["consent_accepted"],
-                    duplicate_risk_acknowledged=data.get("duplicate_risk_acknowledged", False),
+                    duplicate_risk_acknowledged=data["duplicate_risk_acknowledged"],
                     actor=Actor.for_user(request.user, **request_context(request)),
                 )
             except Refusal as refusal:
@@ -108,7 +107,7 @@ def approve(request, token):
     if admin_membership(tenant=unlock.tenant, email=request.user.email) is None:
         refusal = not_tenant_admin(unlock.tenant, request.user.email)
         return _page(request, unlock, None, consent, refusal=refusal, status=403)
-    form = ApprovalForm(initial={"consent_version": consent.version}, duplicate_risk=duplicate_risk)
+    form = ApprovalForm(initial={"consent_version": consent.version})
     return _page(request, unlock, form, consent)
 
 
@@ -130,10 +129,7 @@ def _show_refusal(request, request_id, refusal):
     data["consent_version"] = str(consent.version)
     if refusal.code == "consent_stale":
         data.pop("consent_accepted", None)
-    duplicate_risk = refusal.code == "duplicate_risk_not_acknowledged" or any(
-        DUPLICATE_RISK in t.warnings for t in unlock.targets.all()
-    )
-    form = ApprovalForm(data, duplicate_risk=duplicate_risk)
+    form = ApprovalForm(data)
     form.is_valid()
     message = PAGE_MESSAGE.get(refusal.code, refusal.message)
     form.add_error(REFUSAL_FIELD.get(refusal.code), message)
@@ -144,13 +140,25 @@ def _show_refusal(request, request_id, refusal):
         consent,
         status=status,
         consent_changed=refusal.code == "consent_stale",
+        duplicate_risk=refusal.code == "duplicate_risk_not_acknowledged",
     )
 
 
-def _page(request, unlock, form, consent, *, refusal=None, status=200, consent_changed=False):
+def _page(
+    request,
+    unlock,
+    form,
+    consent,
+    *,
+    refusal=None,
+    status=200,
+    consent_changed=False,
+    duplicate_risk=False,
+):
     tenant = unlock.tenant
     now = timezone.now()
     targets = list(unlock.targets.all())
+    duplicate_risk = duplicate_risk or any(DUPLICATE_RISK in t.warnings for t in targets)
     opens_with = bypassed_in_batches(
         [t.batch_id for t in targets if t.record_type == RecordType.BATCH]
     )
@@ -158,7 +166,7 @@ def _page(request, unlock, form, consent, *, refusal=None, status=200, consent_c
         "unlock": unlock,
         "tenant": tenant,
         "targets": [_target_view(t, opens_with) for t in targets],
-        "duplicate_risk": form is not None and "duplicate_risk_acknowledged" in form.fields,
+        "duplicate_risk": duplicate_risk,
         "consent": consent,
         "consent_changed": consent_changed,
         "form": form,
