@@ -38,8 +38,15 @@ class ApprovalForm(forms.Form):
         template_name=CHECKBOX,
         widget=forms.CheckboxInput(attrs={"required": True}),
     )
-    # The version of the consent text the page showed; a stale one is refused.
-    consent_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    # The version of the consent text the page showed. A stale, missing or mangled one
+    # goes to the service as it is, which refuses it and the page shows the current text.
+    consent_version = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
+
+    def clean_consent_version(self):
+        try:
+            return int(self.cleaned_data["consent_version"])
+        except ValueError:
+            return None

@@ -250,15 +250,21 @@ def tenant_requests(request):
     page = Paginator(requests_for().filter(tenant__in=tenants), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rows = [
-        {
-            "unlock": unlock,
-            "approve_token": approval_token(unlock)
-            if unlock.is_pending and unlock.expires_at > timezone.now()
-            else None,
-        }
-        for unlock in page.object_list
-    ]
+    now = timezone.now()
+    rows = []
+    for unlock in page.object_list:
+        # Until the sweep runs, a pending request past its time is expired all the same.
+        expired = unlock.is_pending and unlock.expires_at <= now
+        rows.append(
+            {
+                "unlock": unlock,
+                "status": RequestStatus.EXPIRED.label if expired else unlock.get_status_display(),
+                "status_code": RequestStatus.EXPIRED if expired else unlock.status,
+                "approve_token": approval_token(unlock)
+                if unlock.is_pending and not expired
+                else None,
+            }
+        )
     return render(
         request, "unlocks/requests.html", {"tenants": tenants, "page": page, "rows": rows}
     )

@@ -1,6 +1,8 @@
+from django.core import signing
+
 from accounts.tests.factories import UserFactory
 from audit.models import AuditEntry
-from unlocks.links import approval_token
+from unlocks.links import SALT, approval_token
 from unlocks.tests.pages.conftest import approval, approve_path
 
 
@@ -57,10 +59,6 @@ def test_a_forged_token_gets_404(client, admin, unlock):
 
 
 def test_a_token_naming_no_request_gets_404(client, admin):
-    from django.core import signing
-
-    from unlocks.links import SALT
-
     client.force_login(admin)
     token = signing.dumps("6f1c7d52-0000-4000-8000-000000000000", salt=SALT)
     assert client.get(f"/approve/{token}/").status_code == 404

@@ -44,3 +44,14 @@ def test_duplicate_risk_not_acknowledged_is_an_error_on_its_checkbox(client, adm
     assert "add the items by hand in QuickBooks instead" in page
     unlock.refresh_from_db()
     assert unlock.status == "pending"
+
+
+def test_a_mangled_consent_version_shows_the_current_text_and_asks_again(client, admin, unlock):
+    client.force_login(admin)
+    response = client.post(approve_path(unlock), approval(unlock, consent_version="x1"))
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "The consent text changed while this page was open" in page
+    assert 'name="consent_version" value="1"' in page
+    unlock.refresh_from_db()
+    assert unlock.status == "pending"

@@ -1,3 +1,5 @@
+from django.test import Client
+
 from audit.models import AuditEntry
 from unlocks.models import Invoice, Payment
 from unlocks.tests.pages.conftest import approval, approve_path
@@ -29,8 +31,6 @@ def test_it_audits_the_approval_as_the_signed_in_tenant_user(client, admin, unlo
 
 
 def test_it_needs_the_csrf_token(admin, unlock):
-    from django.test import Client
-
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin)
     response = client.post(approve_path(unlock), approval(unlock))

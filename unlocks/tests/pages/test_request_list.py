@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from accounts.models import Tenant
 from unlocks.links import approval_token
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for, verify
@@ -21,8 +25,6 @@ def test_it_lists_the_tenants_requests_with_links_to_approve_and_receipts(
 
 
 def test_it_never_lists_another_tenants_requests(client, admin, other_admin, unlock):
-    from accounts.models import Tenant
-
     theirs = open_for(
         Tenant.objects.get(slug="birch"),
         f.imported_invoice(Tenant.objects.get(slug="birch")),
@@ -60,3 +62,12 @@ def test_a_visitor_is_sent_to_sign_in(client):
     response = client.get("/requests/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/requests/"
+
+
+def test_a_pending_request_past_its_time_shows_as_expired_without_a_link(client, admin, unlock):
+    type(unlock).objects.filter(pk=unlock.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    client.force_login(admin)
+    page = client.get("/requests/").content.decode()
+    assert "Expired" in page and "/approve/" not in page
