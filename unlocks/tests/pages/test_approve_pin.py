@@ -1,6 +1,10 @@
 import logging
 
+from django.core.signals import got_request_exception
+from django.views.debug import SafeExceptionReporterFilter
+
 from accounts.tests.factories import PIN
+from unlocks import services
 from unlocks.tests.pages.conftest import approval, approve_path
 
 
@@ -69,3 +73,28 @@ def test_the_pin_never_reaches_a_log(client, admin, unlock, caplog):
         client.post(approve_path(unlock), approval(unlock, pin="564738"))
         client.post(approve_path(unlock), approval(unlock))
     assert "564738" not in caplog.text and PIN not in caplog.text
+
+
+def test_an_unexpected_fault_reports_the_request_with_the_pin_masked(
+    client, admin, unlock, monkeypatch
+):
+    def fail(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "verify_and_unlock", fail)
+    reported = []
+
+    def keep(sender, request, **kwargs):
+        reported.append(request)
+
+    got_request_exception.connect(keep)
+    client.raise_request_exception = False
+    client.force_login(admin)
+    try:
+        response = client.post(approve_path(unlock), approval(unlock, pin="564738"))
+    finally:
+        got_request_exception.disconnect(keep)
+    assert response.status_code == 500
+    post = SafeExceptionReporterFilter().get_post_parameters(reported[-1])
+    assert post["pin"] == SafeExceptionReporterFilter.cleansed_substitute
+    assert "564738" not in repr(dict(post))
