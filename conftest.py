@@ -4,7 +4,7 @@ import os
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 
 # .ci/run sets this: there, a test that would skip for lack of a service fails instead.
 STRICT = os.environ.get("UNLOCK_STRICT_SERVICES") == "1"
@@ -113,6 +113,9 @@ def browser_page(live_server):
         try:
             yield page
         finally:
+            # ORM calls in the test body run in Playwright's greenlet context, whose
+            # connection the test database teardown cannot see; close it here.
+            connections.close_all()
             context.close()
             browser.close()
 

@@ -40,3 +40,19 @@ def api_client_for_key(key):
 def tenant_by_slug(slug):
     """The tenant with this slug, or None."""
     return Tenant.objects.filter(slug=slug).first() if slug else None
+
+
+def membership_of(*, tenant, user):
+    """The active `user`'s membership in `tenant` in any role, or None."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    return Membership.objects.filter(tenant=tenant, user=user).first()
+
+
+def tenants_administered_by(*, user):
+    """The tenants in which the active `user` is an admin now."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Tenant.objects.none()
+    return Tenant.objects.filter(memberships__user=user, memberships__role=Role.ADMIN).order_by(
+        "name"
+    )

@@ -3,17 +3,18 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import HealthView
-from unlocks import views as unlock_views
 from unlocks.api.errors import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("approve/<str:token>/", unlock_views.approve, name="approve"),
+    path("accounts/", include("accounts.urls")),
     path("api/v1/", include("unlocks.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", HealthView.as_view(), name="healthz"),
+    # Keep last among /api/ routes: JSON 404s for API paths no view answers.
     re_path(r"^api/", api_not_found),
+    path("", include("unlocks.urls")),
 ]
 
 # JSON errors for /api/ paths that no API view answers; Django's pages elsewhere.

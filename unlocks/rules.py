@@ -121,3 +121,12 @@ def unknown_record(record_type, number, tenant):
         "type and the number (for example B-1001, INV-42, PAY-7).",
         {"target": {"type": record_type, "number": number}},
     )
+
+
+def not_tenant_admin(tenant, email):
+    return Refusal(
+        "not_tenant_admin",
+        f"{email or 'That person'} is not an admin of {tenant.name} now. Only one of the "
+        "tenant's assigned admins can approve; ask one to verify.",
+        {"admin_email": email},
+    )

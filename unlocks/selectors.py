@@ -2,17 +2,20 @@
 
 from collections import defaultdict
 
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q
 
 from audit.models import AuditAction, AuditEntry
 from unlocks.models import (
     RECORD_MODELS,
     ExportRecord,
     Invoice,
+    LockState,
     Payment,
     RecordType,
     RequestStatus,
     UnlockRequest,
+    UnlockTarget,
 )
 from unlocks.rules import Facts
 
@@ -96,6 +99,35 @@ def get_request(request_id):
         .prefetch_related("targets")
         .get(pk=request_id)
     )
+
+
+def request_with_targets(request_id):
+    """A request with its tenant, approver and each target's record (two queries), or None."""
+    targets = UnlockTarget.objects.select_related("batch", "invoice", "payment")
+    try:
+        return (
+            UnlockRequest.objects.select_related("tenant", "approved_by")
+            .prefetch_related(Prefetch("targets", queryset=targets))
+            .filter(pk=request_id)
+            .first()
+        )
+    except (ValidationError, ValueError):
+        return None
+
+
+def bypassed_in_batches(batch_ids):
+    """batch id -> numbers of its bypassed invoices and payments: what unlocking it opens too."""
+    contents = {batch_id: {"invoices": [], "payments": []} for batch_id in batch_ids}
+    if not batch_ids:
+        return contents
+    for model, key in ((Invoice, "invoices"), (Payment, "payments")):
+        for batch_id, number in (
+            model.objects.filter(batch_id__in=batch_ids, state=LockState.BYPASSED)
+            .order_by("number")
+            .values_list("batch_id", "number")
+        ):
+            contents[batch_id][key].append(number)
+    return contents
 
 
 def requests_for(*, tenant=None, status=None, ticket=None):

@@ -34,7 +34,7 @@ from unlocks.models import (
     UnlockTarget,
 )
 from unlocks.refusals import Refusal
-from unlocks.rules import refusals_for, unknown_record, warnings_for
+from unlocks.rules import not_tenant_admin, refusals_for, unknown_record, warnings_for
 from unlocks.selectors import find_records, gather_facts
 
 
@@ -328,12 +328,7 @@ def _verify_locked(
     if membership is None:
         return _refuse_verify(
             request,
-            Refusal(
-                "not_tenant_admin",
-                f"{approver_email or 'That person'} is not an admin of {request.tenant.name} "
-                "now. Only one of the tenant's assigned admins can approve; ask one to verify.",
-                {"admin_email": approver_email},
-            ),
+            not_tenant_admin(request.tenant, approver_email),
             actor,
             data={"admin_email": approver_email},
         )

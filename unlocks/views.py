@@ -1,7 +1,274 @@
-"""Pages of the unlock flow for tenant admins."""
+"""Pages of the unlock flow for tenant admins: approve with the PIN, receipts, the list.
 
-from django.http import HttpResponse
+Views only read through selectors and change state through `unlocks.services`; a
+`Refusal` becomes what the page shows in one place, `_show_refusal`. Every page
+answers `Cache-Control: no-store`, and the PIN never reaches a log (sensitive
+POST parameter), a URL (POST only) or a re-rendered form (PasswordInput).
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Role
+from accounts.selectors import admin_membership, membership_of, tenants_administered_by
+from audit.actors import Actor, request_context
+from unlocks import services
+from unlocks.consent import current_consent
+from unlocks.forms import ApprovalForm
+from unlocks.links import approval_token, request_id_from_token
+from unlocks.models import LockState, RecordType, RequestStatus
+from unlocks.refusals import HTTP_STATUS, Refusal
+from unlocks.rules import DUPLICATE_RISK, not_tenant_admin
+from unlocks.selectors import (
+    bypassed_in_batches,
+    receipt_for,
+    request_with_targets,
+    requests_for,
+)
+
+# Where a refusal shows on the PIN page: next to a field, or (absent here) above the form.
+REFUSAL_FIELD = {
+    "pin_incorrect": "pin",
+    "consent_required": "consent_accepted",
+    "consent_stale": "consent_accepted",
+    "duplicate_risk_not_acknowledged": "duplicate_risk_acknowledged",
+}
+# The service speaks to whoever relays it (often an agent); the page speaks to the admin.
+PAGE_MESSAGE = {
+    "consent_required": "Tick that you accept the consent text, then enter the PIN again.",
+    "consent_stale": (
+        "The consent text changed while this page was open. Read the new text above, "
+        "accept it again, and enter the PIN again."
+    ),
+    "duplicate_risk_not_acknowledged": (
+        "Exporting these records again can duplicate entries in QuickBooks. Tick that you "
+        "understand the risk to go ahead (or add the items by hand in QuickBooks instead), "
+        "and enter the PIN again."
+    ),
+}
+# Refusals after which the request has left `pending` (a rule failed on the locked rows).
+RULE_CODES = {"exported_batch", "exported_record", "transactions_exported", "not_locked"}
+
+PAGE_SIZE = 50
 
 
+def _not_found(request, what="page"):
+    return render(request, "unlocks/not_found.html", {"what": what}, status=404)
+
+
+def _member_or_none(request, unlock):
+    """The signed-in user's membership in the request's tenant: outsiders get None (a 404)."""
+    if unlock is None:
+        return None
+    return membership_of(tenant=unlock.tenant, user=request.user)
+
+
+def _unlock_from_token(token):
+    request_id = request_id_from_token(token)
+    return request_with_targets(request_id) if request_id else None
+
+
+@never_cache
+@sensitive_post_parameters("pin")
+@login_required
+@require_http_methods(["GET", "POST"])
 def approve(request, token):
-    return HttpResponse("The approval page is not built yet.", status=501)
+    unlock = _unlock_from_token(token)
+    if _member_or_none(request, unlock) is None:
+        return _not_found(request, "approval link")
+    if not unlock.is_pending or unlock.expires_at <= timezone.now():
+        return _closed(request, unlock)
+
+    consent = current_consent()
+    if request.method == "POST":
+        form = ApprovalForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.verify_and_unlock(
+                    request_id=unlock.pk,
+                    approver_email=request.user.email,
+                    pin=data["pin"],
+                    consent_version=data["consent_version"],
+                    consent_accepted=data["consent_accepted"],
+                    duplicate_risk_acknowledged=data["duplicate_risk_acknowledged"],
+                    actor=Actor.for_user(request.user, **request_context(request)),
+                )
+            except Refusal as refusal:
+                return _show_refusal(request, unlock.pk, refusal)
+            return redirect("receipt", request_id=unlock.pk)
+        return _page(request, unlock, form, consent, status=400)
+
+    if admin_membership(tenant=unlock.tenant, email=request.user.email) is None:
+        refusal = not_tenant_admin(unlock.tenant, request.user.email)
+        return _page(request, unlock, None, consent, refusal=refusal, status=403)
+    form = ApprovalForm(initial={"consent_version": consent.version})
+    return _page(request, unlock, form, consent)
+
+
+def _show_refusal(request, request_id, refusal):
+    """The one place a service refusal becomes what the PIN page shows."""
+    status = HTTP_STATUS.get(refusal.code, 400)
+    unlock = request_with_targets(request_id)
+    if unlock is None:
+        return _not_found(request, "unlock request")
+    if refusal.code == "request_not_pending" or refusal.code in RULE_CODES:
+        return _closed(request, unlock, refusal=refusal, status=status)
+    consent = current_consent()
+    if refusal.code == "not_tenant_admin":
+        return _page(request, unlock, None, consent, refusal=refusal, status=status)
+
+    # Re-bind what was sent, with the current consent version; a changed text is
+    # accepted afresh, so its tick is cleared. The PIN is never rendered back.
+    data = request.POST.copy()
+    data["consent_version"] = str(consent.version)
+    if refusal.code == "consent_stale":
+        data.pop("consent_accepted", None)
+    form = ApprovalForm(data)
+    form.is_valid()
+    message = PAGE_MESSAGE.get(refusal.code, refusal.message)
+    form.add_error(REFUSAL_FIELD.get(refusal.code), message)
+    return _page(
+        request,
+        unlock,
+        form,
+        consent,
+        status=status,
+        consent_changed=refusal.code == "consent_stale",
+        duplicate_risk=refusal.code == "duplicate_risk_not_acknowledged",
+    )
+
+
+def _page(
+    request,
+    unlock,
+    form,
+    consent,
+    *,
+    refusal=None,
+    status=200,
+    consent_changed=False,
+    duplicate_risk=False,
+):
+    tenant = unlock.tenant
+    now = timezone.now()
+    targets = list(unlock.targets.all())
+    duplicate_risk = duplicate_risk or any(DUPLICATE_RISK in t.warnings for t in targets)
+    opens_with = bypassed_in_batches(
+        [t.batch_id for t in targets if t.record_type == RecordType.BATCH]
+    )
+    context = {
+        "unlock": unlock,
+        "tenant": tenant,
+        "targets": [_target_view(t, opens_with) for t in targets],
+        "duplicate_risk": duplicate_risk,
+        "consent": consent,
+        "consent_changed": consent_changed,
+        "form": form,
+        "refusal": refusal,
+        "pin_locked_until": tenant.pin_locked_until
+        if tenant.pin_locked_until and tenant.pin_locked_until > now
+        else None,
+    }
+    return render(request, "unlocks/approve.html", context, status=status)
+
+
+def _target_view(target, opens_with):
+    record = target.record
+    state = record.state if record is not None else target.state_at_open
+    if state == LockState.OPEN:
+        outcome = "Already open now, so there is nothing to unlock: approving refuses the request."
+    elif state == LockState.EXPORTED:
+        outcome = (
+            "Exported since the request was opened. Exported records are never unlocked: "
+            "approving refuses the request."
+        )
+    elif target.record_type == RecordType.BATCH:
+        contents = opens_with.get(target.batch_id, {"invoices": [], "payments": []})
+        names = contents["invoices"] + contents["payments"]
+        outcome = (
+            f"Goes back to open with its bypassed transactions ({', '.join(names)}), "
+            "ready to export again."
+            if names
+            else "Goes back to open, ready to export again."
+        )
+    elif state == LockState.IMPORTED:
+        outcome = "Goes back to open: you can edit it and export it to QuickBooks."
+    else:
+        outcome = "Goes back to open: you can edit it and export it again."
+    return {
+        "type": target.get_record_type_display(),
+        "number": target.number,
+        "state": LockState(state).label,
+        "outcome": outcome,
+        "duplicate_risk": DUPLICATE_RISK in target.warnings,
+    }
+
+
+def _closed(request, unlock, *, refusal=None, status=410):
+    """The link of a request that is no longer pending: it says what became of it."""
+    expired = unlock.is_pending and unlock.expires_at <= timezone.now()
+    is_admin = admin_membership(tenant=unlock.tenant, email=request.user.email) is not None
+    context = {
+        "unlock": unlock,
+        "tenant": unlock.tenant,
+        "status": RequestStatus.EXPIRED if expired else unlock.status,
+        "refusal": refusal,
+        "show_receipt": is_admin and unlock.status == RequestStatus.COMPLETED,
+    }
+    return render(request, "unlocks/closed.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_GET
+def receipt(request, request_id):
+    unlock = request_with_targets(request_id)
+    membership = _member_or_none(request, unlock)
+    if membership is None:
+        return _not_found(request, "receipt")
+    if membership.role != Role.ADMIN:
+        return _admins_only(request, unlock.tenant)
+    data = receipt_for(unlock)
+    if data is None:
+        return _not_found(request, "receipt")
+    return render(request, "unlocks/receipt.html", {"receipt": data, "unlock": unlock})
+
+
+@never_cache
+@login_required
+@require_GET
+def tenant_requests(request):
+    tenants = list(tenants_administered_by(user=request.user))
+    if not tenants:
+        return _admins_only(request, None)
+    page = Paginator(requests_for().filter(tenant__in=tenants), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    now = timezone.now()
+    rows = []
+    for unlock in page.object_list:
+        # Until the sweep runs, a pending request past its time is expired all the same.
+        expired = unlock.is_pending and unlock.expires_at <= now
+        rows.append(
+            {
+                "unlock": unlock,
+                "status": RequestStatus.EXPIRED.label if expired else unlock.get_status_display(),
+                "status_code": RequestStatus.EXPIRED if expired else unlock.status,
+                "approve_token": approval_token(unlock)
+                if unlock.is_pending and not expired
+                else None,
+            }
+        )
+    return render(
+        request, "unlocks/requests.html", {"tenants": tenants, "page": page, "rows": rows}
+    )
+
+
+def _admins_only(request, tenant):
+    return render(request, "unlocks/admins_only.html", {"tenant": tenant}, status=403)

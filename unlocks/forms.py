@@ -1,0 +1,52 @@
+"""The PIN page's form: it only carries input; every guard is in `unlocks.services`."""
+
+from django import forms
+
+# In the app folder: the form renderer reads app templates, not the project templates/.
+CHECKBOX = "unlocks/checkbox_field.html"
+
+
+class ApprovalForm(forms.Form):
+    pin = forms.CharField(
+        label="Account PIN",
+        max_length=10,
+        help_text="4 to 10 digits. Enter it each time you submit: this page never keeps it.",
+        # render_value=False: a PIN is never written back into the page.
+        widget=forms.PasswordInput(
+            render_value=False,
+            attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"},
+        ),
+        error_messages={
+            "required": "Enter the account PIN.",
+            "max_length": "A PIN is at most 10 digits.",
+        },
+    )
+    consent_accepted = forms.BooleanField(
+        required=False,
+        label="I have read the consent text above and I accept it.",
+        template_name=CHECKBOX,
+        widget=forms.CheckboxInput(attrs={"required": True}),
+    )
+    # Always read, shown only where a target carries the risk: a risk can arise after
+    # the request was opened, and the service then asks for it.
+    duplicate_risk_acknowledged = forms.BooleanField(
+        required=False,
+        label=(
+            "I understand that exporting these records again can duplicate entries in "
+            "QuickBooks, and I still want them unlocked."
+        ),
+        template_name=CHECKBOX,
+        widget=forms.CheckboxInput(attrs={"required": True}),
+    )
+    # The version of the consent text the page showed. A stale, missing or mangled one
+    # goes to the service as it is, which refuses it and the page shows the current text.
+    consent_version = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+
+    def clean_consent_version(self):
+        try:
+            return int(self.cleaned_data["consent_version"])
+        except ValueError:
+            return None

@@ -1,0 +1,99 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from unlocks.consent import current_consent
+from unlocks.tests import factories as f
+from unlocks.tests.conftest import open_for
+from unlocks.tests.pages.conftest import approve_path
+
+
+def test_it_shows_who_asked_why_and_what_happens_to_each_target(client, admin, tenant, batch):
+    invoice = f.imported_invoice(tenant)
+    unlock = open_for(tenant, batch, invoice, reason="Bypassed by mistake", ticket="ZD-77")
+    client.force_login(admin)
+    response = client.get(approve_path(unlock))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Approve an unlock for Acme" in page
+    assert "Dana Ruiz" in page and "dana@acme.test" in page
+    assert "Bypassed by mistake" in page and "ZD-77" in page
+    assert f"Batch {batch.number}" in page and "Now bypassed" in page
+    in_batch = sorted(batch.invoice_set.values_list("number", flat=True)) + list(
+        batch.payment_set.values_list("number", flat=True)
+    )
+    assert f"Goes back to open with its bypassed transactions ({', '.join(in_batch)})" in page
+    assert f"Invoice {invoice.number}" in page and "Now imported" in page
+
+
+def test_it_shows_the_consent_text_in_full_and_its_version(client, admin, unlock):
+    client.force_login(admin)
+    page = client.get(approve_path(unlock)).content.decode()
+    consent = current_consent()
+    assert consent.text in page
+    assert f'name="consent_version" value="{consent.version}"' in page
+
+
+def test_it_has_a_labelled_pin_field_that_no_browser_keeps(client, admin, unlock):
+    client.force_login(admin)
+    page = client.get(approve_path(unlock)).content.decode()
+    assert '<label for="id_pin">Account PIN</label>' in page
+    assert 'type="password" name="pin"' in page
+    assert 'autocomplete="off"' in page and 'inputmode="numeric"' in page
+    assert 'aria-describedby="id_pin_helptext"' in page
+    assert '<label for="id_consent_accepted">' in page
+    assert page.count('type="submit"') == 2  # sign out, and the one button
+    assert "Approve and unlock" in page
+
+
+def test_it_is_never_cached_and_carries_a_csrf_token(client, admin, unlock):
+    client.force_login(admin)
+    response = client.get(approve_path(unlock))
+    assert "no-store" in response["Cache-Control"]
+    assert b'name="csrfmiddlewaretoken"' in response.content
+
+
+def test_it_uses_no_javascript_or_inline_styles(client, admin, unlock):
+    client.force_login(admin)
+    page = client.get(approve_path(unlock)).content.decode().lower()
+    assert "<script" not in page and "style=" not in page and "onclick" not in page
+
+
+def test_it_warns_of_the_duplicate_risk_and_recommends_adding_by_hand(client, admin, unlock):
+    client.force_login(admin)
+    page = client.get(approve_path(unlock)).content.decode()
+    assert "Risk of duplicate entries" in page
+    assert "add the items manually in your accounting software" in page
+    assert 'name="duplicate_risk_acknowledged"' in page
+
+
+def test_it_asks_no_duplicate_risk_acknowledgement_where_none_is_carried(
+    client, admin, plain_unlock
+):
+    client.force_login(admin)
+    page = client.get(approve_path(plain_unlock)).content.decode()
+    assert "Risk of duplicate entries" not in page
+    assert 'name="duplicate_risk_acknowledged"' not in page
+
+
+def test_it_shows_a_record_that_changed_since_opening_as_it_is_now(client, admin, tenant):
+    invoice = f.imported_invoice(tenant)
+    unlock = open_for(tenant, invoice)
+    invoice.state = "open"
+    invoice.save()
+    client.force_login(admin)
+    page = client.get(approve_path(unlock)).content.decode()
+    assert "Now open" in page and "approving refuses the request" in page
+
+
+def test_it_reads_the_page_in_a_fixed_number_of_queries(client, admin, tenant):
+    records = [f.bypassed_batch(tenant, invoices=3) for _ in range(3)]
+    records += [f.imported_invoice(tenant) for _ in range(3)]
+    unlock = open_for(tenant, *records)
+    client.force_login(admin)
+    path = approve_path(unlock)
+    client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    # session + user, request + targets, membership, consent, admin check, batch contents x2
+    assert len(queries) == 9, [q["sql"] for q in queries]
