@@ -165,3 +165,26 @@ def receipt_for(request):
         "audit_seq": approval.seq,
         "audit_hash": approval.hash,
     }
+
+
+def records_numbered(*, number, tenant=None, limit=20):
+    """Records whose number is `number` (any case), in one tenant or across tenants."""
+    found = []
+    for record_type in (RecordType.BATCH, RecordType.INVOICE, RecordType.PAYMENT):
+        qs = (
+            RECORD_MODELS[record_type]
+            .objects.select_related("tenant")
+            .filter(number__iexact=number)
+        )
+        if tenant is not None:
+            qs = qs.filter(tenant=tenant)
+        found.extend(qs.order_by("tenant__slug")[:limit])
+    return found[:limit]
+
+
+def batch_members(batch):
+    """The invoices and payments a batch holds, by number."""
+    return [
+        *Invoice.objects.filter(batch=batch).order_by("number"),
+        *Payment.objects.filter(batch=batch).order_by("number"),
+    ]
