@@ -37,4 +37,6 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        post_migrate.connect(ensure_support_group, sender=self)
+        # After every app's post_migrate, not only this one's: on a fresh database the
+        # unlocks and audit permissions exist only once their own apps have migrated.
+        post_migrate.connect(ensure_support_group, dispatch_uid="accounts.ensure_support_group")
