@@ -52,18 +52,16 @@ def timeline_for(request):
     steps = []
     for entry in entries_for(request_id=request.pk):
         if entry.action == AuditAction.RECORD_UNLOCKED:
+            number = entry.target_number
+            carried = entry.data.get("with", {})
+            carried = carried.get("invoices", []) + carried.get("payments", [])
+            if carried:
+                number = f"{number} (with {', '.join(carried)})"
             if steps and steps[-1].kind == "unlocked":
-                steps[-1].numbers.append(entry.target_number)
+                steps[-1].numbers.append(number)
             else:
                 steps.append(
-                    Step(
-                        "unlocked",
-                        "Unlocked",
-                        entry.at,
-                        entry.actor_label,
-                        "",
-                        [entry.target_number],
-                    )
+                    Step("unlocked", "Unlocked", entry.at, entry.actor_label, "", [number])
                 )
             continue
         kind, title = KINDS.get(entry.action, ("other", entry.get_action_display()))
