@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -469,11 +469,9 @@ class UnlockRequestAdmin(admin.ModelAdmin):
                     actor=actor_for(request),
                 )
             except Refusal as refusal:
-                show_refusal(request, refusal, form)
-            else:
-                messages.success(request, "Approved: the records are unlocked.")
-                return HttpResponseRedirect(request.path.rsplit("verify/", 1)[0])
-        unlock.refresh_from_db()
+                return self._refused(request, unlock, refusal, verify_form=form)
+            messages.success(request, "Approved: the records are unlocked.")
+            return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
         return self._request_page(request, unlock, verify_form=form)
 
     def cancel_view(self, request, object_id):
@@ -489,9 +487,16 @@ class UnlockRequestAdmin(admin.ModelAdmin):
                     actor=actor_for(request),
                 )
             except Refusal as refusal:
-                show_refusal(request, refusal, form)
-            else:
-                messages.success(request, "Request cancelled.")
-                return HttpResponseRedirect(request.path.rsplit("cancel/", 1)[0])
-        unlock.refresh_from_db()
+                return self._refused(request, unlock, refusal, cancel_form=form)
+            messages.success(request, "Request cancelled.")
+            return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
         return self._request_page(request, unlock, cancel_form=form)
+
+    def _refused(self, request, unlock, refusal, **forms):
+        """Next to the form while the request is pending; once closed, as a message."""
+        unlock.refresh_from_db()
+        if unlock.is_pending:
+            show_refusal(request, refusal, next(iter(forms.values())))
+            return self._request_page(request, unlock, **forms)
+        show_refusal(request, refusal)
+        return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
