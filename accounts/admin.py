@@ -37,6 +37,11 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("email",)
     show_full_result_count = False
     inlines = [MembershipOfUserInline]
+
+    def get_inlines(self, request, obj):
+        # The add form asks only for the email and password, as Django's own does.
+        return self.inlines if obj is not None else []
+
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Person", {"fields": ("full_name",)}),
