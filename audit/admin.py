@@ -10,6 +10,7 @@ import uuid
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -32,6 +33,40 @@ class _Echo:
         return value
 
 
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP rows: a full COUNT(*) over a million entries costs more
+    than the page itself. Further back, narrow the list with a filter or export it."""
+
+    COUNT_CAP = 10_000
+
+    @property
+    def count(self):
+        if not hasattr(self, "_capped_count"):
+            self._capped_count = self.object_list.order_by().values("pk")[: self.COUNT_CAP].count()
+        return self._capped_count
+
+
+class ActorKindFilter(admin.SimpleListFilter):
+    """The four kinds of actor, listed without a DISTINCT over a million rows."""
+
+    title = "actor"
+    parameter_name = "actor_kind"
+    KINDS = (
+        ("agent", "Support agent"),
+        ("tenant_user", "Tenant user"),
+        ("api_client", "API client"),
+        ("system", "System"),
+    )
+
+    def lookups(self, request, model_admin):
+        return self.KINDS
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(actor_kind=self.value())
+        return queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = (
@@ -45,14 +80,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "code",
         "ip",
     )
-    list_filter = ("action", "tenant", "actor_kind", "at")
+    list_filter = ("action", "tenant", ActorKindFilter, "at")
     list_select_related = ("tenant",)
     search_fields = ("target_number",)
     search_help_text = "A record number, a request id or an actor's email, exactly."
     show_full_result_count = False
     list_per_page = 100
-    # Newest first by primary key: the cheapest order on a million rows.
-    ordering = ("-id",)
+    paginator = CappedPaginator
+    # Newest first; "at" is indexed alone, with the tenant and with the action.
+    ordering = ("-at", "-id")
     actions = None
 
     def has_add_permission(self, request):
