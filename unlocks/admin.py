@@ -77,6 +77,7 @@ class RecordAdmin(admin.ModelAdmin):
     search_help_text = "A record number, exactly (for example INV-1001)."
     list_select_related = ("tenant",)
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
 
     def has_add_permission(self, request):
@@ -160,7 +161,7 @@ class UnlockRequestAdmin(admin.ModelAdmin):
     search_fields = ("ticket", "caller_email", "targets__number")
     search_help_text = "A ticket id, a caller's email or a record number, exactly."
     show_full_result_count = False
-    date_hierarchy = None
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     ordering = ("-created_at",)
 

@@ -71,3 +71,21 @@ def test_the_demo_agent_opens_and_verifies_a_request_until_it_is_unlocked(demo, 
     # loop would open a connection of its own that outlives the test database.
     assert page.locator("[data-target='B-1001'] [data-now]").inner_text().lower() == "open"
     shot(page, "console-request-unlocked")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_agent_reads_the_request_list_and_the_audit_trail(demo, browser_page):
+    page = browser_page
+    sign_in(page)
+    page.goto("/admin/unlocks/unlockrequest/")
+    assert page.get_by_role("heading", name="Select unlock request to view").is_visible()
+    shot(page, "console-request-list")
+    page.goto("/admin/audit/auditentry/")
+    assert page.get_by_role("link", name="Export these as CSV").is_visible()
+    shot(page, "console-audit-list")
+    page.get_by_role("link", name="Verify a tenant's chain").click()
+    page.get_by_label("Tenant").select_option(label="Acme Heating & Air (acme-hvac)")
+    page.get_by_role("button", name="Verify the chain").click()
+    assert "holds" in page.locator("[data-chain='ok']").inner_text()
+    shot(page, "console-audit-chain-ok")
