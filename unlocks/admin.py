@@ -24,6 +24,7 @@ from unlocks.forms import CancelForm, OpenRequestForm, VerifyForm
 from unlocks.links import approval_url
 from unlocks.models import (
     Batch,
+    ConsentText,
     Invoice,
     LockState,
     Payment,
@@ -131,6 +132,24 @@ class TransactionAdmin(RecordAdmin):
         "created_at",
         "updated_at",
     )
+
+
+@admin.register(ConsentText)
+class ConsentTextAdmin(admin.ModelAdmin):
+    """The consent versions, to read: a new version ships as a migration, never an edit."""
+
+    list_display = ("version", "sha256", "created_at")
+    readonly_fields = ("version", "text", "sha256", "created_at")
+    show_facets = admin.ShowFacets.NEVER
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # ---------------------------------------------------------------- unlock requests

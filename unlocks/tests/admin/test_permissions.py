@@ -14,6 +14,7 @@ CONSOLE_PAGES = [
     "/admin/unlocks/batch/",
     "/admin/unlocks/invoice/",
     "/admin/unlocks/payment/",
+    "/admin/unlocks/consenttext/",
     "/admin/audit/auditentry/",
     "/admin/audit/auditentry/export.csv",
     "/admin/audit/auditentry/verify/",
@@ -73,5 +74,6 @@ def test_records_and_requests_cannot_be_edited_or_deleted_in_the_admin(db, tenan
     assert client.get("/admin/unlocks/batch/add/").status_code == 403
     assert client.post(f"/admin/unlocks/batch/{batch.pk}/delete/").status_code == 403
     assert client.post(f"/admin/unlocks/unlockrequest/{request.pk}/delete/").status_code == 403
+    assert client.get("/admin/unlocks/consenttext/add/").status_code == 403
     batch.refresh_from_db()
     assert batch.state == "bypassed"
