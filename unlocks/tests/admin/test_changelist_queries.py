@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import ApiClient
 from accounts.services import create_api_client
 from accounts.tests.factories import TenantFactory, UserFactory
+from unlocks.models import ConsentText
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for
 
@@ -83,3 +84,12 @@ def test_the_user_tenant_and_api_client_lists(superuser_client):
     same_count_for_5_and_50(superuser_client, "/admin/accounts/user/", users)
     same_count_for_5_and_50(superuser_client, "/admin/accounts/tenant/", tenants)
     same_count_for_5_and_50(superuser_client, "/admin/accounts/apiclient/", clients)
+
+
+def test_the_consent_list(agent_client):
+    def make(n):
+        start = ConsentText.objects.order_by("-version").first().version
+        for i in range(1, n + 1):
+            ConsentText.objects.create(version=start + i, text=f"Consent {start + i}")
+
+    same_count_for_5_and_50(agent_client, "/admin/unlocks/consenttext/", make)
