@@ -168,7 +168,10 @@ def receipt_for(request):
 
 
 def records_numbered(*, number, tenant=None, limit=20):
-    """Records whose number is `number` (any case), in one tenant or across tenants."""
+    """Records numbered `number` (as typed, or upper-cased), in one tenant or across tenants.
+
+    Exact matches, so that the (tenant, number) indexes answer; numbers are upper case.
+    """
     found = []
     for record_type in (RecordType.BATCH, RecordType.INVOICE, RecordType.PAYMENT):
         qs = (
