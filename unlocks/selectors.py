@@ -177,7 +177,7 @@ def records_numbered(*, number, tenant=None, limit=20):
         qs = (
             RECORD_MODELS[record_type]
             .objects.select_related("tenant")
-            .filter(number__iexact=number)
+            .filter(number__in={number, number.upper()})
         )
         if tenant is not None:
             qs = qs.filter(tenant=tenant)
