@@ -12,6 +12,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
@@ -153,14 +154,6 @@ class ConsentTextAdmin(admin.ModelAdmin):
 
 
 # ---------------------------------------------------------------- unlock requests
-
-
-class TargetInline(admin.TabularInline):
-    model = UnlockTarget
-    fields = ("record_type", "number", "state_at_open", "warnings")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
 
 @admin.register(UnlockRequest)
@@ -458,6 +451,9 @@ class UnlockRequestAdmin(admin.ModelAdmin):
             verify_form=verify_form if can_verify else None,
             cancel_form=cancel_form if can_cancel else None,
             admins=admins,
+            pin_locked_until=unlock.tenant.pin_locked_until
+            if unlock.tenant.pin_locked_until and unlock.tenant.pin_locked_until > timezone.now()
+            else None,
         )
         return TemplateResponse(request, "admin/unlocks/request_page.html", context)
 

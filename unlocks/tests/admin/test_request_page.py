@@ -36,8 +36,11 @@ def test_the_timeline_shows_each_wrong_pin_and_the_lock_out(agent_client, tenant
     assert "PIN verification for this account is locked" in str(
         response.context["verify_form"].non_field_errors()
     )
-    kinds = [s.kind for s in page(agent_client, request).context["timeline"]]
+    response = page(agent_client, request)
+    kinds = [s.kind for s in response.context["timeline"]]
     assert kinds == ["opened", *["wrong_pin"] * 5, "locked"]
+    assert response.context["pin_locked_until"] is not None
+    assert b"PIN verification is locked" in response.content
 
 
 def test_the_timeline_of_an_expired_request_ends_in_expired(agent_client, tenant):
