@@ -42,6 +42,8 @@ from unlocks.timeline import timeline_for
 admin.site.site_header = "Unlock desk"
 admin.site.site_title = "Unlock desk"
 admin.site.index_title = "Support console"
+# Nothing is served at / for a "View site" link to open.
+admin.site.site_url = None
 
 WHY_LOCKED = {
     LockState.OPEN: "Not locked: it can be edited and exported as it is.",
