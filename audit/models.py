@@ -85,6 +85,10 @@ class AuditEntry(models.Model):
             models.Index(fields=["tenant", "action", "seq"], name="audit_tenant_action_idx"),
             models.Index(fields=["tenant", "target_number"], name="audit_tenant_target_idx"),
             models.Index(fields=["tenant", "at"], name="audit_tenant_at_idx"),
+            # The console's list: newest first within an action, and exact searches.
+            models.Index(fields=["action", "at"], name="audit_action_at_idx"),
+            models.Index(fields=["target_number"], name="audit_target_number_idx"),
+            models.Index(fields=["actor_label"], name="audit_actor_label_idx"),
         ]
 
     def __str__(self):

@@ -197,3 +197,29 @@ def receipt_for(request):
         "audit_seq": approval.seq,
         "audit_hash": approval.hash,
     }
+
+
+def records_numbered(*, number, tenant=None, limit=20):
+    """Records numbered `number` (as typed, or upper-cased), in one tenant or across tenants.
+
+    Exact matches, so that the (tenant, number) indexes answer; numbers are upper case.
+    """
+    found = []
+    for record_type in (RecordType.BATCH, RecordType.INVOICE, RecordType.PAYMENT):
+        qs = (
+            RECORD_MODELS[record_type]
+            .objects.select_related("tenant")
+            .filter(number__in={number, number.upper()})
+        )
+        if tenant is not None:
+            qs = qs.filter(tenant=tenant)
+        found.extend(qs.order_by("tenant__slug")[:limit])
+    return found[:limit]
+
+
+def batch_members(batch):
+    """The invoices and payments a batch holds, by number."""
+    return [
+        *Invoice.objects.filter(batch=batch).order_by("number"),
+        *Payment.objects.filter(batch=batch).order_by("number"),
+    ]

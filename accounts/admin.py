@@ -1,0 +1,134 @@
+"""People, tenants and API clients in the admin. Account PINs are never shown or edited here."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from accounts.models import ApiClient, Membership, Tenant, User
+from accounts.services import create_api_client, revoke_api_client
+
+
+class UserCreation(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+class UserChange(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+class MembershipOfUserInline(admin.TabularInline):
+    model = Membership
+    fields = ("tenant", "role")
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChange
+    add_form = UserCreation
+    list_display = ("email", "full_name", "is_staff", "is_superuser", "is_active")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups")
+    search_fields = ("email", "full_name")
+    ordering = ("email",)
+    show_full_result_count = False
+    inlines = [MembershipOfUserInline]
+
+    def get_inlines(self, request, obj):
+        # The add form asks only for the email and password, as Django's own does.
+        return self.inlines if obj is not None else []
+
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Person", {"fields": ("full_name",)}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ("user", "role")
+    raw_id_fields = ("user",)
+    extra = 0
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "has_pin_display", "pin_locked_until")
+    search_fields = ("slug", "name")
+    show_full_result_count = False
+    # The PIN hash and its throttling state are not fields here at all: set_pin sets a PIN.
+    fields = ("slug", "name", "has_pin_display", "pin_set_at", "pin_locked_until")
+    readonly_fields = ("has_pin_display", "pin_set_at", "pin_locked_until")
+    inlines = [MembershipInline]
+
+    @admin.display(description="Account PIN set", boolean=True)
+    def has_pin_display(self, obj):
+        return obj.has_pin
+
+
+class ApiClientForm(forms.ModelForm):
+    class Meta:
+        model = ApiClient
+        fields = ("name",)
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    form = ApiClientForm
+    list_display = ("name", "key_prefix", "created_at", "revoked_at", "is_active_display")
+    readonly_fields = ("key_prefix", "created_at", "revoked_at")
+    actions = ["revoke"]
+    show_full_result_count = False
+
+    def get_fields(self, request, obj=None):
+        return ("name",) if obj is None else ("name", "key_prefix", "created_at", "revoked_at")
+
+    def has_change_permission(self, request, obj=None):
+        # A client is created or revoked; a changeable change view would invite renaming keys.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        client, key = create_api_client(name=form.cleaned_data["name"])
+        obj.pk, obj.key_prefix, obj.key_hash = client.pk, client.key_prefix, client.key_hash
+        obj.created_at = client.created_at
+        messages.warning(
+            request,
+            f"The key of {client.name} is {key} — copy it now: it is stored only as a hash "
+            "and is never shown again.",
+        )
+
+    @admin.display(description="Active", boolean=True)
+    def is_active_display(self, obj):
+        return obj.is_active
+
+    @admin.action(description="Revoke the selected API clients' keys", permissions=["revoke"])
+    def revoke(self, request, queryset):
+        for client in queryset:
+            revoke_api_client(client=client)
+        messages.success(
+            request, f"Revoked {len(queryset)} API client key(s); they stop working now."
+        )
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("accounts.change_apiclient")

@@ -1,0 +1,74 @@
+"""Forms of the support console: they only translate input for the service functions."""
+
+from django import forms
+
+from unlocks.models import Channel
+
+
+class OpenRequestForm(forms.Form):
+    tenant = forms.ChoiceField(label="Tenant")
+    targets = forms.MultipleChoiceField(
+        label="Records to unlock",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    more_numbers = forms.CharField(
+        label="Other record numbers",
+        required=False,
+        help_text="Separated by commas or spaces, for example INV-42, PAY-7.",
+    )
+    caller_name = forms.CharField(label="Caller's name", max_length=200)
+    caller_email = forms.EmailField(label="Caller's email", max_length=254)
+    channel = forms.ChoiceField(label="Channel", choices=Channel.choices, initial=Channel.PHONE)
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+    ticket = forms.CharField(label="Helpdesk ticket", max_length=100, required=False)
+
+    def __init__(self, *args, tenants, target_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tenant"].choices = [("", "Choose the tenant")] + [
+            (t.slug, f"{t.name} ({t.slug})") for t in tenants
+        ]
+        self.fields["targets"].choices = target_choices
+
+    def clean_more_numbers(self):
+        text = self.cleaned_data["more_numbers"].replace(",", " ")
+        return [n for n in text.split() if n]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("targets") and not data.get("more_numbers"):
+            raise forms.ValidationError("Name at least one record to unlock.")
+        return data
+
+
+class VerifyForm(forms.Form):
+    admin_email = forms.ChoiceField(label="Tenant admin on the phone")
+    pin = forms.CharField(
+        label="Account PIN they give",
+        max_length=20,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    consent_version = forms.IntegerField(widget=forms.HiddenInput)
+    consent_accepted = forms.BooleanField(
+        label="I read the consent text above in full and the admin accepted it.",
+        required=False,
+    )
+    duplicate_risk_acknowledged = forms.BooleanField(
+        label="The admin acknowledges the duplicate risk.", required=False
+    )
+
+    def __init__(self, *args, admins, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["admin_email"].choices = [("", "Choose the admin")] + [
+            (u.email, f"{u.get_full_name()} <{u.email}>" if u.full_name else u.email)
+            for u in admins
+        ]
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why cancel",
+        max_length=2000,
+        widget=forms.TextInput(attrs={"size": 50}),
+    )

@@ -1,0 +1,116 @@
+from audit.models import AuditEntry
+from unlocks.models import RequestStatus, UnlockRequest
+from unlocks.tests import factories as f
+
+URL = "/admin/unlocks/unlockrequest/open/"
+
+
+def form_data(tenant, *records, action="preview", **extra):
+    data = {
+        "tenant": tenant.slug,
+        "targets": [f"{r.record_type}:{r.number}" for r in records],
+        "more_numbers": "",
+        "caller_name": "Dana Ruiz",
+        "caller_email": "dana@acme.test",
+        "channel": "phone",
+        "reason": "Bypassed by mistake",
+        "ticket": "ZD-9",
+        "action": action,
+    }
+    data.update(extra)
+    return data
+
+
+def url_for(record):
+    return f"{URL}?tenant={record.tenant.slug}&record={record.record_type}:{record.number}"
+
+
+def test_it_offers_the_batch_and_its_transactions_to_pick_from(agent_client, tenant):
+    batch = f.bypassed_batch(tenant, invoices=2)
+    invoice = batch.invoice_set.order_by("number").first()
+    response = agent_client.get(url_for(invoice))
+    choices = [value for value, _ in response.context["form"].fields["targets"].choices]
+    assert choices[0] == f"batch:{batch.number}"
+    assert f"invoice:{invoice.number}" in choices and len(choices) == 3
+
+
+def test_the_preview_shows_rules_and_warnings_and_creates_nothing(agent_client, tenant):
+    batch = f.bypassed_batch(tenant)
+    response = agent_client.post(url_for(batch), form_data(tenant, batch))
+    assert response.status_code == 200
+    preview = response.context["preview"]
+    assert preview.ok and preview.targets[0]["warnings"] == ["duplicate_risk"]
+    assert b"Open the request" in response.content
+    assert not UnlockRequest.objects.exists()
+    assert not AuditEntry.objects.filter(action="request_opened").exists()
+
+
+def test_the_preview_shows_a_refusal_in_words(agent_client, tenant):
+    batch = f.exported_batch(tenant)
+    response = agent_client.post(url_for(batch), form_data(tenant, batch))
+    preview = response.context["preview"]
+    assert not preview.ok and preview.refusals[0].code == "exported_batch"
+    assert b"This request would be refused" in response.content
+    assert b"Open the request" not in response.content
+
+
+def test_it_opens_the_request_and_shows_its_page(agent_client, agent, tenant):
+    batch = f.bypassed_batch(tenant)
+    response = agent_client.post(url_for(batch), form_data(tenant, batch, action="open"))
+    request = UnlockRequest.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/unlocks/unlockrequest/{request.pk}/change/"
+    assert request.status == RequestStatus.PENDING
+    assert request.opened_by == agent.email and request.ticket == "ZD-9"
+    entry = AuditEntry.objects.get(action="request_opened")
+    assert (entry.actor_kind, entry.actor_label, entry.actor_user_id) == (
+        "agent",
+        agent.email,
+        agent.pk,
+    )
+    assert (entry.ip, entry.user_agent) == ("10.1.2.3", "console-test")
+
+
+def test_it_takes_other_record_numbers_typed_in(agent_client, tenant):
+    first, second = f.bypassed_invoice(tenant), f.imported_payment(tenant)
+    data = form_data(
+        tenant, action="open", targets=[], more_numbers=f"{first.number}, {second.number}"
+    )
+    agent_client.post(URL, data)
+    request = UnlockRequest.objects.get()
+    assert sorted(t.number for t in request.targets.all()) == sorted([first.number, second.number])
+
+
+def test_it_turns_a_refusal_into_a_form_error_and_creates_nothing(agent_client, tenant):
+    batch = f.exported_batch(tenant)
+    response = agent_client.post(url_for(batch), form_data(tenant, batch, action="open"))
+    assert response.status_code == 200
+    assert "can never be unlocked" in str(response.context["form"].non_field_errors())
+    assert not UnlockRequest.objects.exists()
+    assert AuditEntry.objects.filter(action="open_refused", code="exported_batch").exists()
+
+
+def test_it_asks_for_a_record_when_none_is_named(agent_client, tenant):
+    response = agent_client.post(URL, form_data(tenant, targets=[], action="open"))
+    assert response.status_code == 200
+    assert "Name at least one record" in str(response.context["form"].non_field_errors())
+
+
+def test_it_says_which_typed_number_it_cannot_find(agent_client, tenant):
+    response = agent_client.post(URL, form_data(tenant, targets=[], more_numbers="INV-404"))
+    assert "no record numbered INV-404" in str(response.context["form"].errors["more_numbers"])
+
+
+def test_it_rejects_a_bad_caller_email_without_calling_the_service(agent_client, tenant):
+    batch = f.bypassed_batch(tenant)
+    response = agent_client.post(
+        url_for(batch), form_data(tenant, batch, action="open", caller_email="not-an-email")
+    )
+    assert response.status_code == 200
+    assert "caller_email" in response.context["form"].errors
+    assert not UnlockRequest.objects.exists()
+
+
+def test_the_add_button_of_the_request_list_leads_to_the_open_form(agent_client, tenant):
+    response = agent_client.get("/admin/unlocks/unlockrequest/add/")
+    assert response.status_code == 302 and response["Location"] == URL

@@ -1,0 +1,71 @@
+from datetime import timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from unlocks import services
+from unlocks.tests import factories as f
+from unlocks.tests.conftest import open_for
+
+
+def page(client, request):
+    return client.get(f"/admin/unlocks/unlockrequest/{request.pk}/change/")
+
+
+def test_it_shows_the_approval_link_and_the_targets_current_states(agent_client, tenant):
+    invoice = f.bypassed_invoice(tenant)
+    request = open_for(tenant, invoice)
+    response = page(agent_client, request)
+    assert response.status_code == 200
+    assert "/approve/" in response.context["approval_url"]
+    assert response.context["approval_url"] in response.content.decode()
+    assert [(t.number, t.record.state) for t in response.context["targets"]] == [
+        (invoice.number, "bypassed")
+    ]
+
+
+def test_the_timeline_shows_each_wrong_pin_and_the_lock_out(agent_client, tenant, admin):
+    request = open_for(tenant, f.bypassed_invoice(tenant))
+    url = f"/admin/unlocks/unlockrequest/{request.pk}/verify/"
+    for _ in range(5):
+        response = agent_client.post(
+            url,
+            {"admin_email": admin.email, "pin": "999999", "consent_version": 1},
+        )
+    assert "PIN verification for this account is locked" in str(
+        response.context["verify_form"].non_field_errors()
+    )
+    response = page(agent_client, request)
+    kinds = [s.kind for s in response.context["timeline"]]
+    assert kinds == ["opened", *["wrong_pin"] * 5, "locked"]
+    assert response.context["pin_locked_until"] is not None
+    assert b"PIN verification is locked" in response.content
+
+
+def test_the_timeline_of_an_expired_request_ends_in_expired(agent_client, tenant):
+    request = open_for(tenant, f.bypassed_invoice(tenant))
+    services.expire_requests(now=timezone.now() + timedelta(days=2))
+    response = page(agent_client, request)
+    assert [s.kind for s in response.context["timeline"]] == ["opened", "expired"]
+    assert response.context["approval_url"] == ""
+    assert response.context["verify_form"] is None
+
+
+def test_the_page_of_a_request_that_does_not_exist_leads_back_to_the_list(agent_client):
+    response = agent_client.get(
+        "/admin/unlocks/unlockrequest/00000000-0000-0000-0000-000000000000/change/", follow=True
+    )
+    assert response.status_code == 200
+    assert "There is no unlock request with the id" in response.content.decode()
+
+
+def test_the_page_runs_as_many_queries_for_one_target_as_for_ten(agent_client, tenant):
+    few = open_for(tenant, f.bypassed_invoice(tenant))
+    many = open_for(tenant, *[f.bypassed_invoice(tenant) for _ in range(10)])
+    counts = []
+    for request in (few, many):
+        with CaptureQueriesContext(connection) as captured:
+            page(agent_client, request)
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
