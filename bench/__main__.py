@@ -51,6 +51,8 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
+    from accounts.models import Tenant
+    from accounts.pins import pin_matches
     from bench import measure, report, web
     from bench import plan as p
     from bench.floor import ensure_tables
@@ -103,12 +105,11 @@ def main():
     for b in results["bulk_unlock"]:
         say(f"  bulk unlock of {b['size']:,}: {b['seconds']:.3f} s, {b['queries']} queries")
 
-    tenant = big
-    pin_hash = measure.Tenant.objects.get(slug=tenant.slug).pin_hash
+    pin_hash = Tenant.objects.get(slug=big.slug).pin_hash
 
     def pin_check():
         begun = time.perf_counter()
-        measure.pin_matches(pin_hash, p.PIN)
+        pin_matches(pin_hash, p.PIN)
         return time.perf_counter() - begun
 
     connection.close()
