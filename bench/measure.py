@@ -46,12 +46,12 @@ def open_for(tplan, targets, *, channel="phone"):
     )
 
 
-def approve(tplan, request):
+def approve(tplan, request, consent_version):
     return services.verify_and_unlock(
         request_id=request.pk,
         approver_email=p.admin_email(tplan.slug),
         pin=p.PIN,
-        consent_version=current_consent().version,
+        consent_version=consent_version,
         consent_accepted=True,
         duplicate_risk_acknowledged=True,
         actor=AGENT,
@@ -76,10 +76,12 @@ def relock_bulk_batches(tplan):
 def verify_latency(tplan, numbers, progress):
     """verify_and_unlock against a bare PIN-hash check, interleaved in this process."""
     tenant = Tenant.objects.get(slug=tplan.slug)
+    # The caller names the consent version it showed, as an API client does.
+    version = current_consent().version
     verify_s, pin_s = [], []
     for number in numbers:
         request = open_for(tplan, [{"type": "invoice", "number": number}])
-        _, seconds = _timed(lambda request=request: approve(tplan, request))
+        _, seconds = _timed(lambda request=request: approve(tplan, request, version))
         verify_s.append(seconds)
         matched, seconds = _timed(lambda: pin_matches(tenant.pin_hash, p.PIN))
         assert matched, "the bench tenant's PIN hash does not match the bench PIN"
@@ -95,10 +97,11 @@ def verify_latency(tplan, numbers, progress):
 def bulk_unlock(tplan, progress):
     """Wall time and query count of approving a bypassed batch, at each size."""
     results = []
+    version = current_consent().version
     for size in tplan.bulk_sizes:
         request = open_for(tplan, [{"type": "batch", "number": tplan.bulk_batch_number(size)}])
         with CaptureQueriesContext(connection) as queries:
-            done, seconds = _timed(lambda request=request: approve(tplan, request))
+            done, seconds = _timed(lambda request=request: approve(tplan, request, version))
         opened = Invoice.objects.filter(
             batch__number=tplan.bulk_batch_number(size), tenant__slug=tplan.slug
         ).exclude(state=LockState.OPEN)

@@ -16,4 +16,4 @@ DATABASES["default"]["CONN_MAX_AGE"] = 60
 # Log lines per request (404 probes, 405 readiness checks) would measure the terminal.
 LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
 # The bench serves no static files; WhiteNoise need not say that there are none.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
+warnings.filterwarnings("ignore", message="No directory at")
