@@ -44,6 +44,31 @@ def _machine(connection):
     }
 
 
+def _ensure_database():
+    """Create the bench database on a fresh server, so `make bench` needs no set-up."""
+    import psycopg2
+    from django.conf import settings
+    from django.db import connection
+
+    try:
+        connection.ensure_connection()
+    except Exception as exc:
+        if "does not exist" not in str(exc):
+            raise
+        db = settings.DATABASES["default"]
+        server = psycopg2.connect(
+            dbname="postgres",
+            user=db["USER"],
+            password=db["PASSWORD"],
+            host=db["HOST"],
+            port=db["PORT"] or None,
+        )
+        server.autocommit = True
+        with server.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
+        server.close()
+
+
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_bench")
     django.setup()
@@ -64,6 +89,7 @@ def main():
     settings = _settings()
     if connection.vendor != "postgresql":
         sys.exit("make bench needs PostgreSQL: set DATABASE_URL=postgres://…/unlockdesk_bench")
+    _ensure_database()
     if not wrk_available():
         sys.exit("make bench needs wrk on the PATH: apt-get install -y wrk")
 
@@ -150,8 +176,10 @@ def main():
         say(f"  CSV export: {_summary(http['csv_export'])}")
 
     results["meta"]["seconds"] = time.monotonic() - started
-    say("[6/6] writing BENCHMARKS.md, bench/chart.png and bench/results.json")
-    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    say("[6/6] writing BENCHMARKS.md, bench/chart.png and bench/out/results.json")
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
     report.chart(results, ROOT / "bench" / "chart.png")
     (ROOT / "BENCHMARKS.md").write_text(report.markdown(results))
     for label, figure, met in report.targets(results):

@@ -57,6 +57,9 @@ def load(base, name, *, method, path, body=None, lo, hi, settings, auth=None, se
     )
     if _missing(probe):
         return {"skipped": f"{NOT_AVAILABLE}: {method} {sample} answered 404"}
+    if probe.status_code >= 400:
+        # A load of refusals would measure the error path: say what answered instead.
+        return {"skipped": f"{method} {sample} answered {probe.status_code}: {probe.text[:200]}"}
     env = {
         "BENCH_METHOD": method,
         "BENCH_PATH": path,
