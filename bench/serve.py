@@ -52,17 +52,17 @@ class Server:
             cwd=ROOT,
             env=env,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{self.base}/bench/floor/", timeout=2)
+                requests.get(f"{self.base}/bench/floor/", timeout=10)
                 return self
-            except requests.ConnectionError:
+            except requests.RequestException:
                 if self.process.poll() is not None:
                     raise RuntimeError("gunicorn exited while starting; see its output.") from None
                 time.sleep(0.3)
         self.__exit__()
-        raise RuntimeError("gunicorn did not answer within 60 s.")
+        raise RuntimeError("gunicorn did not answer within 90 s.")
 
     def __exit__(self, *exc):
         if self.process and self.process.poll() is None:
