@@ -114,6 +114,9 @@ def main():
     tidy(("unlocks_invoice", "unlocks_payment", "unlocks_batch", "audit_auditentry"))
 
     results = {"meta": {**_machine(connection), **settings}, "http": {}}
+    results["meta"]["load_start"] = _load()
+    results["meta"]["big_invoices"] = big.invoices
+    results["meta"]["small_invoices"] = small.invoices
     results["meta"]["data"] = (
         f"{big.slug}: {big.invoices:,} invoices, {big.payments:,} payments, {big.batches:,} "
         f"batches, {big.audit_entries:,} audit entries, {big.requests:,} requests; "
@@ -176,6 +179,7 @@ def main():
         say(f"  CSV export: {_summary(http['csv_export'])}")
 
     results["meta"]["seconds"] = time.monotonic() - started
+    results["meta"]["load_end"] = _load()
     say("[6/6] writing BENCHMARKS.md, bench/chart.png and bench/out/results.json")
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
@@ -185,6 +189,10 @@ def main():
     for label, figure, met in report.targets(results):
         verdict = "not measured" if met is None else ("met" if met else "MISSED")
         say(f"  {verdict:>12}  {label}: {figure}")
+
+
+def _load():
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _summary(figures):
