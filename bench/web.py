@@ -54,10 +54,12 @@ def load(base, name, *, method, path, body=None, lo, hi, settings, auth=None, se
         data=body.replace("{n}", f"{lo:07d}") if body else None,
         headers={**headers, "Content-Type": "application/json"},
         timeout=60,
+        # A redirect (to the sign-in page) is an answer to report, not to follow.
+        allow_redirects=False,
     )
     if _missing(probe):
         return {"skipped": f"{NOT_AVAILABLE}: {method} {sample} answered 404"}
-    if probe.status_code >= 400:
+    if probe.status_code >= 300:
         # A load of refusals would measure the error path: say what answered instead.
         return {"skipped": f"{method} {sample} answered {probe.status_code}: {probe.text[:200]}"}
     env = {
@@ -176,7 +178,7 @@ def changelist(base, session, samples=5):
     times = []
     for _ in range(samples):
         started = time.perf_counter()
-        response = session.get(base + CHANGELIST_PATH, timeout=120)
+        response = session.get(base + CHANGELIST_PATH, timeout=120, allow_redirects=False)
         times.append(time.perf_counter() - started)
         if _missing(response):
             return {"skipped": f"{NOT_AVAILABLE}: GET {CHANGELIST_PATH} answered 404"}
@@ -188,8 +190,9 @@ def changelist(base, session, samples=5):
 def csv_export(server, session, tplan):
     """Rows per second of the streamed CSV export, and the serving worker's peak memory."""
     url = server.base + EXPORT_PATH.replace("{slug}", tplan.slug)
+    server.reset_peak_memory()
     started = time.perf_counter()
-    with session.get(url, stream=True, timeout=600) as response:
+    with session.get(url, stream=True, timeout=600, allow_redirects=False) as response:
         if _missing(response):
             return {"skipped": f"{NOT_AVAILABLE}: GET {url} answered 404"}
         if response.status_code != 200:
