@@ -15,6 +15,9 @@ class FloorCounter(models.Model):
 
     class Meta:
         managed = False
+        # Named, so that importing the bench's urls under config.settings (the tests)
+        # works without the bench app installed.
+        app_label = "bench"
         db_table = "bench_floorcounter"
 
     def __str__(self):
@@ -30,6 +33,7 @@ class FloorHit(models.Model):
 
     class Meta:
         managed = False
+        app_label = "bench"
         db_table = "bench_floorhit"
 
     def __str__(self):

@@ -11,9 +11,10 @@ from config.settings import DATABASES, INSTALLED_APPS, LOGGING
 
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 ROOT_URLCONF = "bench.urls"
+# Copies, not changes: config.settings' own dicts stay as they are.
 # Keep connections open across requests, as a production deployment would.
-DATABASES["default"]["CONN_MAX_AGE"] = 60
+DATABASES = {**DATABASES, "default": {**DATABASES["default"], "CONN_MAX_AGE": 60}}
 # Log lines per request (404 probes, 405 readiness checks) would measure the terminal.
-LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
+LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "django.request": {"level": "ERROR"}}}
 # The bench serves no static files; WhiteNoise need not say that there are none.
 warnings.filterwarnings("ignore", message="No directory at")
