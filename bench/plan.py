@@ -5,7 +5,6 @@ At scale 1 the big tenant has 1,000,000 invoices, 200,000 payments, 20,000 batch
 records, so that lookup cost can be compared across a 100x difference in size.
 """
 
-import os
 from dataclasses import dataclass, field
 
 BIG = "bench-big"
@@ -22,10 +21,6 @@ PIN = "482913"
 BULK_SIZES = (100, 1_000, 10_000, 100_000)
 VERIFY_POOL = 40  # bypassed invoices the verify measurement unlocks, one per approval
 OPEN_POOL = 50  # imported invoices the open load names (opening changes nothing)
-
-
-def scale_from_env():
-    return float(os.environ.get("BENCH_SCALE", "1"))
 
 
 def scaled(n, scale):

@@ -44,7 +44,7 @@ def _missing(response):
     return response.status_code == 404 and "unknown_" not in response.text
 
 
-def load(base, name, *, method, path, body=None, lo, hi, settings, auth=None, session=None):
+def load(base, *, method, path, body=None, lo, hi, settings, auth=None, session=None):
     """One wrk run; a dict of its figures, or {"skipped": reason}."""
     sample = path.replace("{n}", f"{lo:07d}")
     headers = {"Authorization": auth} if auth else {}
@@ -87,7 +87,6 @@ def load(base, name, *, method, path, body=None, lo, hi, settings, auth=None, se
 def floor(base, settings):
     return load(
         base,
-        "floor",
         method="POST",
         path="/bench/floor/",
         body='{"n": "{n}"}',
@@ -102,7 +101,6 @@ def open_requests(base, big, settings):
     lo, hi = int(numbers[0][4:]), int(numbers[-1][4:])
     return load(
         base,
-        "open",
         method="POST",
         path="/api/v1/unlock-requests/",
         body=json.dumps(OPEN_BODY),
@@ -116,7 +114,6 @@ def open_requests(base, big, settings):
 def lookup(base, tplan, settings):
     return load(
         base,
-        f"lookup {tplan.slug}",
         method="GET",
         path=LOOKUP_PATH.replace("{slug}", tplan.slug),
         lo=tplan.first_regular_invoice,
@@ -129,7 +126,6 @@ def lookup(base, tplan, settings):
 def admin_lookup(base, tplan, session, settings):
     return load(
         base,
-        "admin lookup",
         method="GET",
         path=ADMIN_LOOKUP_PATH.replace("{slug}", tplan.slug),
         lo=tplan.first_regular_invoice,
