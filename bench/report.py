@@ -285,7 +285,9 @@ def markdown(results):
             )
         else:
             lines.append(
-                f"| {label} | {figures['rows']:,} rows in {figures['seconds']:.1f} s = "
+                f"| {label} | {figures['rows']:,} rows"
+                f"{'' if figures.get('complete', True) else ' (stopped there: too slow)'} "
+                f"in {figures['seconds']:.1f} s = "
                 f"{figures['per_second']:,.0f} rows/s, peak worker memory "
                 f"{_fmt(figures['peak_memory_mb'], ' MB')} |"
             )
@@ -334,7 +336,7 @@ def chart(results, path):
         twin.plot(sizes, [b["queries"] for b in bulk], marker="s", color="#d62728", label="queries")
         twin.set_ylabel("queries")
         twin.set_ylim(bottom=0)
-        middle.legend(loc="upper left")
+        middle.legend(loc="lower left")
         twin.legend(loc="lower right")
     middle.set_title("Bulk unlock: cost against batch size")
 

@@ -45,7 +45,8 @@ class Server:
                 "--workers",
                 str(self.workers),
                 "--timeout",
-                "120",
+                # A sync worker streaming a long export is only checked on between requests.
+                "300",
                 "--log-level",
                 "warning",
             ],
