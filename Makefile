@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format install migrate demo worker schema
+.PHONY: run test lint format install migrate demo worker schema bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,9 @@ format: install
 ## Write the served OpenAPI schema to openapi.yaml (a test fails when they differ).
 schema: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
+
+## Benchmarks on PostgreSQL (BENCHMARKS.md, bench/chart.png); BENCH_SCALE=0.01 runs small.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/unlockdesk_bench
+bench: install
+	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python -m bench

@@ -29,6 +29,12 @@ HASHED_FIELDS = (
 )
 
 
+# One encoder for every hash: json.dumps with these options builds a new one per call.
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+# The types _plain returns unchanged.
+_PLAIN_TYPES = frozenset({str, int, bool, dict, list, type(None)})
+
+
 def _plain(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -41,13 +47,16 @@ def entry_hash(values, prev_hash):
     """SHA-256 over an entry's fields (a dict or row tuple in HASHED_FIELDS order)."""
     if isinstance(values, dict):
         values = [values[name] for name in HASHED_FIELDS]
-    content = json.dumps(
-        [prev_hash, *(_plain(v) for v in values)],
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    content = _encode([prev_hash, *(_plain(v) for v in values)])
     return hashlib.sha256(content.encode()).hexdigest()
+
+
+def _row_hash(values, prev_hash):
+    """entry_hash for a row as the database hands it back, without a call per field."""
+    plain_types = _PLAIN_TYPES
+    content = [prev_hash]
+    content.extend([v if type(v) in plain_types else _plain(v) for v in values])
+    return hashlib.sha256(_encode(content).encode()).hexdigest()
 
 
 def verify_rows(rows):
@@ -68,9 +77,33 @@ def verify_rows(rows):
         if (
             seq != expected_seq
             or prev_hash != expected_prev
-            or entry_hash(values, prev_hash) != stored_hash
+            or _row_hash(values, prev_hash) != stored_hash
         ):
             return count, seq if seq == expected_seq else expected_seq
+        expected_prev = stored_hash
+        expected_seq = seq + 1
+    return count, None
+
+
+def verify_prepared(rows, recheck):
+    """verify_rows for rows of (seq, prev_hash, hash, head, data) that the database
+    prepared: `head` is the hashed JSON text up to `data`, which comes as JSON text.
+
+    Only `data` is serialised here (its canonical form needs sorted keys). A row whose
+    prepared hash does not match is checked again with `recheck(seq)`, the plain
+    entry_hash of the stored row, so the fast path can never name a good entry.
+    """
+    count = 0
+    expected_prev = ""
+    expected_seq = 1
+    loads, encode, sha256 = json.loads, _encode, hashlib.sha256
+    for seq, prev_hash, stored_hash, head, data in rows:
+        count += 1
+        if seq != expected_seq or prev_hash != expected_prev:
+            return count, seq if seq == expected_seq else expected_seq
+        body = "{}" if data == "{}" else encode(loads(data))
+        if sha256(f"{head}{body}]".encode()).hexdigest() != stored_hash and not recheck(seq):
+            return count, seq
         expected_prev = stored_hash
         expected_seq = seq + 1
     return count, None

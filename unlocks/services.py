@@ -11,8 +11,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Tenant
@@ -468,6 +467,28 @@ def _wrong_pin(request, tenant, approver, now, actor):
     )
 
 
+def _open_bypassed_in(model, batch_ids, now):
+    """Open the bypassed transactions of the batches; returns their (batch id, number).
+
+    One UPDATE ... RETURNING: a batch of 100,000 transactions is read and written in a
+    single pass, where a SELECT and then an UPDATE would walk it twice.
+    """
+    table = model._meta.db_table
+    marks = ", ".join(["%s"] * len(batch_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, updated_at = %s "  # noqa: S608
+            f"WHERE batch_id IN ({marks}) AND state = %s RETURNING batch_id, number",
+            [
+                LockState.OPEN.value,
+                connection.ops.adapt_datetimefield_value(now),
+                *batch_ids,
+                LockState.BYPASSED.value,
+            ],
+        )
+        return cursor.fetchall()
+
+
 def _unlock(request, views, approver, consent, now, actor):
     """Open the targets (and a bypassed batch's bypassed transactions) with bulk updates."""
     ids = {t: [v["record"].pk for v in views if v["type"] == t] for t in RecordType.values}
@@ -477,14 +498,15 @@ def _unlock(request, views, approver, consent, now, actor):
         (Invoice, "invoices", RecordType.INVOICE),
         (Payment, "payments", RecordType.PAYMENT),
     ):
-        in_batches = model.objects.filter(batch_id__in=batch_ids, state=LockState.BYPASSED)
         if batch_ids:
-            for batch_id, number in in_batches.order_by("number").values_list("batch_id", "number"):
+            for batch_id, number in _open_bypassed_in(model, batch_ids, now):
                 with_batch[batch_id][key].append(number)
-        model.objects.filter(
-            Q(pk__in=ids[record_type], state__in=model.LOCKED_STATES)
-            | Q(batch_id__in=batch_ids, state=LockState.BYPASSED)
-        ).update(state=LockState.OPEN, updated_at=now)
+        model.objects.filter(pk__in=ids[record_type], state__in=model.LOCKED_STATES).update(
+            state=LockState.OPEN, updated_at=now
+        )
+    for contents in with_batch.values():
+        contents["invoices"].sort()
+        contents["payments"].sort()
     if batch_ids:
         Batch.objects.filter(pk__in=batch_ids).update(state=LockState.OPEN, updated_at=now)
 

@@ -33,6 +33,26 @@ def test_it_unlocks_a_bypassed_batch_and_its_transactions(tenant, admin):
     assert set(Payment.objects.filter(batch=batch).values_list("state", flat=True)) == {"open"}
 
 
+def test_it_stamps_a_batchs_transactions_with_the_time_of_approval(tenant, admin):
+    batch = f.bypassed_batch(tenant, invoices=2, payments=1)
+    request = verify(open_for(tenant, batch), admin)
+    stamps = set(Invoice.objects.filter(batch=batch).values_list("updated_at", flat=True))
+    stamps |= set(Payment.objects.filter(batch=batch).values_list("updated_at", flat=True))
+    assert stamps == {request.approved_at}
+
+
+def test_it_lists_a_batchs_unlocked_transactions_in_number_order(tenant, admin):
+    batch = f.open_batch(tenant, invoices=0)
+    for number in ("INV-30", "INV-10", "INV-20"):
+        platform.create_transaction(
+            tenant=tenant, record_type="invoice", number=number, batch=batch
+        )
+    platform.bypass_batch(batch=batch)
+    request = verify(open_for(tenant, batch), admin)
+    entry = AuditEntry.objects.get(request_id=request.pk, action="record_unlocked")
+    assert entry.data["with"] == {"invoices": ["INV-10", "INV-20", "INV-30"], "payments": []}
+
+
 def test_it_unlocks_imported_and_bypassed_transactions(tenant, admin):
     records = [f.imported_invoice(tenant), f.imported_payment(tenant), f.bypassed_invoice(tenant)]
     verify(open_for(tenant, *records), admin)

@@ -1,0 +1,212 @@
+"""`make bench`: generate the tenants, measure everything in one run, write the report.
+
+Environment: DATABASE_URL (PostgreSQL), BENCH_SCALE (1 = the full data set),
+BENCH_DURATION (seconds per wrk run), BENCH_CONNECTIONS, BENCH_WORKERS (gunicorn),
+BENCH_FRESH=1 to regenerate the data even when it is already there.
+"""
+
+import json
+import os
+import platform as host
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import django
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _settings():
+    return {
+        "scale": float(os.environ.get("BENCH_SCALE", "1")),
+        "duration": int(os.environ.get("BENCH_DURATION", "10")),
+        "connections": int(os.environ.get("BENCH_CONNECTIONS", "8")),
+        "workers": int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1)))),
+        "fresh": os.environ.get("BENCH_FRESH") == "1",
+    }
+
+
+def _machine(connection):
+    memory = subprocess.run(["free", "-h"], capture_output=True, text=True, check=False).stdout  # noqa: S607
+    total = next((line.split()[1] for line in memory.splitlines() if line.startswith("Mem:")), "?")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = f"PostgreSQL {cursor.fetchone()[0]}"
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "memory": total,
+        "python": f"Python {host.python_version()}",
+        "postgres": postgres,
+    }
+
+
+def _ensure_database():
+    """Create the bench database on a fresh server, so `make bench` needs no set-up."""
+    import psycopg2
+    from django.conf import settings
+    from django.db import connection
+
+    try:
+        connection.ensure_connection()
+    except Exception as exc:
+        if "does not exist" not in str(exc):
+            raise
+        db = settings.DATABASES["default"]
+        server = psycopg2.connect(
+            dbname="postgres",
+            user=db["USER"],
+            password=db["PASSWORD"],
+            host=db["HOST"],
+            port=db["PORT"] or None,
+        )
+        server.autocommit = True
+        with server.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
+        server.close()
+
+
+def main():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_bench")
+    django.setup()
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.models import Tenant
+    from accounts.pins import pin_matches
+    from bench import measure, report, web
+    from bench import plan as p
+    from bench.floor import ensure_tables
+    from bench.generate import existing_matches, generate, tidy, wipe
+    from bench.progress import Progress, say
+    from bench.serve import Server, admin_session, wrk_available
+
+    started = time.monotonic()
+    settings = _settings()
+    if connection.vendor != "postgresql":
+        sys.exit("make bench needs PostgreSQL: set DATABASE_URL=postgres://…/unlockdesk_bench")
+    _ensure_database()
+    if not wrk_available():
+        sys.exit("make bench needs wrk on the PATH: apt-get install -y wrk")
+
+    say(f"[1/6] migrating {connection.settings_dict['NAME']}")
+    call_command("migrate", verbosity=0)
+    ensure_tables()
+
+    plans = p.plan_for(settings["scale"])
+    big, small = plans
+    if settings["fresh"] or not existing_matches(plans):
+        say(f"[2/6] generating the tenants at scale {settings['scale']}")
+        wipe()
+        generate(plans, out=say)
+    else:
+        say(
+            f"[2/6] the tenants at scale {settings['scale']} are already there "
+            "(BENCH_FRESH=1 makes them anew)"
+        )
+    say("  locking again what an earlier run unlocked, then VACUUM ANALYZE")
+    measure.relock_verify_pool(big)
+    measure.relock_bulk_batches(big)
+    tidy(("unlocks_invoice", "unlocks_payment", "unlocks_batch", "audit_auditentry"))
+
+    results = {"meta": {**_machine(connection), **settings}, "http": {}}
+    results["meta"]["load_start"] = _load()
+    results["meta"]["big_invoices"] = big.invoices
+    results["meta"]["small_invoices"] = small.invoices
+    results["meta"]["data"] = (
+        f"{big.slug}: {big.invoices:,} invoices, {big.payments:,} payments, {big.batches:,} "
+        f"batches, {big.audit_entries:,} audit entries, {big.requests:,} requests; "
+        f"{small.slug}: {small.invoices:,} invoices"
+    )
+
+    say("[3/6] in the bench process: audit_verify, lookups, verify, bulk unlock")
+    results["audit_verify"] = measure.audit_verify(big)
+    say(f"  audit_verify: {results['audit_verify']['per_second']:,.0f} entries/s")
+    results["lookup_selector_small"] = measure.lookup_selector(small)
+    results["lookup_selector_big"] = measure.lookup_selector(big)
+    half = len(big.verify_numbers) // 2
+    results["verify_service"] = measure.verify_latency(
+        big, big.verify_numbers[:half], Progress("verify_and_unlock", half)
+    )
+    results["bulk_unlock"] = measure.bulk_unlock(big, Progress("bulk unlock", len(big.bulk_sizes)))
+    for b in results["bulk_unlock"]:
+        say(f"  bulk unlock of {b['size']:,}: {b['seconds']:.3f} s, {b['queries']} queries")
+
+    pin_hash = Tenant.objects.get(slug=big.slug).pin_hash
+
+    def pin_check():
+        begun = time.perf_counter()
+        pin_matches(pin_hash, p.PIN)
+        return time.perf_counter() - begun
+
+    connection.close()
+    say(
+        f"[4/6] over HTTP: gunicorn ({settings['workers']} workers) and wrk, "
+        f"{settings['duration']} s each"
+    )
+    http = results["http"]
+    with Server(settings["workers"]) as server:
+        session = admin_session(server.base, p.AGENT_EMAIL, p.AGENT_PASSWORD)
+        for key, run in (
+            ("floor", lambda: web.floor(server.base, settings)),
+            ("open", lambda: web.open_requests(server.base, big, settings)),
+            ("lookup_big", lambda: web.lookup(server.base, big, settings)),
+            ("lookup_small", lambda: web.lookup(server.base, small, settings)),
+            ("admin_lookup", lambda: web.admin_lookup(server.base, big, session, settings)),
+        ):
+            say(f"  {key} …")
+            http[key] = run()
+            say(f"  {key}: {_summary(http[key])}")
+        http["verify"] = web.verify_endpoint(
+            server.base,
+            big,
+            big.verify_numbers[half:],
+            measure.open_for,
+            pin_check,
+            Progress("verify endpoint", len(big.verify_numbers) - half),
+        )
+        http["changelist"] = web.changelist(server.base, session)
+        say(f"  audit changelist: {_summary(http['changelist'])}")
+
+    say("[5/6] audit CSV export on a fresh single-worker gunicorn (for its peak memory)")
+    with Server(1) as server:
+        session = admin_session(server.base, p.AGENT_EMAIL, p.AGENT_PASSWORD)
+        http["csv_export"] = web.csv_export(server, session, big)
+        say(f"  CSV export: {_summary(http['csv_export'])}")
+
+    results["meta"]["seconds"] = time.monotonic() - started
+    results["meta"]["load_end"] = _load()
+    say("[6/6] writing BENCHMARKS.md, bench/chart.png and bench/out/results.json")
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    report.chart(results, ROOT / "bench" / "chart.png")
+    (ROOT / "BENCHMARKS.md").write_text(report.markdown(results))
+    for label, figure, met in report.targets(results):
+        verdict = "not measured" if met is None else ("met" if met else "MISSED")
+        say(f"  {verdict:>12}  {label}: {figure}")
+
+
+def _load():
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _summary(figures):
+    if "skipped" in figures:
+        return figures["skipped"]
+    if "rps" in figures:
+        return (
+            f"{figures['rps']:,.0f} req/s, p50 {figures['p50_ms']:.1f} ms, "
+            f"p99 {figures['p99_ms']:.1f} ms, {figures['errors']} errors"
+        )
+    return ", ".join(
+        f"{k}={v:,.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""Measurements through HTTP against gunicorn: the floor, the API and the admin pages.
+
+An endpoint that another branch has not merged yet answers 404; its measurement is
+then recorded as not available instead of failing the run.
+"""
+
+import json
+import os
+import statistics
+import time
+from dataclasses import asdict
+
+import requests
+
+from bench import plan as p
+from bench.serve import run_wrk
+
+NOT_AVAILABLE = "not available yet"
+
+OPEN_BODY = {
+    "tenant": p.BIG,
+    "targets": [{"type": "invoice", "number": "INV-{n}"}],
+    "caller": {"name": "Bench Caller", "email": "caller@bench.example"},
+    "channel": "phone",
+    "reason": "Bench: bypassed by mistake",
+    "ticket": "BENCH",
+}
+LOOKUP_PATH = "/api/v1/tenants/{slug}/records/invoice/INV-{n}/"
+# The admin console's pages are built on another branch: their paths can be set here.
+ADMIN_LOOKUP_PATH = os.environ.get(
+    "BENCH_ADMIN_LOOKUP_PATH", "/admin/lookup/?tenant={slug}&type=invoice&number=INV-{n}"
+)
+CHANGELIST_PATH = os.environ.get("BENCH_AUDIT_CHANGELIST_PATH", "/admin/audit/auditentry/")
+EXPORT_PATH = os.environ.get(
+    "BENCH_AUDIT_EXPORT_PATH", "/admin/audit/auditentry/export/?tenant={slug}"
+)
+
+
+def token_header():
+    return f"Token {p.API_KEY}"
+
+
+def _missing(response):
+    return response.status_code == 404 and "unknown_" not in response.text
+
+
+def load(base, *, method, path, body=None, lo, hi, settings, auth=None, session=None):
+    """One wrk run; a dict of its figures, or {"skipped": reason}."""
+    sample = path.replace("{n}", f"{lo:07d}")
+    headers = {"Authorization": auth} if auth else {}
+    probe = (session or requests).request(
+        method,
+        base + sample,
+        data=body.replace("{n}", f"{lo:07d}") if body else None,
+        headers={**headers, "Content-Type": "application/json"},
+        timeout=60,
+        # A redirect (to the sign-in page) is an answer to report, not to follow.
+        allow_redirects=False,
+    )
+    if _missing(probe):
+        return {"skipped": f"{NOT_AVAILABLE}: {method} {sample} answered 404"}
+    if probe.status_code >= 300:
+        # A load of refusals would measure the error path: say what answered instead.
+        return {"skipped": f"{method} {sample} answered {probe.status_code}: {probe.text[:200]}"}
+    env = {
+        "BENCH_METHOD": method,
+        "BENCH_PATH": path,
+        "BENCH_LO": str(lo),
+        "BENCH_HI": str(hi),
+        "BENCH_FORMAT": "%07d",
+    }
+    if body:
+        env["BENCH_BODY"] = body
+    if auth:
+        env["BENCH_AUTH"] = auth
+    if session is not None:
+        env["BENCH_COOKIE"] = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+        env["BENCH_CSRF"] = session.cookies.get("csrftoken", "")
+    result = run_wrk(
+        base + "/", duration=settings["duration"], connections=settings["connections"], env=env
+    )
+    figures = asdict(result)
+    figures["probe_status"] = probe.status_code
+    return figures
+
+
+def floor(base, settings):
+    return load(
+        base,
+        method="POST",
+        path="/bench/floor/",
+        body='{"n": "{n}"}',
+        lo=1,
+        hi=1_000_000,
+        settings=settings,
+    )
+
+
+def open_requests(base, big, settings):
+    numbers = big.open_numbers
+    lo, hi = int(numbers[0][4:]), int(numbers[-1][4:])
+    return load(
+        base,
+        method="POST",
+        path="/api/v1/unlock-requests/",
+        body=json.dumps(OPEN_BODY),
+        lo=lo,
+        hi=hi,
+        settings=settings,
+        auth=token_header(),
+    )
+
+
+def lookup(base, tplan, settings):
+    return load(
+        base,
+        method="GET",
+        path=LOOKUP_PATH.replace("{slug}", tplan.slug),
+        lo=tplan.first_regular_invoice,
+        hi=tplan.invoices,
+        settings=settings,
+        auth=token_header(),
+    )
+
+
+def admin_lookup(base, tplan, session, settings):
+    return load(
+        base,
+        method="GET",
+        path=ADMIN_LOOKUP_PATH.replace("{slug}", tplan.slug),
+        lo=tplan.first_regular_invoice,
+        hi=tplan.invoices,
+        settings=settings,
+        session=session,
+    )
+
+
+def verify_endpoint(base, tplan, numbers, open_for, pin_check, progress):
+    """The verify endpoint's latency, against the bare PIN-hash check in this process."""
+    verify_s, pin_s = [], []
+    for number in numbers:
+        request = open_for(tplan, [{"type": "invoice", "number": number}], channel="api")
+        body = {
+            "admin_email": p.admin_email(tplan.slug),
+            "pin": p.PIN,
+            "consent_version": 1,
+            "consent_accepted": True,
+            "duplicate_risk_acknowledged": True,
+        }
+        started = time.perf_counter()
+        response = requests.post(
+            f"{base}/api/v1/unlock-requests/{request.pk}/verify/",
+            json=body,
+            headers={"Authorization": token_header()},
+            timeout=60,
+        )
+        seconds = time.perf_counter() - started
+        if _missing(response):
+            return {"skipped": f"{NOT_AVAILABLE}: POST .../verify/ answered 404"}
+        if response.status_code != 200:
+            return {"skipped": f"verify answered {response.status_code}: {response.text[:200]}"}
+        verify_s.append(seconds)
+        pin_s.append(pin_check())
+        progress.advance(1)
+    return {
+        "samples": len(verify_s),
+        "verify_p50_ms": statistics.median(verify_s) * 1000,
+        "pin_p50_ms": statistics.median(pin_s) * 1000,
+    }
+
+
+def changelist(base, session, samples=5):
+    """The audit changelist, signed in as an agent: the median of a few page loads."""
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        response = session.get(base + CHANGELIST_PATH, timeout=120, allow_redirects=False)
+        times.append(time.perf_counter() - started)
+        if _missing(response):
+            return {"skipped": f"{NOT_AVAILABLE}: GET {CHANGELIST_PATH} answered 404"}
+        if response.status_code != 200:
+            return {"skipped": f"GET {CHANGELIST_PATH} answered {response.status_code}"}
+    return {"samples": samples, "p50_ms": statistics.median(times) * 1000}
+
+
+def csv_export(server, session, tplan, limit_seconds=120):
+    """Rows per second of the streamed CSV export, and the serving worker's peak memory."""
+    url = server.base + EXPORT_PATH.replace("{slug}", tplan.slug)
+    server.reset_peak_memory()
+    started = time.perf_counter()
+    lines, complete = 0, True
+    with session.get(url, stream=True, timeout=120, allow_redirects=False) as response:
+        if _missing(response):
+            return {"skipped": f"{NOT_AVAILABLE}: GET {url} answered 404"}
+        if response.status_code != 200:
+            return {"skipped": f"GET {url} answered {response.status_code}"}
+        for _ in response.iter_lines(chunk_size=65536):
+            lines += 1
+            # Bounded in time: a slow export is measured on what it sent by then.
+            if lines % 10_000 == 0 and time.perf_counter() - started > limit_seconds:
+                complete = False
+                break
+    seconds = time.perf_counter() - started
+    rows = max(lines - 1, 0)  # the header line
+    return {
+        "rows": rows,
+        "complete": complete,
+        "seconds": seconds,
+        "per_second": rows / seconds if seconds else None,
+        "peak_memory_mb": server.peak_worker_memory_mb(),
+    }

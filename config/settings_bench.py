@@ -1,0 +1,20 @@
+"""Settings for `make bench`: the normal settings plus the bench-only floor endpoint.
+
+Nothing bench-only is mounted under config.settings; only this module adds the
+`bench` app (its unmanaged floor tables) and the urlconf that serves the floor.
+"""
+
+import warnings
+
+from config.settings import *  # noqa: F403
+from config.settings import DATABASES, INSTALLED_APPS, LOGGING
+
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
+ROOT_URLCONF = "bench.urls"
+# Copies, not changes: config.settings' own dicts stay as they are.
+# Keep connections open across requests, as a production deployment would.
+DATABASES = {**DATABASES, "default": {**DATABASES["default"], "CONN_MAX_AGE": 60}}
+# Log lines per request (404 probes, 405 readiness checks) would measure the terminal.
+LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "django.request": {"level": "ERROR"}}}
+# The bench serves no static files; WhiteNoise need not say that there are none.
+warnings.filterwarnings("ignore", message="No directory at")
