@@ -3,8 +3,8 @@ from django.db.models.signals import post_migrate
 
 SUPPORT_AGENTS = "Support agents"
 
-# What the flow needs an agent to do: read records and the audit trail, open,
-# verify and cancel unlock requests. Nothing else.
+# What the flow needs an agent to do: read records, the audit trail and what was
+# sent; open, verify and cancel unlock requests. Nothing else.
 SUPPORT_AGENT_PERMISSIONS = [
     ("accounts", "view_tenant"),
     ("accounts", "view_membership"),
@@ -18,6 +18,9 @@ SUPPORT_AGENT_PERMISSIONS = [
     ("unlocks", "cancel_unlockrequest"),
     ("unlocks", "view_consenttext"),
     ("audit", "view_auditentry"),
+    # To see whether the approval email or a webhook went out (not endpoint secrets).
+    ("notifications", "view_outboxmessage"),
+    ("notifications", "view_webhookdelivery"),
 ]
 
 

@@ -22,7 +22,8 @@ class RecordType(models.TextChoices):
 class Record(models.Model):
     """What batches, invoices and payments share: a tenant, a number and a lock state."""
 
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT)
+    # No index of its own: the (tenant, number) unique constraint leads with tenant.
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, db_index=False)
     number = models.CharField(max_length=64)
     state = models.CharField(max_length=10, choices=LockState.choices, default=LockState.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -57,11 +58,15 @@ class Batch(Record):
                 condition=~models.Q(state=LockState.IMPORTED), name="batch_state_valid"
             ),
         ]
+        indexes = [models.Index(fields=["number"], name="batch_number_idx")]
 
 
 class Transaction(Record):
     LOCKED_STATES = (LockState.EXPORTED, LockState.BYPASSED, LockState.IMPORTED)
-    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT)
+    # Indexed by (batch, state) below: one index less to maintain in a bulk unlock.
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.PROTECT, db_index=False
+    )
     amount_cents = models.BigIntegerField(default=0)
     customer = models.CharField(max_length=200, blank=True)
     exported_at = models.DateTimeField(null=True, blank=True)
@@ -78,7 +83,11 @@ class Invoice(Transaction):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="invoice_number_unique")
         ]
-        indexes = [models.Index(fields=["batch", "state"], name="invoice_batch_state_idx")]
+        indexes = [
+            models.Index(fields=["batch", "state"], name="invoice_batch_state_idx"),
+            # An agent may look a number up across tenants.
+            models.Index(fields=["number"], name="invoice_number_idx"),
+        ]
 
 
 class Payment(Transaction):
@@ -89,7 +98,10 @@ class Payment(Transaction):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="payment_number_unique")
         ]
-        indexes = [models.Index(fields=["batch", "state"], name="payment_batch_state_idx")]
+        indexes = [
+            models.Index(fields=["batch", "state"], name="payment_batch_state_idx"),
+            models.Index(fields=["number"], name="payment_number_idx"),
+        ]
 
 
 RECORD_MODELS = {RecordType.BATCH: Batch, RecordType.INVOICE: Invoice, RecordType.PAYMENT: Payment}
@@ -214,6 +226,7 @@ class UnlockRequest(models.Model):
             models.Index(fields=["status", "expires_at"], name="request_status_expiry_idx"),
             models.Index(fields=["ticket"], name="request_ticket_idx"),
             models.Index(fields=["caller_email"], name="request_caller_email_idx"),
+            models.Index(fields=["channel", "-created_at"], name="request_channel_idx"),
         ]
 
     def __str__(self):
@@ -249,7 +262,10 @@ class UnlockTarget(models.Model):
                 fields=["request", "record_type", "number"], name="target_unique_in_request"
             )
         ]
-        indexes = [models.Index(fields=["record_type", "number"], name="target_record_idx")]
+        indexes = [
+            models.Index(fields=["record_type", "number"], name="target_record_idx"),
+            models.Index(fields=["number"], name="target_number_idx"),
+        ]
 
     def __str__(self):
         return f"{self.record_type} {self.number}"
