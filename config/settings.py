@@ -186,6 +186,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
         "options": {"expires": 25},
     },
+    "purge-idempotency-keys": {
+        "task": "unlocks.tasks.purge_idempotency_keys",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
 
 # The outbox (notifications/): retries with backoff and jitter, then marked failed.

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from unlocks.api.idempotency import purge_expired_keys
 from unlocks.services import expire_requests
 
 BATCH = 500
@@ -16,3 +17,9 @@ def expire_pending_requests():
         total += expired
         if expired < BATCH:
             return total
+
+
+@shared_task(ignore_result=True)
+def purge_idempotency_keys():
+    """Forget Idempotency-Key answers past their 24 hours."""
+    return purge_expired_keys()

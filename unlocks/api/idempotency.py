@@ -124,3 +124,10 @@ def idempotent(view_method):
 
     wrapper.idempotent = True
     return wrapper
+
+
+def purge_expired_keys(*, now=None) -> int:
+    """Delete stored keys older than their 24 hours; they can no longer be replayed."""
+    now = now or timezone.now()
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=now - LIFETIME).delete()
+    return deleted
