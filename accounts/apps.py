@@ -38,3 +38,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_support_group, sender=self)
+
+        from axes.signals import user_locked_out
+
+        from accounts.lockouts import record_sign_in_lockout
+
+        user_locked_out.connect(record_sign_in_lockout, dispatch_uid="audit_sign_in_lockout")
