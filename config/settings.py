@@ -26,7 +26,8 @@ SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET)
 PIN_PEPPER = env("PIN_PEPPER", default="dev-only-pin-pepper")
 
 if PRODUCTION:
-    if SECRET_KEY == _DEV_SECRET or PIN_PEPPER == "dev-only-pin-pepper":
+    # A blank value is as good as none: an empty pepper would leave PINs unpeppered.
+    if SECRET_KEY.strip() in ("", _DEV_SECRET) or PIN_PEPPER.strip() in ("", "dev-only-pin-pepper"):
         raise ImproperlyConfigured(
             "UNLOCK_ENV=production needs SECRET_KEY and PIN_PEPPER set in the environment."
         )

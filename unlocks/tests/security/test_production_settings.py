@@ -50,7 +50,7 @@ def test_check_deploy_prints_no_warning():
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "PIN_PEPPER"])
-@pytest.mark.parametrize("value", [None])
+@pytest.mark.parametrize("value", [None, "", "   "])
 def test_production_refuses_to_start_without_its_secrets(missing, value):
     result = run("manage.py", "check", **{missing: value})
     assert result.returncode != 0
