@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from audit.chain import HASHED_FIELDS, verify_rows
-from audit.models import AuditEntry
+from audit.models import AuditChainHead, AuditEntry
 
 
 @dataclass(frozen=True)
@@ -15,14 +15,29 @@ class ChainReport:
 
 
 def verify_chain(*, tenant) -> ChainReport:
-    """Walk a tenant's chain in order and name the first entry that does not fit."""
+    """Walk a tenant's chain in order and name the first entry that does not fit.
+
+    The chain head anchors the end: entries cut off the end, or a last entry
+    rewritten with a recomputed hash, are named too.
+    """
+    # The head is read first: every entry up to it was committed with it, so a
+    # writer appending meanwhile cannot look like tampering.
+    head = AuditChainHead.objects.filter(tenant_id=tenant.pk).first()
+    entries = AuditEntry.objects.filter(tenant_id=tenant.pk)
+    if head is not None:
+        entries = entries.filter(seq__lte=head.last_seq)
     rows = (
-        AuditEntry.objects.filter(tenant_id=tenant.pk)
-        .order_by("seq")
+        entries.order_by("seq")
         .values_list(*HASHED_FIELDS, "prev_hash", "hash")
         .iterator(chunk_size=5000)
     )
     count, first_bad = verify_rows(rows)
+    if first_bad is None and head is not None:
+        last_seq, last_hash = entries.order_by("-seq").values_list("seq", "hash").first() or (0, "")
+        if last_seq < head.last_seq:
+            first_bad = last_seq + 1
+        elif last_hash != head.last_hash:
+            first_bad = head.last_seq
     return ChainReport(
         tenant=tenant.slug, ok=first_bad is None, entries=count, first_bad_seq=first_bad
     )
