@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format install migrate demo worker schema bench
+.PHONY: run test lint format install migrate demo worker schema bench fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ worker: migrate
 ## The whole suite: on PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set, else SQLite.
 test: install lint
 	$(BIN)/python -m pytest
+
+## The property-based tests with many more examples than `make test` runs (minutes, not seconds).
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -p no:cacheprovider unlocks/tests/security/test_state_machine.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,6 +5,26 @@ import os
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property-based tests: bounded in `make test` and CI, long under `make fuzz`
+# (HYPOTHESIS_PROFILE=fuzz). The database makes examples slow, so no deadline.
+hypothesis_settings.register_profile(
+    "ci",
+    max_examples=30,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "fuzz",
+    max_examples=1000,
+    stateful_step_count=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # .ci/run sets this: there, a test that would skip for lack of a service fails instead.
 STRICT = os.environ.get("UNLOCK_STRICT_SERVICES") == "1"

@@ -43,3 +43,9 @@ class AccountsConfig(AppConfig):
         # After every app's migrations, not only this one's: the unlocks and audit
         # permissions the group needs are created when those apps migrate, after accounts.
         post_migrate.connect(ensure_support_group, dispatch_uid="accounts.ensure_support_group")
+
+        from axes.signals import user_locked_out
+
+        from accounts.lockouts import record_sign_in_lockout
+
+        user_locked_out.connect(record_sign_in_lockout, dispatch_uid="audit_sign_in_lockout")

@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     RECORD_EXPORTED = "record_exported", "Exported"
     RECORD_BYPASSED = "record_bypassed", "Bypassed"
     RECORD_IMPORTED = "record_imported", "Imported"
+    SIGN_IN_LOCKED = "sign_in_locked", "Sign-in locked"
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from audit.chain import HASHED_FIELDS, entry_hash, verify_prepared, verify_rows
-from audit.models import AuditEntry
+from audit.models import AuditChainHead, AuditEntry
 
 
 @dataclass(frozen=True)
@@ -19,12 +19,23 @@ class ChainReport:
 
 
 def verify_chain(*, tenant) -> ChainReport:
-    """Walk a tenant's chain in order and name the first entry that does not fit."""
+    """Walk a tenant's chain in order and name the first entry that does not fit.
+
+    The chain head anchors the end: entries cut off the end, or a last entry
+    rewritten with a recomputed hash, are named too.
+    """
+    # The head is read first: every entry up to it was committed with it, so a
+    # writer appending meanwhile cannot look like tampering.
+    head = AuditChainHead.objects.filter(tenant_id=tenant.pk).first()
+    max_seq = head.last_seq if head is not None else None
     entries = AuditEntry.objects.filter(tenant_id=tenant.pk)
+    if max_seq is not None:
+        entries = entries.filter(seq__lte=max_seq)
     head_sql = _hashed_head_sql() if connection.vendor == "postgresql" else None
     if head_sql:
         count, first_bad = verify_prepared(
-            _prepared_rows(tenant.pk, head_sql), lambda seq: _entry_fits(entries, seq)
+            _prepared_rows(tenant.pk, head_sql, max_seq=max_seq),
+            lambda seq: _entry_fits(entries, seq),
         )
     else:
         rows = (
@@ -33,6 +44,12 @@ def verify_chain(*, tenant) -> ChainReport:
             .iterator(chunk_size=5000)
         )
         count, first_bad = verify_rows(rows)
+    if first_bad is None and head is not None:
+        last_seq, last_hash = entries.order_by("-seq").values_list("seq", "hash").first() or (0, "")
+        if last_seq < head.last_seq:
+            first_bad = last_seq + 1
+        elif last_hash != head.last_hash:
+            first_bad = head.last_seq
     return ChainReport(
         tenant=tenant.slug, ok=first_bad is None, entries=count, first_bad_seq=first_bad
     )
@@ -98,16 +115,16 @@ def _hashed_head_sql():
     )
 
 
-def _prepared_rows(tenant_id, head_sql, chunk_size=10_000):
+def _prepared_rows(tenant_id, head_sql, *, max_seq=None, chunk_size=10_000):
     """The rows, fetched a chunk ahead by a thread: the database prepares the next chunk
     while this one is hashed (psycopg2 lets go of the GIL while it waits)."""
     sql = (
         f"SELECT seq, prev_hash, hash, {head_sql}, data::text "  # noqa: S608
-        f"FROM {AuditEntry._meta.db_table} WHERE tenant_id = %s ORDER BY seq"
+        f"FROM {AuditEntry._meta.db_table} WHERE tenant_id = %s AND seq <= %s ORDER BY seq"
     )
     # In a transaction the server-side cursor is computed as it is read, not all at once.
     with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [tenant_id])
+        cursor.execute(sql, [tenant_id, max_seq if max_seq is not None else 2**62])
         chunks, stop, failure = queue.Queue(maxsize=2), threading.Event(), []
 
         def fetch():

@@ -26,7 +26,8 @@ SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET)
 PIN_PEPPER = env("PIN_PEPPER", default="dev-only-pin-pepper")
 
 if PRODUCTION:
-    if SECRET_KEY == _DEV_SECRET or PIN_PEPPER == "dev-only-pin-pepper":
+    # A blank value is as good as none: an empty pepper would leave PINs unpeppered.
+    if SECRET_KEY.strip() in ("", _DEV_SECRET) or PIN_PEPPER.strip() in ("", "dev-only-pin-pepper"):
         raise ImproperlyConfigured(
             "UNLOCK_ENV=production needs SECRET_KEY and PIN_PEPPER set in the environment."
         )
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "axes",
+    "csp",
     "accounts",
     "audit",
     "unlocks",
@@ -66,6 +69,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -96,6 +102,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-ins for a locked-out email before the password is even checked.
+    "accounts.backends.SignInThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -208,6 +219,39 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Sign-in throttling (django-axes): 5 failed sign-ins for one email, or from one address,
+# lock it for 15 minutes. Attempts live in the database, so a lock-out survives a cache
+# flush and a restart. Behind a reverse proxy set NUM_PROXIES so the client's address,
+# not the proxy's, is counted.
+AXES_VERBOSE = False
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_MAX_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCK_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "accounts.backends.client_ip"
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+AXES_RESET_ON_SUCCESS = True
+# A lock runs its 15 minutes: attempts while locked are refused without extending it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "accounts.backends.sign_in_email"
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed sign-ins for this account: it is locked for a while. Wait 15 minutes "
+    "and try again, or ask a support lead to unlock it."
+)
+
+# Content-Security-Policy (django-csp): no inline script, no framing, nothing off-site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -47,6 +47,21 @@ class Preview:
 # ---------------------------------------------------------------- input checks
 
 
+def _storable(text):
+    """Whether text can be stored and compared: no NUL byte, no lone surrogate.
+
+    PostgreSQL refuses NUL in text and JSON, and a lone surrogate (what invalid
+    UTF-8 becomes when decoded leniently) cannot be encoded for any database.
+    """
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _invalid(field_name, message):
     return Refusal(
         "invalid",
@@ -71,6 +86,10 @@ def _target_specs(targets):
             raise _invalid("targets", "Each target's type must be batch, invoice or payment.")
         if not isinstance(number, str) or not number.strip() or len(number) > 64:
             raise _invalid("targets", "Each target needs a record number of 1 to 64 characters.")
+        if not _storable(number):
+            raise _invalid(
+                "targets", "A record number holds a NUL byte or broken UTF-8; type it again."
+            )
         spec = (RecordType(record_type), number.strip())
         if spec in specs:
             raise _invalid("targets", f"{record_type} {number} is named twice; name it once.")
@@ -83,16 +102,23 @@ def _required_text(field_name, value, max_length, what):
         raise _invalid(field_name, f"Give {what}.")
     if len(value) > max_length:
         raise _invalid(field_name, f"{what.capitalize()} is longer than {max_length} characters.")
+    if not _storable(value):
+        raise _invalid(
+            field_name, f"{what.capitalize()} holds a NUL byte or broken UTF-8; type it again."
+        )
     return value.strip()
 
 
 def _tenant(slug):
-    tenant = Tenant.objects.filter(slug=slug).first() if isinstance(slug, str) else None
+    # A slug is at most 63 plain characters; anything else names no tenant, unqueried.
+    plausible = isinstance(slug, str) and len(slug) <= 63 and _storable(slug)
+    tenant = Tenant.objects.filter(slug=slug).first() if plausible else None
     if tenant is None:
+        shown = repr(slug) if plausible else "given"
         raise Refusal(
             "unknown_tenant",
-            f"There is no tenant with the slug {slug!r}. Check the customer's account slug.",
-            {"tenant": slug if isinstance(slug, str) else None},
+            f"There is no tenant with the slug {shown}. Check the customer's account slug.",
+            {"tenant": slug if plausible else None},
         )
     return tenant
 
@@ -148,7 +174,11 @@ def open_request(
     if channel not in Channel.values:
         raise _invalid("channel", "The channel must be phone, email, chat or api.")
     reason = _required_text("reason", reason, 2000, "a reason")
-    ticket = (ticket or "").strip()
+    if ticket is None:
+        ticket = ""
+    if not isinstance(ticket, str) or not _storable(ticket):
+        raise _invalid("ticket", "The ticket id must be plain text, such as ZD-5521.")
+    ticket = ticket.strip()
     if len(ticket) > 100:
         raise _invalid("ticket", "The ticket id is longer than 100 characters.")
     tenant_obj = _tenant(tenant)
@@ -264,11 +294,12 @@ def _lock_request(request_id):
             .select_related("tenant")
             .get(pk=request_id)
         )
-    except (UnlockRequest.DoesNotExist, ValidationError, ValueError):
+    except (UnlockRequest.DoesNotExist, ValidationError, ValueError, TypeError):
+        shown = str(request_id)
         raise Refusal(
             "not_found",
             "There is no unlock request with that id. Check the id, or list the tenant's requests.",
-            {"id": str(request_id)},
+            {"id": shown[:64] if _storable(shown) else None},
         ) from None
 
 
@@ -323,6 +354,9 @@ def _verify_locked(
     if request.status != RequestStatus.PENDING:
         return _refuse_verify(request, _not_pending(request), actor)
 
+    if not isinstance(approver_email, str) or not _storable(approver_email):
+        # Not an email anyone could hold; refused like any non-admin, and safe to audit.
+        approver_email = ""
     membership = admin_membership(tenant=request.tenant, email=approver_email)
     if membership is None:
         return _refuse_verify(

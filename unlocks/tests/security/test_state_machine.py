@@ -1,0 +1,338 @@
+"""Property-based, stateful: random sequences of open, verify, cancel, expire, export and bypass.
+
+Whatever the order, through the service layer (`unlocks.services`, `unlocks.platform`):
+exported records never become open, every change has its audit entry, the chain
+verifies, and nothing leaves a final state. Bounded in CI by the "ci" Hypothesis
+profile (conftest.py); `make fuzz` runs the longer "fuzz" profile.
+"""
+
+from collections import Counter
+from datetime import timedelta
+
+from django.utils import timezone
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
+
+from accounts.models import Tenant
+from accounts.tests.factories import PIN, TenantFactory, admin_of, member_of
+from audit.models import AuditAction, AuditEntry
+from audit.selectors import verify_chain
+from unlocks import platform, services
+from unlocks.consent import current_consent
+from unlocks.models import (
+    RECORD_MODELS,
+    ExportRecord,
+    Invoice,
+    LockState,
+    Payment,
+    RecordType,
+    RequestStatus,
+    UnlockRequest,
+)
+from unlocks.refusals import Refusal
+from unlocks.tests import factories as f
+from unlocks.tests.conftest import AGENT
+
+FINAL = {
+    RequestStatus.COMPLETED,
+    RequestStatus.CANCELLED,
+    RequestStatus.EXPIRED,
+    RequestStatus.REFUSED,
+}
+OPEN_REFUSALS = {"exported_batch", "exported_record", "transactions_exported", "not_locked"}
+# The audit entry each final status must have, exactly once.
+CLOSING_ACTION = {
+    RequestStatus.COMPLETED: AuditAction.REQUEST_APPROVED,
+    RequestStatus.CANCELLED: AuditAction.REQUEST_CANCELLED,
+    RequestStatus.EXPIRED: AuditAction.REQUEST_EXPIRED,
+    RequestStatus.REFUSED: AuditAction.REQUEST_REFUSED,
+}
+
+
+def key(record):
+    return (record.record_type, record.number)
+
+
+class UnlockMachine(RuleBasedStateMachine):
+    records = Bundle("records")
+    requests = Bundle("requests")
+
+    def __init__(self):
+        super().__init__()
+        # A fresh tenant per run: runs share the test's transaction, never a chain.
+        self.tenant = TenantFactory()
+        self.admin = admin_of(self.tenant)
+        self.member = member_of(self.tenant)
+        self.stranger = admin_of(TenantFactory())
+        self.final = {}
+
+    # ------------------------------------------------------------ reading the world
+
+    def states(self):
+        return {
+            (record_type, number): state
+            for record_type, model in RECORD_MODELS.items()
+            for number, state in model.objects.filter(tenant=self.tenant).values_list(
+                "number", "state"
+            )
+        }
+
+    def record(self, spec):
+        record_type, number = spec
+        return RECORD_MODELS[record_type].objects.get(tenant=self.tenant, number=number)
+
+    def entries(self, action):
+        return AuditEntry.objects.filter(tenant=self.tenant, action=action).count()
+
+    def may_open(self, spec):
+        """SPEC's rules 1 to 3, worked out independently of unlocks.rules."""
+        record = self.record(spec)
+        if record.state not in record.LOCKED_STATES or record.state == LockState.EXPORTED:
+            return False
+        if spec[0] == RecordType.BATCH:
+            return not ExportRecord.objects.filter(invoice__batch=record).exists() and not (
+                ExportRecord.objects.filter(payment__batch=record).exists()
+            )
+        return True
+
+    def assert_nothing_exported_changed(self, before, after):
+        for spec, state in before.items():
+            if state == LockState.EXPORTED:
+                assert after[spec] == LockState.EXPORTED, spec
+
+    # ------------------------------------------------------------ the platform
+
+    @initialize(target=records)
+    def some_locked_records(self):
+        made = [
+            f.bypassed_batch(self.tenant, invoices=2, payments=1),
+            f.exported_batch(self.tenant, invoices=1),
+            f.imported_invoice(self.tenant),
+            f.bypassed_invoice(self.tenant),
+        ]
+        specs = [key(r) for r in made]
+        for batch in made[:2]:
+            specs += [key(t) for m in (Invoice, Payment) for t in m.objects.filter(batch=batch)]
+        return multiple(*specs)
+
+    @rule(
+        target=records,
+        make=st.sampled_from([f.open_batch, f.bypassed_batch, f.exported_batch]),
+        invoices=st.integers(0, 2),
+        payments=st.integers(0, 1),
+    )
+    def new_batch(self, make, invoices, payments):
+        batch = make(self.tenant, invoices, payments)
+        transactions = [*Invoice.objects.filter(batch=batch), *Payment.objects.filter(batch=batch)]
+        return multiple(key(batch), *(key(t) for t in transactions))
+
+    @rule(
+        target=records,
+        make=st.sampled_from(
+            [f.imported_invoice, f.imported_payment, f.bypassed_invoice, f.open_payment]
+        ),
+    )
+    def new_transaction(self, make):
+        return key(make(self.tenant))
+
+    @rule(spec=records)
+    def export(self, spec):
+        if spec[0] == RecordType.BATCH:
+            try:
+                platform.export_batch(batch=self.record(spec))
+            except Refusal as refusal:
+                assert refusal.code == "batch_not_open"
+
+    @rule(spec=records)
+    def bypass(self, spec):
+        record = self.record(spec)
+        try:
+            if spec[0] == RecordType.BATCH:
+                platform.bypass_batch(batch=record)
+            else:
+                platform.bypass_transaction(record=record)
+        except Refusal as refusal:
+            assert refusal.code in {"batch_not_open", "cannot_bypass"}
+
+    @rule()
+    def time_passes_beyond_a_pin_lock(self):
+        Tenant.objects.filter(pk=self.tenant.pk, pin_locked_until__isnull=False).update(
+            pin_locked_until=timezone.now() - timedelta(seconds=1)
+        )
+
+    # ------------------------------------------------------------ the guarded door
+
+    @rule(target=requests, spec=records)
+    def open_one(self, spec):
+        return self.open_for([spec])
+
+    @rule(target=requests, chosen=st.lists(records, min_size=2, max_size=4, unique=True))
+    def open_several(self, chosen):
+        return self.open_for(chosen)
+
+    @rule(target=requests, request_id=requests)
+    def open_again(self, request_id):
+        # A second request for the same records: what races an approval in real life.
+        targets = UnlockRequest.objects.get(pk=request_id).targets.all()
+        return self.open_for([(t.record_type, t.number) for t in targets])
+
+    def open_for(self, chosen):
+        before = self.states()
+        refused_before = self.entries(AuditAction.OPEN_REFUSED)
+        allowed = all(self.may_open(spec) for spec in chosen)
+        try:
+            request = services.open_request(
+                tenant=self.tenant.slug,
+                targets=[{"type": t, "number": n} for t, n in chosen],
+                caller_name="Dana",
+                caller_email=self.member.email,
+                channel="phone",
+                reason="Bypassed by mistake",
+                actor=AGENT,
+            )
+        except Refusal as refusal:
+            event(f"open: {refusal.code}")
+            assert not allowed, (chosen, refusal.code)
+            assert refusal.code in OPEN_REFUSALS
+            assert self.entries(AuditAction.OPEN_REFUSED) == refused_before + 1
+            assert self.states() == before
+            return multiple()
+        event("open: pending")
+        assert allowed, chosen
+        assert request.status == RequestStatus.PENDING
+        assert self.states() == before
+        return request.pk
+
+    @rule(
+        request_id=requests,
+        # Weighted towards approvals that can succeed, so runs get past the guards.
+        who=st.sampled_from(["admin", "admin", "admin", "member", "stranger"]),
+        right_pin=st.sampled_from([True, True, False]),
+        consent=st.sampled_from([True, True, True, False]),
+        acknowledged=st.sampled_from([True, True, False]),
+    )
+    def verify(self, request_id, who, right_pin, consent, acknowledged):
+        self.verify_as(request_id, who, right_pin, consent, acknowledged)
+
+    @rule(request_id=requests)
+    def approve(self, request_id):
+        # What an admin on the phone does: right PIN, consent, acknowledgement.
+        self.verify_as(request_id, "admin", True, True, True)
+
+    def verify_as(self, request_id, who, right_pin, consent, acknowledged):
+        before = self.states()
+        status_before = UnlockRequest.objects.get(pk=request_id).status
+        approver = {"admin": self.admin, "member": self.member, "stranger": self.stranger}[who]
+        try:
+            services.verify_and_unlock(
+                request_id=request_id,
+                approver_email=approver.email,
+                pin=PIN if right_pin else "000000",
+                consent_version=current_consent().version,
+                consent_accepted=consent,
+                duplicate_risk_acknowledged=acknowledged,
+                actor=AGENT,
+            )
+            code = None
+        except Refusal as refusal:
+            code = refusal.code
+        event(f"verify: {code or 'completed'}")
+        after = self.states()
+        request = UnlockRequest.objects.prefetch_related("targets").get(pk=request_id)
+        self.assert_nothing_exported_changed(before, after)
+
+        if status_before in FINAL:
+            assert code == "request_not_pending"
+        if code is None:
+            assert (who, right_pin, consent) == ("admin", True, True)
+            assert request.status == RequestStatus.COMPLETED
+            targets = {(t.record_type, t.number) for t in request.targets.all()}
+            assert all(after[spec] == LockState.OPEN for spec in targets)
+            batches = [t.batch_id for t in request.targets.all() if t.batch_id]
+            in_batches = {
+                key(t)
+                for model in (Invoice, Payment)
+                for t in model.objects.filter(batch_id__in=batches)
+            }
+            changed = {spec for spec in after if after[spec] != before[spec]}
+            assert changed <= targets | in_batches
+        else:
+            assert after == before, code
+            if code == "request_not_pending" or request.status != RequestStatus.REFUSED:
+                assert request.status in {status_before, RequestStatus.EXPIRED}
+
+    @rule(request_id=requests)
+    def cancel(self, request_id):
+        before = self.states()
+        status_before = UnlockRequest.objects.get(pk=request_id).status
+        try:
+            services.cancel_request(request_id=request_id, reason="Customer hung up", actor=AGENT)
+            assert status_before == RequestStatus.PENDING
+        except Refusal as refusal:
+            assert refusal.code == "request_not_pending"
+            assert status_before in FINAL
+        assert self.states() == before
+
+    @rule(request_id=requests)
+    def expire(self, request_id):
+        before = self.states()
+        now = UnlockRequest.objects.get(pk=request_id).expires_at + timedelta(seconds=1)
+        due = set(
+            UnlockRequest.objects.filter(
+                tenant=self.tenant, status=RequestStatus.PENDING, expires_at__lte=now
+            ).values_list("pk", flat=True)
+        )
+        services.expire_requests(now=now)
+        for pk in due:
+            assert UnlockRequest.objects.get(pk=pk).status == RequestStatus.EXPIRED
+        assert self.states() == before
+
+    # ------------------------------------------------------------ what always holds
+
+    @invariant()
+    def the_chain_verifies(self):
+        report = verify_chain(tenant=self.tenant)
+        assert report.ok, report
+
+    @invariant()
+    def nothing_leaves_a_final_state(self):
+        for pk, status in UnlockRequest.objects.filter(tenant=self.tenant).values_list(
+            "pk", "status"
+        ):
+            if pk in self.final:
+                assert status == self.final[pk], (pk, self.final[pk], status)
+            elif status in FINAL:
+                self.final[pk] = status
+
+    @invariant()
+    def every_change_has_its_audit_entry(self):
+        actions = Counter(
+            AuditEntry.objects.filter(tenant=self.tenant, request_id__isnull=False).values_list(
+                "request_id", "action"
+            )
+        )
+        for request in UnlockRequest.objects.filter(tenant=self.tenant).prefetch_related("targets"):
+            assert actions[(request.pk, AuditAction.REQUEST_OPENED)] == 1
+            for status, action in CLOSING_ACTION.items():
+                assert actions[(request.pk, action)] == (request.status == status), (
+                    request.status,
+                    action,
+                )
+            unlocked = actions[(request.pk, AuditAction.RECORD_UNLOCKED)]
+            if request.status == RequestStatus.COMPLETED:
+                assert unlocked == len(request.targets.all())
+            else:
+                assert unlocked == 0
+
+
+def test_any_sequence_of_actions_keeps_the_promises(db):
+    run_state_machine_as_test(UnlockMachine)
