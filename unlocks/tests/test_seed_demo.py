@@ -6,10 +6,13 @@ from django.core.management import call_command
 from accounts.models import ApiClient, Membership, Tenant, User
 from accounts.pins import pin_matches
 from accounts.selectors import api_client_for_key
+from audit.actors import Actor
 from audit.models import AuditEntry
 from audit.selectors import verify_chain
+from notifications.models import OutboxMessage
 from unlocks import services
-from unlocks.models import Batch, Invoice, Payment
+from unlocks.models import Batch, Invoice, Payment, UnlockRequest
+from unlocks.tests.conftest import verify
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -146,3 +149,24 @@ def test_birch_records():
         tenant="acme-hvac", targets=[{"type": "invoice", "number": "INV-3001"}]
     )
     assert [r.code for r in cross.refusals] == ["unknown_record"]
+
+
+def test_reset_works_after_requests_were_opened_and_approved():
+
+    request = services.open_request(
+        tenant="acme-hvac",
+        targets=[{"type": "batch", "number": "B-1001"}],
+        caller_name="Dana Ruiz",
+        caller_email="dana@acme.example",
+        channel="phone",
+        reason="Bypassed by mistake",
+        actor=Actor.system("test"),
+    )
+    verify(request, User.objects.get(email="pat@acme.example"), pin="483920")
+    assert OutboxMessage.objects.filter(request=request).exists()
+
+    call_command("seed_demo", reset=True, verbosity=0)
+
+    assert not UnlockRequest.objects.exists()
+    assert Batch.objects.get(tenant__slug="acme-hvac", number="B-1001").state == "bypassed"
+    assert verify_chain(tenant=Tenant.objects.get(slug="acme-hvac")).ok

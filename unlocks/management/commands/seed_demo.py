@@ -10,8 +10,9 @@ from accounts.models import ApiClient, Membership, Role, Tenant, User
 from accounts.services import add_member, create_api_client, set_pin
 from audit.actors import Actor
 from audit.models import AuditChainHead, AuditEntry
+from notifications.models import OutboxMessage
 from unlocks import platform
-from unlocks.models import Batch, ExportRecord, Invoice, Payment, UnlockRequest
+from unlocks.models import Batch, ExportRecord, IdempotencyKey, Invoice, Payment, UnlockRequest
 
 PASSWORD = "unlock-demo"  # noqa: S105 - the documented demo password
 DEMO_API_CLIENT = "helpdesk-demo"
@@ -74,6 +75,9 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
         AuditChainHead.objects.filter(tenant__in=tenants).delete()
+        # What was sent (or due) about the demo requests goes with them.
+        OutboxMessage.objects.filter(request__tenant__in=tenants).delete()
+        IdempotencyKey.objects.filter(owner__in=self._demo_owners()).delete()
         UnlockRequest.objects.filter(tenant__in=tenants).delete()
         ExportRecord.objects.filter(tenant__in=tenants).delete()
         Invoice.objects.filter(tenant__in=tenants).delete()
@@ -84,6 +88,13 @@ class Command(BaseCommand):
         emails = [e for e, *_ in STAFF] + [p[0] for t in TENANTS.values() for p in t["people"]]
         User.objects.filter(email__in=emails).delete()
         ApiClient.objects.filter(name=DEMO_API_CLIENT).delete()
+
+    def _demo_owners(self):
+        """Whose Idempotency-Key answers belong to the demo: its client and its people."""
+        clients = ApiClient.objects.filter(name=DEMO_API_CLIENT).values_list("pk", flat=True)
+        emails = [e for e, *_ in STAFF] + [p[0] for t in TENANTS.values() for p in t["people"]]
+        users = User.objects.filter(email__in=emails).values_list("pk", flat=True)
+        return [f"api_client:{pk}" for pk in clients] + [f"user:{pk}" for pk in users]
 
     def _seed(self):
         created = False
