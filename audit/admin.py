@@ -5,6 +5,7 @@ filtered list as streamed CSV, and checks a tenant's hash chain.
 """
 
 import csv
+import json
 import uuid
 
 from django.contrib import admin, messages
@@ -24,6 +25,18 @@ from audit.models import AuditEntry
 from audit.selectors import verify_chain
 
 CSV_COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
+
+
+# A cell a spreadsheet would read as a formula (a user agent is client-supplied text).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 class _Echo:
@@ -177,7 +190,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         def lines():
             yield writer.writerow(["tenant", *CSV_COLUMNS])
             for row in rows:
-                yield writer.writerow(row)
+                yield writer.writerow([_cell(value) for value in row])
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")

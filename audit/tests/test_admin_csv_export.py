@@ -48,3 +48,21 @@ def test_bad_filters_lead_back_to_the_list_with_a_message(agent_client, tenant):
     response = agent_client.get(EXPORT, {"at__gte": "not-a-date"}, follow=True)
     assert response.status_code == 200
     assert "Those filters are not valid" in response.content.decode()
+
+
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_defused(agent_client, tenant):
+    from audit.actors import Actor
+    from audit.services import record_entry
+
+    planted = Actor(kind="tenant_user", label="x", user_agent='=HYPERLINK("http://evil")')
+    record_entry(tenant=tenant, action="pin_set", actor=planted)
+    [row] = rows_of(agent_client.get(EXPORT))
+    assert row["user_agent"] == '\'=HYPERLINK("http://evil")'
+
+
+def test_the_data_column_is_json(agent_client, tenant):
+    f.bypassed_batch(tenant)
+    rows = rows_of(agent_client.get(EXPORT, {"action__exact": "record_bypassed"}))
+    import json
+
+    assert all(isinstance(json.loads(r["data"]), dict) for r in rows)
