@@ -1,18 +1,6 @@
 """Sign-in throttling: django-axes in front of Django's own password check."""
 
 from axes.backends import AxesStandaloneBackend
-from django.conf import settings
-
-
-def client_ip(request):
-    """The client's address: REMOTE_ADDR, or the hop NUM_PROXIES trusted proxies saw."""
-    if settings.NUM_PROXIES:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        hops = [h for h in hops if h]
-        # Only the entries our own proxies appended can be trusted: count from the right.
-        if len(hops) >= settings.NUM_PROXIES:
-            return hops[-settings.NUM_PROXIES][:45]
-    return request.META.get("REMOTE_ADDR", "")[:45]
 
 
 def sign_in_email(request, credentials):

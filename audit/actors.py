@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -27,12 +29,22 @@ class Actor:
         return cls(kind="api_client", label=client.name, api_client_id=client.pk, **context)
 
 
+def client_ip(request):
+    """The client's address: REMOTE_ADDR, or the hop NUM_PROXIES trusted proxies saw."""
+    if settings.NUM_PROXIES:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        # Only the entries our own proxies appended can be trusted: count from the right.
+        if len(hops) >= settings.NUM_PROXIES:
+            return hops[-settings.NUM_PROXIES][:45]
+    return request.META.get("REMOTE_ADDR", "")[:45]
+
+
 def request_context(http_request):
     """The client IP, user agent and request id of an HTTP request, for an Actor."""
-    meta = http_request.META
     return {
-        "ip": meta.get("REMOTE_ADDR", "")[:45],
-        "user_agent": meta.get("HTTP_USER_AGENT", "")[:300],
-        "request_id": getattr(http_request, "request_id", "")
-        or meta.get("HTTP_X_REQUEST_ID", "")[:64],
+        "ip": client_ip(http_request),
+        "user_agent": http_request.META.get("HTTP_USER_AGENT", "")[:300],
+        # Set by config.middleware.RequestIdMiddleware on every request.
+        "request_id": getattr(http_request, "request_id", ""),
     }

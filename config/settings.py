@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -229,7 +230,7 @@ AXES_VERBOSE = False
 AXES_FAILURE_LIMIT = env.int("SIGN_IN_MAX_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCK_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "accounts.backends.client_ip"
+AXES_CLIENT_IP_CALLABLE = "audit.actors.client_ip"
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 AXES_RESET_ON_SUCCESS = True
 # A lock runs its 15 minutes: attempts while locked are refused without extending it.

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import tenant_by_slug
+from audit.actors import client_ip
 from audit.selectors import entries_for, verify_chain
 from unlocks import selectors, services
 from unlocks.api import serializers as s
@@ -90,12 +91,13 @@ class ApiView(APIView):
         user = getattr(request, "_user", None)
         caller = str(user) if user is not None and user.is_authenticated else "anonymous"
         logger.info(
-            "api %s %s %s by %s from %s",
+            "api %s %s %s by %s from %s (request %s)",
             request.method,
             request.path,
             response.status_code,
             caller,
-            request.META.get("REMOTE_ADDR", ""),
+            client_ip(request),
+            getattr(request, "request_id", ""),
         )
         return response
 
