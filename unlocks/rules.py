@@ -99,6 +99,8 @@ def not_locked(record, facts):
 
 
 RULES = (exported_batch, exported_record, transactions_exported, not_locked)
+# The codes of those rules, in SPEC order (each rule is named after its code).
+RULE_CODES = tuple(rule.__name__ for rule in RULES)
 
 
 def refusals_for(record, facts):

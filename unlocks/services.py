@@ -152,6 +152,13 @@ def preview_request(*, tenant: str, targets: list) -> Preview:
     return Preview(ok=not refusals, targets=views, refusals=refusals)
 
 
+def preview_pending(request: UnlockRequest) -> Preview:
+    """Judge a request's targets as they are now, without locking: what approving would do."""
+    specs = [(t.record_type, t.number) for t in request.targets.all()]
+    views, refusals = _judge(request.tenant, specs)
+    return Preview(ok=not refusals, targets=views, refusals=refusals)
+
+
 def open_request(
     *,
     tenant: str,

@@ -23,7 +23,7 @@ from unlocks.forms import ApprovalForm
 from unlocks.links import approval_token, request_id_from_token
 from unlocks.models import LockState, RecordType, RequestStatus
 from unlocks.refusals import HTTP_STATUS, Refusal
-from unlocks.rules import DUPLICATE_RISK, not_tenant_admin
+from unlocks.rules import DUPLICATE_RISK, RULE_CODES, not_tenant_admin
 from unlocks.selectors import (
     bypassed_in_batches,
     receipt_for,
@@ -51,8 +51,6 @@ PAGE_MESSAGE = {
         "and enter the PIN again."
     ),
 }
-# Refusals after which the request has left `pending` (a rule failed on the locked rows).
-RULE_CODES = {"exported_batch", "exported_record", "transactions_exported", "not_locked"}
 
 PAGE_SIZE = 50
 
@@ -81,28 +79,31 @@ def approve(request, token):
     unlock = _unlock_from_token(token)
     if _member_or_none(request, unlock) is None:
         return _not_found(request, "approval link")
-    if not unlock.is_pending or unlock.expires_at <= timezone.now():
-        return _closed(request, unlock)
+    closed = not unlock.is_pending or unlock.expires_at <= timezone.now()
 
     consent = current_consent()
     if request.method == "POST":
         form = ApprovalForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
+        # A closed request still goes to the service, which records the attempt (and an
+        # expiry that is due) and answers request_not_pending.
+        if form.is_valid() or closed:
+            data = form.cleaned_data if form.is_valid() else {}
             try:
                 services.verify_and_unlock(
                     request_id=unlock.pk,
                     approver_email=request.user.email,
-                    pin=data["pin"],
-                    consent_version=data["consent_version"],
-                    consent_accepted=data["consent_accepted"],
-                    duplicate_risk_acknowledged=data["duplicate_risk_acknowledged"],
+                    pin=data.get("pin", ""),
+                    consent_version=data.get("consent_version"),
+                    consent_accepted=data.get("consent_accepted", False),
+                    duplicate_risk_acknowledged=data.get("duplicate_risk_acknowledged", False),
                     actor=Actor.for_user(request.user, **request_context(request)),
                 )
             except Refusal as refusal:
                 return _show_refusal(request, unlock.pk, refusal)
             return redirect("receipt", request_id=unlock.pk)
         return _page(request, unlock, form, consent, status=400)
+    if closed:
+        return _closed(request, unlock)
 
     if admin_membership(tenant=unlock.tenant, email=request.user.email) is None:
         refusal = not_tenant_admin(unlock.tenant, request.user.email)
@@ -117,7 +118,10 @@ def _show_refusal(request, request_id, refusal):
     unlock = request_with_targets(request_id)
     if unlock is None:
         return _not_found(request, "unlock request")
-    if refusal.code == "request_not_pending" or refusal.code in RULE_CODES:
+    if refusal.code == "request_not_pending":
+        # The same answer as opening a dead link: gone.
+        return _closed(request, unlock, refusal=refusal, status=410)
+    if refusal.code in RULE_CODES:
         return _closed(request, unlock, refusal=refusal, status=status)
     consent = current_consent()
     if refusal.code == "not_tenant_admin":
@@ -158,14 +162,23 @@ def _page(
     tenant = unlock.tenant
     now = timezone.now()
     targets = list(unlock.targets.all())
-    duplicate_risk = duplicate_risk or any(DUPLICATE_RISK in t.warnings for t in targets)
+    # What approving would do now, judged by the service's own rules.
+    judged = services.preview_pending(unlock)
+    refusal_of = {
+        (r.details["target"]["type"], r.details["target"]["number"]): r
+        for r in judged.refusals
+        if "target" in r.details
+    }
+    duplicate_risk = duplicate_risk or any(v["warnings"] for v in judged.targets)
     opens_with = bypassed_in_batches(
         [t.batch_id for t in targets if t.record_type == RecordType.BATCH]
     )
     context = {
         "unlock": unlock,
         "tenant": tenant,
-        "targets": [_target_view(t, opens_with) for t in targets],
+        "targets": [
+            _target_view(t, opens_with, refusal_of.get((t.record_type, t.number))) for t in targets
+        ],
         "duplicate_risk": duplicate_risk,
         "consent": consent,
         "consent_changed": consent_changed,
@@ -178,16 +191,11 @@ def _page(
     return render(request, "unlocks/approve.html", context, status=status)
 
 
-def _target_view(target, opens_with):
+def _target_view(target, opens_with, refusal):
     record = target.record
     state = record.state if record is not None else target.state_at_open
-    if state == LockState.OPEN:
-        outcome = "Already open now, so there is nothing to unlock: approving refuses the request."
-    elif state == LockState.EXPORTED:
-        outcome = (
-            "Exported since the request was opened. Exported records are never unlocked: "
-            "approving refuses the request."
-        )
+    if refusal is not None:
+        outcome = f"{refusal.message} As it is now, approving refuses the request."
     elif target.record_type == RecordType.BATCH:
         contents = opens_with.get(target.batch_id, {"invoices": [], "payments": []})
         names = contents["invoices"] + contents["payments"]

@@ -25,11 +25,9 @@ from unlocks.api.schema import IDEMPOTENT, WITH_BODY, error_responses, paginated
 from unlocks.consent import current_consent
 from unlocks.models import RecordType, UnlockRequest
 from unlocks.refusals import Refusal
-from unlocks.rules import unknown_record
+from unlocks.rules import RULE_CODES, unknown_record
 
 logger = logging.getLogger("unlocks.api")
-
-RULE_CODES = ["exported_batch", "exported_record", "transactions_exported", "not_locked"]
 
 
 class Pages(PageNumberPagination):
@@ -171,7 +169,7 @@ class UnlockRequestsView(ApiView):
                 "CreateRequest",
                 WITH_BODY,
                 IDEMPOTENT,
-                {404: ["unknown_tenant", "unknown_record"], 409: RULE_CODES},
+                {404: ["unknown_tenant", "unknown_record"], 409: list(RULE_CODES)},
             ),
         },
     )

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from unlocks import services
 from unlocks.tests.conftest import AGENT, verify
 from unlocks.tests.pages.conftest import approval, approve_path
@@ -42,7 +43,11 @@ def test_a_request_past_its_time_is_treated_as_expired_before_the_sweep(client, 
     assert response.status_code == 410
     assert b"This approval link has expired" in response.content
     unlock.refresh_from_db()
-    assert unlock.status != "completed"
+    # The service recorded the expiry that was due, and the attempt, in the audit trail.
+    assert unlock.status == "expired"
+    assert AuditEntry.objects.filter(
+        request_id=unlock.pk, action="verify_refused", code="request_not_pending"
+    ).exists()
 
 
 def test_a_link_older_than_any_request_lives_gets_404(client, admin, unlock, settings):

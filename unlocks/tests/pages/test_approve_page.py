@@ -95,5 +95,23 @@ def test_it_reads_the_page_in_a_fixed_number_of_queries(client, admin, tenant):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
     assert response.status_code == 200
-    # session + user, request + targets, membership, consent, admin check, batch contents x2
-    assert len(queries) == 9, [q["sql"] for q in queries]
+    # session + user, request + targets, membership, consent, admin check, batch contents x2,
+    # and the rules' judgement of the targets now: batches, invoices, their export history,
+    # the batches' exported transactions x2
+    assert len(queries) == 14, [q["sql"] for q in queries]
+
+
+def test_it_warns_when_a_batch_now_holds_an_exported_transaction(client, admin, tenant):
+    from unlocks import platform
+
+    batch = f.bypassed_batch(tenant, invoices=1)
+    unlock = open_for(tenant, batch)
+    old = f.exported_batch(tenant, invoices=1)
+    moved = platform.bypass_transaction(record=old.invoice_set.get())
+    platform.move_to_batch(record=moved, batch=batch)
+    client.force_login(admin)
+
+    page = client.get(approve_path(unlock)).content.decode()
+
+    assert f"{moved.number} in it was already exported" in page
+    assert "approving refuses the request" in page
