@@ -10,8 +10,9 @@ the first commits, then reads and replays the first's response: one request is c
 import functools
 import hashlib
 import json
+import math
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -91,6 +92,13 @@ def _replay(owner, key, fingerprint):
         )
     response = Response(first.response_body, status=first.status_code)
     response["Idempotent-Replayed"] = "true"
+    error = (
+        (first.response_body or {}).get("error") if isinstance(first.response_body, dict) else None
+    )
+    if error and error.get("code") == "pin_locked":
+        # The header says how long the lock still holds, not how long it held then.
+        until = datetime.fromisoformat(error["details"]["locked_until"])
+        response["Retry-After"] = str(max(0, math.ceil((until - timezone.now()).total_seconds())))
     return response
 
 

@@ -140,3 +140,16 @@ def test_two_identical_calls_at_once_create_one_request():
     assert sorted(r.has_header("Idempotent-Replayed") for r in responses) == [False, True]
     assert UnlockRequest.objects.count() == 1
     assert AuditEntry.objects.filter(action=AuditAction.REQUEST_OPENED).count() == 1
+
+
+def test_a_replayed_pin_lock_still_says_how_long_to_wait(api):
+    unlock_id = open_request(api)["id"]
+    path = f"{CREATE}{unlock_id}/verify/"
+    for n in range(4):
+        post(api, verify_body(pin="000000"), key=f"wrong-{n}", path=path)
+    first = post(api, verify_body(pin="000000"), key="locking", path=path)
+
+    again = post(api, verify_body(pin="000000"), key="locking", path=path)
+
+    assert first.status_code == again.status_code == 423
+    assert 0 < int(again["Retry-After"]) <= int(first["Retry-After"])
