@@ -13,8 +13,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.models import Tenant
 from accounts.selectors import tenant_admins
@@ -468,6 +470,7 @@ class UnlockRequestAdmin(admin.ModelAdmin):
             return None, self._response_missing(request, object_id)
         return unlock, None
 
+    @method_decorator(sensitive_post_parameters("pin"))
     def verify_view(self, request, object_id):
         """An admin on the phone gives the PIN and accepts the consent; unlock at once."""
         unlock, response = self._posted(request, object_id, "verify_unlockrequest")
