@@ -8,10 +8,13 @@ from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from kombu import Connection
 from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import ApiKeyAuthentication
 from notifications.selectors import health_details
 
 OK, UNAVAILABLE = "ok", "unavailable"
@@ -46,14 +49,31 @@ HealthOut = inline_serializer(
         "broker": serializers.ChoiceField(choices=[OK, UNAVAILABLE]),
         "details": serializers.DictField(
             allow_null=True,
-            help_text="Outbox, webhook and queue figures; null while the database is down.",
+            help_text=(
+                "Outbox, webhook and queue figures, for API clients and signed-in staff; "
+                "null for anyone else and while the database is down."
+            ),
         ),
     },
 )
 
 
+def may_see_details(request):
+    """Operational figures are for API clients and support staff, not the open internet."""
+    try:
+        user = request.user
+    except AuthenticationFailed:
+        return False
+    return request.auth is not None or (user.is_authenticated and user.is_staff)
+
+
 class HealthView(APIView):
-    authentication_classes = []
+    authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
+
+    def perform_authentication(self, request):
+        # Lazily, in may_see_details: bad credentials only hide the details, never a 401.
+        pass
+
     permission_classes = [AllowAny]
     throttle_classes = []
 
@@ -65,5 +85,5 @@ class HealthView(APIView):
     def get(self, request):
         body = {name: check() for name, check in CHECKS.items()}
         healthy = all(body[name] == OK for name in VITAL)
-        body["details"] = health_details() if healthy else None
+        body["details"] = health_details() if healthy and may_see_details(request) else None
         return Response(body, status=200 if healthy else 503)

@@ -12,8 +12,11 @@ def test_it_reports_database_and_broker(client):
 
 
 @pytest.mark.django_db
-def test_it_shows_the_outbox_webhooks_and_queue_in_its_details(client):
-    details = client.get("/healthz").json()["details"]
+def test_it_shows_api_clients_the_outbox_webhooks_and_queue_in_its_details(client):
+    from accounts.services import create_api_client
+
+    key = create_api_client(name="monitor")[1]
+    details = client.get("/healthz", HTTP_AUTHORIZATION=f"Token {key}").json()["details"]
 
     assert details["outbox"]["emails"] == {"pending": 0, "due": 0, "failed": 0, "delivered": 0}
     assert details["webhook_endpoints"] == {"active": 0}
@@ -47,3 +50,9 @@ def test_it_answers_503_when_the_database_is_down(client, monkeypatch):
 @pytest.mark.django_db
 def test_it_needs_no_credentials(client):
     assert client.get("/healthz", HTTP_AUTHORIZATION="Token wrong").status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_shows_no_details_to_anonymous_callers(client):
+    assert client.get("/healthz").json()["details"] is None
+    assert client.get("/healthz", HTTP_AUTHORIZATION="Token wrong").json()["details"] is None
