@@ -11,6 +11,7 @@ class AuditAction(models.TextChoices):
     RECORD_UNLOCKED = "record_unlocked", "Record unlocked"
     REQUEST_REFUSED = "request_refused", "Refused at approval"
     REQUEST_CANCELLED = "request_cancelled", "Cancelled"
+    CANCEL_REFUSED = "cancel_refused", "Cancelling refused"
     REQUEST_EXPIRED = "request_expired", "Expired"
     PIN_SET = "pin_set", "Account PIN set"
     RECORD_EXPORTED = "record_exported", "Exported"

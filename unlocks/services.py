@@ -621,7 +621,16 @@ def cancel_request(*, request_id, reason: str, actor: Actor) -> UnlockRequest:
         if not expired and request.status == RequestStatus.PENDING:
             _close(request, RequestStatus.CANCELLED, now, actor=actor, reason=reason)
             return request
-    raise _not_pending(request)
+        refusal = _not_pending(request)
+        record_entry(
+            tenant=request.tenant,
+            action=AuditAction.CANCEL_REFUSED,
+            actor=actor,
+            request=request,
+            code=refusal.code,
+            data={"reason": reason},
+        )
+    raise refusal
 
 
 def expire_requests(*, now=None, limit=500) -> int:

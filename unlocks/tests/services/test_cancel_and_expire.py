@@ -115,3 +115,11 @@ def test_nothing_leaves_a_final_state(tenant, admin, status):
     assert verifying.value.code == cancelling.value.code == "request_not_pending"
     request.refresh_from_db()
     assert request.status == status
+
+
+def test_a_refused_cancel_is_audited(tenant, admin):
+    request = _completed(tenant, admin)
+    with pytest.raises(Refusal):
+        services.cancel_request(request_id=request.pk, reason="too late", actor=AGENT)
+    entry = AuditEntry.objects.get(request_id=request.pk, action="cancel_refused")
+    assert entry.code == "request_not_pending"
