@@ -6,7 +6,6 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-EVENTS = ("created", "completed", "refused", "cancelled", "expired", "pin_locked")
 # The events helpdesk tooling can subscribe to (API.md, "Webhooks").
 WEBHOOK_EVENTS = ("created", "completed", "refused", "cancelled", "expired")
 
