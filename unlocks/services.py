@@ -19,7 +19,7 @@ from accounts.pins import pin_matches
 from accounts.selectors import admin_membership, tenant_member
 from audit.actors import Actor
 from audit.models import AuditAction
-from audit.services import record_entry
+from audit.services import record_entries, record_entry
 from unlocks.consent import current_consent
 from unlocks.models import (
     Batch,
@@ -518,31 +518,28 @@ def _unlock(request, views, approver, consent, now, actor):
     request.consent_version = consent.version
     request.consent_sha256 = consent.sha256
     request.save()
-    record_entry(
-        tenant=request.tenant,
-        action=AuditAction.REQUEST_APPROVED,
-        actor=actor,
-        request=request,
-        state_before=RequestStatus.PENDING,
-        state_after=RequestStatus.COMPLETED,
-        consent_version=consent.version,
-        consent_sha256=consent.sha256,
-        data={"approver": approver.email},
-    )
-    for v in views:
-        data = {}
-        if v["type"] == RecordType.BATCH:
-            data["with"] = with_batch[v["record"].pk]
-        record_entry(
-            tenant=request.tenant,
-            action=AuditAction.RECORD_UNLOCKED,
-            actor=actor,
-            request=request,
-            target=v["record"],
-            state_before=v["state"],
-            state_after=LockState.OPEN,
-            data=data,
-        )
+    approved = {
+        "action": AuditAction.REQUEST_APPROVED,
+        "request": request,
+        "state_before": RequestStatus.PENDING,
+        "state_after": RequestStatus.COMPLETED,
+        "consent_version": consent.version,
+        "consent_sha256": consent.sha256,
+        "data": {"approver": approver.email},
+    }
+    unlocked = [
+        {
+            "action": AuditAction.RECORD_UNLOCKED,
+            "request": request,
+            "target": v["record"],
+            "state_before": v["state"],
+            "state_after": LockState.OPEN,
+            "data": {"with": with_batch[v["record"].pk]} if v["type"] == RecordType.BATCH else {},
+        }
+        for v in views
+    ]
+    # One write to the chain for the approval and every record it opened.
+    record_entries(tenant=request.tenant, actor=actor, entries=[approved, *unlocked])
     _after_commit("completed", request)
 
 
