@@ -5,7 +5,9 @@ filtered list as streamed CSV, and checks a tenant's hash chain.
 """
 
 import csv
+import io
 import uuid
+from itertools import islice
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -26,11 +28,23 @@ from audit.selectors import verify_chain
 CSV_COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
 
 
-class _Echo:
-    """A file-like object that hands back what is written, for csv.writer to stream."""
+# Rows per piece of the streamed body: one piece per row would cost a socket write each.
+CSV_BLOCK = 1000
 
-    def write(self, value):
-        return value
+
+def _csv_pieces(header, rows):
+    """The CSV text of `header` and `rows`, in pieces of CSV_BLOCK rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    while True:
+        block = list(islice(rows, CSV_BLOCK))
+        writer.writerows(block)
+        yield buffer.getvalue()
+        if len(block) < CSV_BLOCK:
+            return
+        buffer.seek(0)
+        buffer.truncate()
 
 
 class CappedPaginator(Paginator):
@@ -170,16 +184,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
             changelist.get_queryset(request)
             .order_by("tenant_id", "seq")
             .values_list("tenant__slug", *CSV_COLUMNS)
-            .iterator(chunk_size=2000)
+            .iterator(chunk_size=5000)
         )
-        writer = csv.writer(_Echo())
-
-        def lines():
-            yield writer.writerow(["tenant", *CSV_COLUMNS])
-            for row in rows:
-                yield writer.writerow(row)
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            _csv_pieces(["tenant", *CSV_COLUMNS], rows), content_type="text/csv; charset=utf-8"
+        )
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
         return response
