@@ -40,7 +40,8 @@ def _csv_pieces(header, rows):
     while True:
         block = list(islice(rows, CSV_BLOCK))
         writer.writerows(block)
-        yield buffer.getvalue()
+        if buffer.tell():
+            yield buffer.getvalue()
         if len(block) < CSV_BLOCK:
             return
         buffer.seek(0)

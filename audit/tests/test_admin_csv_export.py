@@ -48,3 +48,13 @@ def test_bad_filters_lead_back_to_the_list_with_a_message(agent_client, tenant):
     response = agent_client.get(EXPORT, {"at__gte": "not-a-date"}, follow=True)
     assert response.status_code == 200
     assert "Those filters are not valid" in response.content.decode()
+
+
+def test_it_streams_rows_in_pieces_of_many_rows(agent_client, tenant, monkeypatch):
+    monkeypatch.setattr("audit.admin.CSV_BLOCK", 2)
+    for _ in range(5):
+        f.imported_invoice(tenant)
+    pieces = [piece.decode() for piece in agent_client.get(EXPORT).streaming_content]
+    assert [piece.count("\n") for piece in pieces] == [3, 2, 1]
+    rows = list(csv.DictReader(io.StringIO("".join(pieces))))
+    assert [r["seq"] for r in rows] == ["1", "2", "3", "4", "5"]
