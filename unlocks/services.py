@@ -14,9 +14,9 @@ from django.core.validators import EmailValidator
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Tenant
+from accounts.models import Role, Tenant
 from accounts.pins import pin_matches
-from accounts.selectors import admin_membership, tenant_member
+from accounts.selectors import admin_membership, membership_by_email
 from audit.actors import Actor
 from audit.models import AuditAction
 from audit.services import record_entries, record_entry
@@ -174,14 +174,13 @@ def open_request(
         raise first
 
     with transaction.atomic():
-        caller_user = tenant_member(tenant=tenant_obj, email=caller_email)
+        membership = membership_by_email(tenant=tenant_obj, email=caller_email)
         request = UnlockRequest.objects.create(
             tenant=tenant_obj,
             caller_name=caller_name,
             caller_email=caller_email,
-            caller_user=caller_user,
-            caller_is_tenant_admin=admin_membership(tenant=tenant_obj, email=caller_email)
-            is not None,
+            caller_user=membership.user if membership else None,
+            caller_is_tenant_admin=membership is not None and membership.role == Role.ADMIN,
             channel=channel,
             reason=reason,
             ticket=ticket,
@@ -201,6 +200,9 @@ def open_request(
                 for v in views
             ]
         )
+        _after_commit("created", request)
+        # The audit entry last: it locks the tenant's chain head, which every change of the
+        # tenant waits for, so the lock is held only for its insert and the commit.
         record_entry(
             tenant=tenant_obj,
             action=AuditAction.REQUEST_OPENED,
@@ -221,7 +223,6 @@ def open_request(
                 "ticket": ticket,
             },
         )
-        _after_commit("created", request)
     return request
 
 
