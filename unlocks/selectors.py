@@ -184,12 +184,17 @@ def receipt_for(request):
     for entry in entries:
         if entry.action != AuditAction.RECORD_UNLOCKED:
             continue
+        contents = entry.data.get("with", {})
         unlocked.append(
             {
                 "type": entry.target_type,
                 "number": entry.target_number,
                 "before": entry.state_before,
-                "with": entry.data.get("with", {}),
+                "with": contents,
+                # Joined here, escaped once by the template: a batch may hold 100,000 numbers.
+                "with_numbers": ", ".join(
+                    [*contents.get("invoices", []), *contents.get("payments", [])]
+                ),
             }
         )
     return {
