@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import Role, Tenant
@@ -200,6 +201,8 @@ def open_request(
                 for v in views
             ]
         )
+        # The event's emails and webhooks, and the caller's answer, read the targets: once.
+        prefetch_related_objects([request], "targets")
         _after_commit("created", request)
         # The audit entry last: it locks the tenant's chain head, which every change of the
         # tenant waits for, so the lock is held only for its insert and the commit.
