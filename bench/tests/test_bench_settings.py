@@ -38,3 +38,9 @@ def test_the_bench_settings_raise_the_api_throttle_far_above_what_wrk_sends():
 
     assert settings_bench.API_THROTTLE_RATE == "1000000/second"
     assert normal.API_THROTTLE_RATE != settings_bench.API_THROTTLE_RATE
+
+
+def test_the_bench_settings_queue_background_work_instead_of_doing_it_in_the_request():
+    from config import settings_bench
+
+    assert settings_bench.CELERY_TASK_ALWAYS_EAGER is False
