@@ -381,6 +381,8 @@ def _verify_locked(
             actor,
         )
 
+    # The receipt and the caller's answer read the targets too: once, here.
+    prefetch_related_objects([request], "targets")
     specs = [(t.record_type, t.number) for t in request.targets.all()]
     views, refusals = _judge(tenant, specs, lock=True)
     if any(v["warnings"] for v in views) and duplicate_risk_acknowledged is not True:

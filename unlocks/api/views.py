@@ -248,7 +248,8 @@ class VerifyView(ApiView):
             duplicate_risk_acknowledged=data["duplicate_risk_acknowledged"],
             actor=actor_for(request),
         )
-        return Response(s.UnlockRequestOut(selectors.get_request(unlock_request.pk)).data)
+        # The request as approved, with its tenant, approver and targets: no read back.
+        return Response(s.UnlockRequestOut(unlock_request).data)
 
 
 class CancelView(ApiView):
