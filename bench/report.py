@@ -74,8 +74,10 @@ FIXES = [
         "rendering; who the caller is comes in one membership query, not two "
         "(`accounts.selectors.membership_by_email`); the targets are read once for the "
         "event and the answer, and the API answers with the request as opened instead of "
-        "reading it back: 19 → 14 queries with the audit change. Measured throughput "
-        "went from 22% to 36% of the floor between the first and third full-scale runs.",
+        "reading it back: 19 → 14 queries with the audit change. CPU per open served in "
+        "the bench process went from about 17 ms to 9-10 ms; over HTTP the ratio to the "
+        "floor still moved between 20% and 36% from one full-scale run to the next with "
+        "the machine's load, short of 50% (see below).",
     ),
     (
         "record lookup API (`unlocks/selectors.py` `record_by_number`, `unlocks/api/views.py`)",
@@ -102,26 +104,30 @@ FIXES = [
 LEVERS = [
     "open and lookup against the floor: the floor does three small statements on one "
     "row and is bound by that row's lock; open and lookup are bound by CPU. Served in "
-    "the bench process (see the table above) the floor costs about 1.4 ms of CPU, a "
-    "lookup about 4 ms (an API-key query, the record with its tenant and batch, its "
-    "exports, its requests, DRF's serializers) and an open about 10 ms (14 queries, "
+    "the bench process (see the table above) the floor costs 1.2-1.4 ms of CPU, a "
+    "lookup 3.3-4 ms (an API-key query, the record with its tenant and batch, its "
+    "exports, its requests, DRF's serializers) and an open 9-10 ms (14 queries, "
     "the approval email rendered into the outbox in the transaction, DRF's nested "
     "serializers in and out, the audit hash). On two cores shared with wrk, PostgreSQL "
     "and other engineers' test suites, an endpoint bound by CPU loses more to the "
     "machine's load than one bound by a row lock, so these two ratios move most with "
-    "the load (lookup was 104% of the floor in a quiet 5-second trial and 48% in a "
-    "loaded full run). What is left to take: the lookup's export history and pending "
+    "the load: lookup was 46-53% of the floor in three full-scale runs here, with other "
+    "engineers' test suites running (load average 3-6 on 2 cores), and 104% in one "
+    "5-second trial when the machine was briefly quieter. To match the floor under such "
+    "load a lookup would have to cost about as little CPU as the floor's three "
+    "statements. What is left to take: the lookup's export history and pending "
     "request ids as two JSON-aggregate subqueries of the record's query (one query "
     "instead of three; PostgreSQL only, with the present path on SQLite); rendering "
     "the emails at delivery in the worker rather than into the outbox row (the outbox "
     "tests read the rendered body right after the change, so this is a design change); "
     "fewer nested DRF serializers on open.",
     "audit_verify: about 2.6 µs of CPU per entry in the bench process and 5 µs in "
-    "PostgreSQL, on two cores in parallel: 145,000-155,000 entries/s when the machine "
-    "is not loaded beyond its cores, 59,000/s in a run where other test suites held "
-    "them. Checking the hashes in PostgreSQL (sha256() and a self-join on seq for the "
-    "links, which a parallel plan can spread over both cores) would take the Python "
-    "side out; not done in this phase.",
+    "PostgreSQL, on two cores in parallel: 145,000-170,000 entries/s in three "
+    "full-scale runs, 59,000/s in one where other test suites held the cores: it meets "
+    "the target only while the machine is not loaded beyond its cores. Checking the "
+    "hashes in PostgreSQL (sha256() and a self-join on seq for the links, which a "
+    "parallel plan can spread over both cores) would take the Python side out; not "
+    "done in this phase.",
     "bulk unlock: most of the 100,000-transaction approval is PostgreSQL updating the "
     "rows and their indexes (about 1.2 s of 2.1 s in a profile); the foreign-key indexes "
     "that composite indexes cover are already gone (migration 0004).",
