@@ -15,13 +15,16 @@ def admin_membership(*, tenant, email):
     )
 
 
-def tenant_member(*, tenant, email):
-    """The active user with `email` who belongs to `tenant` in any role, or None."""
+def membership_by_email(*, tenant, email):
+    """The membership (any role, with its user) of the active user with `email` in `tenant`,
+    or None: who a caller is to the tenant, in one query."""
     if not email:
         return None
-    return User.objects.filter(
-        email__iexact=email, is_active=True, memberships__tenant=tenant
-    ).first()
+    return (
+        Membership.objects.select_related("user")
+        .filter(tenant=tenant, user__email__iexact=email, user__is_active=True)
+        .first()
+    )
 
 
 def tenant_admins(*, tenant):

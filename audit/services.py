@@ -1,4 +1,4 @@
-"""Writing the audit trail: one function, inside the caller's transaction."""
+"""Writing the audit trail: inside the caller's transaction, a few round trips per change."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,42 +26,107 @@ def record_entry(
 
     `target` is a record (with `record_type` and `number`) or a (type, number) pair.
     """
-    with transaction.atomic():
+    [entry] = record_entries(
+        tenant=tenant,
+        actor=actor,
+        entries=[
+            {
+                "action": action,
+                "request": request,
+                "target": target,
+                "state_before": state_before,
+                "state_after": state_after,
+                "code": code,
+                "consent_version": consent_version,
+                "consent_sha256": consent_sha256,
+                "data": data,
+            }
+        ],
+    )
+    return entry
+
+
+def record_entries(*, tenant, actor: Actor, entries) -> list[AuditEntry]:
+    """Append several entries by one actor to the tenant's chain, in this order.
+
+    Each of `entries` is a dict of record_entry's keywords (without tenant and actor).
+    Three round trips whatever their number: lock the head, insert them all, move the head.
+    """
+    # No savepoint: a failure here fails the caller's change, which must not commit unaudited.
+    with transaction.atomic(savepoint=False):
         # The head row serialises writers of one tenant: no gaps, no forks.
-        head, _ = AuditChainHead.objects.get_or_create(tenant_id=tenant.pk)
-        head = AuditChainHead.objects.select_for_update().get(pk=head.pk)
-        if target is None:
-            target_type, target_number = "", ""
-        elif isinstance(target, tuple):
-            target_type, target_number = target
-        else:
-            target_type, target_number = target.record_type, target.number
-        entry = AuditEntry(
-            tenant_id=tenant.pk,
-            seq=head.last_seq + 1,
-            at=timezone.now(),
-            actor_kind=actor.kind,
-            actor_label=actor.label,
-            actor_user_id=actor.user_id,
-            actor_api_client_id=actor.api_client_id,
-            action=action,
-            target_type=target_type,
-            target_number=target_number,
-            request_id=getattr(request, "pk", request),
-            state_before=state_before or "",
-            state_after=state_after or "",
-            code=code,
-            consent_version=consent_version,
-            consent_sha256=consent_sha256,
-            ip=actor.ip,
-            user_agent=actor.user_agent,
-            http_request_id=actor.request_id,
-            data=data or {},
-            prev_hash=head.last_hash,
+        head = _locked_head(tenant.pk)
+        seq, prev_hash = head.last_seq, head.last_hash
+        rows = []
+        for fields in entries:
+            seq += 1
+            entry = _entry(tenant.pk, seq, actor, prev_hash, **fields)
+            rows.append(entry)
+            prev_hash = entry.hash
+        if not rows:
+            return []
+        # One INSERT for them all.
+        AuditEntry.objects.bulk_create(rows)
+        AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev_hash)
+    return rows
+
+
+def _locked_head(tenant_id):
+    head = AuditChainHead.objects.select_for_update().filter(tenant_id=tenant_id).first()
+    if head is None:
+        # A tenant's first entry: two first writers may race; the loser's insert does nothing
+        # and its locked read below waits for the winner to commit.
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(tenant_id=tenant_id)], ignore_conflicts=True
         )
-        entry.hash = entry_hash({f: getattr(entry, f) for f in HASHED_FIELDS}, head.last_hash)
-        entry.save()
-        head.last_seq = entry.seq
-        head.last_hash = entry.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+        head = AuditChainHead.objects.select_for_update().get(tenant_id=tenant_id)
+    return head
+
+
+def _entry(
+    tenant_id,
+    seq,
+    actor,
+    prev_hash,
+    *,
+    action,
+    request=None,
+    target=None,
+    state_before="",
+    state_after="",
+    code="",
+    consent_version=None,
+    consent_sha256="",
+    data=None,
+):
+    if target is None:
+        target_type, target_number = "", ""
+    elif isinstance(target, tuple):
+        target_type, target_number = target
+    else:
+        target_type, target_number = target.record_type, target.number
+    entry = AuditEntry(
+        tenant_id=tenant_id,
+        seq=seq,
+        at=timezone.now(),
+        actor_kind=actor.kind,
+        actor_label=actor.label,
+        actor_user_id=actor.user_id,
+        actor_api_client_id=actor.api_client_id,
+        action=action,
+        target_type=target_type,
+        target_number=target_number,
+        request_id=getattr(request, "pk", request),
+        state_before=state_before or "",
+        state_after=state_after or "",
+        code=code,
+        consent_version=consent_version,
+        consent_sha256=consent_sha256,
+        ip=actor.ip,
+        user_agent=actor.user_agent,
+        http_request_id=actor.request_id,
+        data=data or {},
+        prev_hash=prev_hash,
+    )
+    entry.hash = entry_hash({f: getattr(entry, f) for f in HASHED_FIELDS}, prev_hash)
     return entry

@@ -171,3 +171,39 @@ def lookup_selector(tplan, samples=200):
         "p50_ms": percentile(times, 50) * 1000,
         "p99_ms": percentile(times, 99) * 1000,
     }
+
+
+def cpu_per_request(big, samples=40):
+    """CPU time of one request of the floor, the lookup and open, served in this process
+    through Django's test client: what each costs whatever the machine's load does to
+    the wall clock (the database's share is not counted)."""
+    from django.test import Client
+
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Token {p.API_KEY}"}
+    opening = {
+        "tenant": big.slug,
+        "targets": [{"type": "invoice", "number": big.open_numbers[0]}],
+        "caller": {"name": "Bench Caller", "email": "caller@bench.example"},
+        "channel": "phone",
+        "reason": "Bench: bypassed by mistake",
+    }
+    middle = big.invoice_number((big.first_regular_invoice + big.invoices) // 2)
+    calls = {
+        "floor": lambda: client.post("/bench/floor/", {"n": "1"}, content_type="application/json"),
+        "lookup": lambda: client.get(
+            f"/api/v1/tenants/{big.slug}/records/invoice/{middle}/", **auth
+        ),
+        "open": lambda: client.post(
+            "/api/v1/unlock-requests/", opening, content_type="application/json", **auth
+        ),
+    }
+    figures = {}
+    for name, call in calls.items():
+        response = call()
+        assert response.status_code < 300, f"{name} answered {response.status_code}"
+        started = time.process_time()
+        for _ in range(samples):
+            call()
+        figures[name] = (time.process_time() - started) / samples * 1000
+    return figures

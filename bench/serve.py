@@ -16,6 +16,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).resolve().parent / "wrk" / "request.lua"
+LOG = ROOT / "bench" / "out" / "gunicorn.log"
 
 
 def free_port():
@@ -32,10 +33,14 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = None
+        self.log = None
 
     def __enter__(self):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_bench"}
         gunicorn = Path(sys.executable).with_name("gunicorn")
+        # The API logs a line per call: into a file, as in production, not onto the terminal.
+        LOG.parent.mkdir(exist_ok=True)
+        self.log = LOG.open("a")
         self.process = subprocess.Popen(  # noqa: S603
             [
                 str(gunicorn),
@@ -52,6 +57,8 @@ class Server:
             ],
             cwd=ROOT,
             env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -60,7 +67,7 @@ class Server:
                 return self
             except requests.RequestException:
                 if self.process.poll() is not None:
-                    raise RuntimeError("gunicorn exited while starting; see its output.") from None
+                    raise RuntimeError(f"gunicorn exited while starting; see {LOG}.") from None
                 time.sleep(0.3)
         self.__exit__()
         raise RuntimeError("gunicorn did not answer within 90 s.")
@@ -73,6 +80,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.log:
+            self.log.close()
 
     def worker_pids(self):
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")

@@ -141,10 +141,16 @@ def requests_for(*, tenant=None, status=None, ticket=None):
     return qs.order_by("-created_at", "id")
 
 
-def record_by_number(*, tenant, record_type, number):
-    """A record with what an agent reads about it: batch, export history, requests."""
+def record_by_number(*, tenant=None, tenant_slug=None, record_type, number):
+    """A record with what an agent reads about it: batch, export history, requests.
+
+    Name the tenant or its slug; by slug, the tenant comes in the record's own query.
+    """
     model = RECORD_MODELS[record_type]
-    qs = model.objects.filter(tenant=tenant, number=number)
+    if tenant_slug is not None:
+        qs = model.objects.filter(tenant__slug=tenant_slug, number=number).select_related("tenant")
+    else:
+        qs = model.objects.filter(tenant=tenant, number=number)
     if record_type != RecordType.BATCH:
         qs = qs.select_related("batch")
     record = qs.first()
@@ -178,12 +184,17 @@ def receipt_for(request):
     for entry in entries:
         if entry.action != AuditAction.RECORD_UNLOCKED:
             continue
+        contents = entry.data.get("with", {})
         unlocked.append(
             {
                 "type": entry.target_type,
                 "number": entry.target_number,
                 "before": entry.state_before,
-                "with": entry.data.get("with", {}),
+                "with": contents,
+                # Joined here, escaped once by the template: a batch may hold 100,000 numbers.
+                "with_numbers": ", ".join(
+                    [*contents.get("invoices", []), *contents.get("payments", [])]
+                ),
             }
         )
     return {

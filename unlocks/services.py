@@ -12,14 +12,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from accounts.models import Tenant
+from accounts.models import Role, Tenant
 from accounts.pins import pin_matches
-from accounts.selectors import admin_membership, tenant_member
+from accounts.selectors import admin_membership, membership_by_email
 from audit.actors import Actor
 from audit.models import AuditAction
-from audit.services import record_entry
+from audit.services import record_entries, record_entry
 from unlocks.consent import current_consent
 from unlocks.models import (
     Batch,
@@ -211,14 +212,13 @@ def open_request(
         raise first
 
     with transaction.atomic():
-        caller_user = tenant_member(tenant=tenant_obj, email=caller_email)
+        membership = membership_by_email(tenant=tenant_obj, email=caller_email)
         request = UnlockRequest.objects.create(
             tenant=tenant_obj,
             caller_name=caller_name,
             caller_email=caller_email,
-            caller_user=caller_user,
-            caller_is_tenant_admin=admin_membership(tenant=tenant_obj, email=caller_email)
-            is not None,
+            caller_user=membership.user if membership else None,
+            caller_is_tenant_admin=membership is not None and membership.role == Role.ADMIN,
             channel=channel,
             reason=reason,
             ticket=ticket,
@@ -238,6 +238,11 @@ def open_request(
                 for v in views
             ]
         )
+        # The event's emails and webhooks, and the caller's answer, read the targets: once.
+        prefetch_related_objects([request], "targets")
+        _after_commit("created", request)
+        # The audit entry last: it locks the tenant's chain head, which every change of the
+        # tenant waits for, so the lock is held only for its insert and the commit.
         record_entry(
             tenant=tenant_obj,
             action=AuditAction.REQUEST_OPENED,
@@ -258,7 +263,6 @@ def open_request(
                 "ticket": ticket,
             },
         )
-        _after_commit("created", request)
     return request
 
 
@@ -418,6 +422,8 @@ def _verify_locked(
             actor,
         )
 
+    # The receipt and the caller's answer read the targets too: once, here.
+    prefetch_related_objects([request], "targets")
     specs = [(t.record_type, t.number) for t in request.targets.all()]
     views, refusals = _judge(tenant, specs, lock=True)
     if any(v["warnings"] for v in views) and duplicate_risk_acknowledged is not True:
@@ -559,31 +565,28 @@ def _unlock(request, views, approver, consent, now, actor):
     request.consent_version = consent.version
     request.consent_sha256 = consent.sha256
     request.save()
-    record_entry(
-        tenant=request.tenant,
-        action=AuditAction.REQUEST_APPROVED,
-        actor=actor,
-        request=request,
-        state_before=RequestStatus.PENDING,
-        state_after=RequestStatus.COMPLETED,
-        consent_version=consent.version,
-        consent_sha256=consent.sha256,
-        data={"approver": approver.email},
-    )
-    for v in views:
-        data = {}
-        if v["type"] == RecordType.BATCH:
-            data["with"] = with_batch[v["record"].pk]
-        record_entry(
-            tenant=request.tenant,
-            action=AuditAction.RECORD_UNLOCKED,
-            actor=actor,
-            request=request,
-            target=v["record"],
-            state_before=v["state"],
-            state_after=LockState.OPEN,
-            data=data,
-        )
+    approved = {
+        "action": AuditAction.REQUEST_APPROVED,
+        "request": request,
+        "state_before": RequestStatus.PENDING,
+        "state_after": RequestStatus.COMPLETED,
+        "consent_version": consent.version,
+        "consent_sha256": consent.sha256,
+        "data": {"approver": approver.email},
+    }
+    unlocked = [
+        {
+            "action": AuditAction.RECORD_UNLOCKED,
+            "request": request,
+            "target": v["record"],
+            "state_before": v["state"],
+            "state_after": LockState.OPEN,
+            "data": {"with": with_batch[v["record"].pk]} if v["type"] == RecordType.BATCH else {},
+        }
+        for v in views
+    ]
+    # One write to the chain for the approval and every record it opened.
+    record_entries(tenant=request.tenant, actor=actor, entries=[approved, *unlocked])
     _after_commit("completed", request)
 
 

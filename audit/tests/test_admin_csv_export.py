@@ -66,3 +66,13 @@ def test_the_data_column_is_json(agent_client, tenant):
     import json
 
     assert all(isinstance(json.loads(r["data"]), dict) for r in rows)
+
+
+def test_it_streams_rows_in_pieces_of_many_rows(agent_client, tenant, monkeypatch):
+    monkeypatch.setattr("audit.admin.CSV_BLOCK", 2)
+    for _ in range(5):
+        f.imported_invoice(tenant)
+    pieces = [piece.decode() for piece in agent_client.get(EXPORT).streaming_content]
+    assert [piece.count("\n") for piece in pieces] == [3, 2, 1]
+    rows = list(csv.DictReader(io.StringIO("".join(pieces))))
+    assert [r["seq"] for r in rows] == ["1", "2", "3", "4", "5"]

@@ -3,12 +3,13 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import TenantFactory
 from audit.actors import Actor
 from audit.models import AppendOnlyError, AuditEntry
 from audit.selectors import verify_chain
-from audit.services import record_entry
+from audit.services import record_entries, record_entry
 
 SYSTEM = Actor.system()
 
@@ -26,6 +27,36 @@ def test_entries_form_a_chain_per_tenant(db):
     assert (first.seq, second.seq, other.seq) == (1, 2, 1)
     assert first.prev_hash == "" and second.prev_hash == first.hash
     assert verify_chain(tenant=a).ok and verify_chain(tenant=a).entries == 2
+
+
+def test_several_entries_at_once_continue_the_chain_in_order(db):
+    tenant = TenantFactory()
+    [first] = write(tenant, 1)
+    entries = record_entries(
+        tenant=tenant,
+        actor=SYSTEM,
+        entries=[{"action": "pin_set", "data": {"i": i}} for i in range(3)],
+    )
+    assert [e.seq for e in entries] == [2, 3, 4]
+    assert [e.prev_hash for e in entries] == [first.hash, entries[0].hash, entries[1].hash]
+    assert [e.data for e in AuditEntry.objects.filter(seq__gt=1)] == [{"i": 0}, {"i": 1}, {"i": 2}]
+    assert verify_chain(tenant=tenant).ok and verify_chain(tenant=tenant).entries == 4
+    [after] = write(tenant, 1)
+    assert (after.seq, after.prev_hash) == (5, entries[-1].hash)
+
+
+def test_entries_cost_three_queries_however_many_there_are(db):
+    tenant = TenantFactory()
+    write(tenant, 1)
+    counts = []
+    for n in (1, 20):
+        with CaptureQueriesContext(connection) as queries:
+            record_entries(
+                tenant=tenant, actor=SYSTEM, entries=[{"action": "pin_set"} for _ in range(n)]
+            )
+        counts.append(len(queries))
+    # Lock the chain's head, insert the entries, move the head.
+    assert counts == [3, 3]
 
 
 def test_the_model_refuses_changes_and_deletes(db):

@@ -30,3 +30,17 @@ def test_the_bench_settings_leave_the_normal_settings_alone():
     assert settings_bench.DATABASES["default"]["CONN_MAX_AGE"] == 60
     assert normal.DATABASES["default"] is not settings_bench.DATABASES["default"]
     assert "django.request" not in normal.LOGGING["loggers"]
+
+
+def test_the_bench_settings_raise_the_api_throttle_far_above_what_wrk_sends():
+    from config import settings as normal
+    from config import settings_bench
+
+    assert settings_bench.API_THROTTLE_RATE == "1000000/second"
+    assert normal.API_THROTTLE_RATE != settings_bench.API_THROTTLE_RATE
+
+
+def test_the_bench_settings_queue_background_work_instead_of_doing_it_in_the_request():
+    from config import settings_bench
+
+    assert settings_bench.CELERY_TASK_ALWAYS_EAGER is False

@@ -3,10 +3,12 @@ import json
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from accounts.models import Membership
 from accounts.tests.factories import TenantFactory, admin_of
 from notifications.models import MessageKind, MessageStatus, OutboxMessage, WebhookEndpoint
+from unlocks.models import Invoice, Payment
 from unlocks.refusals import Refusal
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for, verify
@@ -186,3 +188,18 @@ def test_more_admins_and_endpoints_cost_no_more_queries(tenant, pat):
 
     assert len(many) == len(few)
     assert OutboxMessage.objects.filter(kind="email").count() == 1 + 1 + 3
+
+
+def test_the_receipt_lists_a_batchs_transactions_escaped_in_html(tenant, pat, lee):
+    batch = f.bypassed_batch(tenant, invoices=2, payments=1)
+    first = Invoice.objects.filter(batch=batch).order_by("pk").first()
+    Invoice.objects.filter(pk=first.pk).update(number="INV-<1&2>")
+    numbers = sorted(Invoice.objects.filter(batch=batch).values_list("number", flat=True))
+    [payment] = Payment.objects.filter(batch=batch).values_list("number", flat=True)
+
+    verify(open_for(tenant, batch), lee)
+
+    row = OutboxMessage.objects.get(event="completed")
+    listed = ", ".join([*numbers, payment])
+    assert f"with {listed}" in row.body
+    assert f"with {escape(listed)}" in row.html and "<1&2>" not in row.html

@@ -1,3 +1,6 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from unlocks.tests.api.conftest import error, open_request
 
 
@@ -60,3 +63,12 @@ def test_it_answers_404_for_an_unknown_record_type(api):
 
     assert response.status_code == 404
     assert error(response) == "not_found"
+
+
+def test_a_found_record_takes_four_queries(api):
+    api.get("/api/v1/tenants/acme-hvac/records/invoice/INV-1005/")
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/tenants/acme-hvac/records/invoice/INV-1005/")
+    assert response.status_code == 200
+    # the API client, the record with its tenant and batch, its exports, its requests
+    assert len(queries) == 4, [q["sql"] for q in queries]
