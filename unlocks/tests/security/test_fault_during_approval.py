@@ -7,7 +7,6 @@ from django.db import Error, OperationalError, connection, connections
 from django.db.models.query import QuerySet
 
 from accounts.tests.factories import TenantFactory, admin_of
-from audit import services as audit_services
 from audit.models import AuditChainHead, AuditEntry
 from audit.selectors import verify_chain
 from unlocks import services
@@ -83,18 +82,32 @@ def test_an_error_after_the_first_update_unlocks_nothing(tenant, admin, pending,
     assert_untouched_then_retry_succeeds(tenant, admin, batch, request, before)
 
 
-@pytest.mark.parametrize("nth", [1, 2])
+def raise_after(real, *args, **kwargs):
+    real(*args, **kwargs)
+    raise OperationalError("the connection dropped after the entries were inserted")
+
+
+# The approval and its unlocked records are written as one multi-row insert:
+# 1, that insert fails; 2, it is done and the chain head's update after it fails.
+@pytest.mark.parametrize(
+    ("owner", "name", "fault"),
+    [
+        (services, "record_entries", raise_instead),
+        (AuditEntry.objects, "bulk_create", raise_after),
+    ],
+    ids=["insert-fails", "fails-after-insert"],
+)
 def test_an_error_while_auditing_the_approval_leaves_no_half_written_entry(
-    tenant, admin, pending, monkeypatch, nth
+    tenant, admin, pending, monkeypatch, owner, name, fault
 ):
     batch, request = pending
     before = snapshot(tenant, batch, request)
-    # 1: the approval entry itself fails; 2: it is written, the record's entry fails.
-    after_nth_call(monkeypatch, services, "record_entry", nth, raise_instead)
+    calls = after_nth_call(monkeypatch, owner, name, 1, fault)
 
     with pytest.raises(OperationalError):
         verify(request, admin)
 
+    assert calls == [name]
     monkeypatch.undo()
     assert_untouched_then_retry_succeeds(tenant, admin, batch, request, before)
 
@@ -104,7 +117,14 @@ def test_an_error_inside_the_chain_write_leaves_the_head_where_it_was(
 ):
     batch, request = pending
     before = snapshot(tenant, batch, request)
-    after_nth_call(monkeypatch, audit_services.AuditEntry, "save", 2, raise_instead)
+    real_update = QuerySet.update
+
+    def update(queryset, **values):
+        if queryset.model is AuditChainHead:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_update(queryset, **values)
+
+    monkeypatch.setattr(QuerySet, "update", update)
 
     with pytest.raises(OperationalError):
         verify(request, admin)
