@@ -514,6 +514,10 @@ def _wrong_pin(request, tenant, approver, now, actor):
     )
 
 
+# What an approval may open; `exported` is final (SPEC rule 1).
+UNLOCKABLE = (LockState.BYPASSED, LockState.IMPORTED)
+
+
 def _open_bypassed_in(model, batch_ids, now):
     """Open the bypassed transactions of the batches; returns their (batch id, number).
 
@@ -548,14 +552,18 @@ def _unlock(request, views, approver, consent, now, actor):
         if batch_ids:
             for batch_id, number in _open_bypassed_in(model, batch_ids, now):
                 with_batch[batch_id][key].append(number)
-        model.objects.filter(pk__in=ids[record_type], state__in=model.LOCKED_STATES).update(
+        # Never `exported`: the rules refused it on these locked rows, and the statement
+        # itself would not open it either.
+        model.objects.filter(pk__in=ids[record_type], state__in=UNLOCKABLE).update(
             state=LockState.OPEN, updated_at=now
         )
     for contents in with_batch.values():
         contents["invoices"].sort()
         contents["payments"].sort()
     if batch_ids:
-        Batch.objects.filter(pk__in=batch_ids).update(state=LockState.OPEN, updated_at=now)
+        Batch.objects.filter(pk__in=batch_ids, state=LockState.BYPASSED).update(
+            state=LockState.OPEN, updated_at=now
+        )
 
     request.status = RequestStatus.COMPLETED
     request.approved_by = approver

@@ -327,3 +327,18 @@ def test_the_receipt_names_what_was_unlocked_and_the_audit_hash(tenant, admin):
     assert receipt["approver"] == admin
     assert [u["number"] for u in receipt["unlocked"]] == [batch.number]
     assert len(receipt["unlocked"][0]["with"]["invoices"]) == 1
+
+
+def test_the_unlock_statements_never_open_an_exported_record_even_past_the_rules(
+    tenant, admin, monkeypatch
+):
+    from unlocks import services
+
+    invoice = f.bypassed_invoice(tenant)
+    request = open_for(tenant, invoice)
+    Invoice.objects.filter(pk=invoice.pk).update(state=LockState.EXPORTED)
+    # As if a future caller skipped the rules: the bulk statements still refuse to open it.
+    monkeypatch.setattr(services, "refusals_for", lambda record, facts: [])
+    verify(request, admin)
+    invoice.refresh_from_db()
+    assert invoice.state == LockState.EXPORTED
