@@ -18,5 +18,6 @@ urlpatterns = [
 ]
 
 # JSON errors for /api/ paths that no API view answers; Django's pages elsewhere.
+handler400 = "unlocks.api.errors.bad_request"
 handler404 = "unlocks.api.errors.page_not_found"
 handler500 = "unlocks.api.errors.server_error"
