@@ -66,6 +66,12 @@ BAD_REQUEST_MESSAGE = (
 )
 
 
+CSRF_MESSAGE = (
+    "A call signed in with a session cookie must carry the CSRF token: send the csrftoken "
+    "cookie's value in the X-CSRFToken header, or call with an API key instead."
+)
+
+
 def error_body(code, message, details=None):
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
@@ -150,6 +156,10 @@ def _api_exception(exc):
             code, message = exc_code, exc_message or message
             break
     details = {}
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # SessionAuthentication's refusal: the caller lacks a token, not a permission. The
+        # code stays permission_denied (the contract); the message says what to send.
+        message = CSRF_MESSAGE
     if isinstance(exc, exceptions.Throttled):
         wait = max(1, int((exc.wait or 1) + 0.999))
         message = f"Too many requests from this client. Wait {wait} seconds, then try again."
