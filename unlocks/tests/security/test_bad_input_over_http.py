@@ -4,7 +4,9 @@ clear page elsewhere, never a 500; SQL and HTML are data, and pages show HTML es
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -234,3 +236,24 @@ def test_a_form_post_of_json_gets_the_form_back(pending):
         assert response.status_code in {200, 400, 403}, path
     pending.refresh_from_db()
     assert pending.is_pending
+
+
+def test_a_huge_list_of_numbers_in_the_console_is_refused_before_any_lookup(demo):
+    agent = signed_in("agent@support.example")
+    numbers = ", ".join(f"INV-{i}" for i in range(5_000))
+    form = {
+        "tenant": "acme-hvac",
+        "more_numbers": numbers,
+        "caller_name": "Dana",
+        "caller_email": "dana@acme.example",
+        "channel": "phone",
+        "reason": "Many",
+    }
+
+    with CaptureQueriesContext(connection) as queries:
+        response = agent.post("/admin/unlocks/unlockrequest/open/", form)
+
+    assert response.status_code == 200
+    assert "one request unlocks at most 100 records" in response.content.decode()
+    assert len(queries) < 20
+    assert not UnlockRequest.objects.exists()
