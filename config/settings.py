@@ -235,6 +235,8 @@ AXES_RESET_ON_SUCCESS = True
 # A lock runs its 15 minutes: attempts while locked are refused without extending it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "accounts.backends.sign_in_email"
+# A page that says what happened and what to do (AXES_COOLOFF_MESSAGE is its plain fallback).
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_COOLOFF_MESSAGE = (
     "Too many failed sign-ins for this account: it is locked for a while. Wait 15 minutes "
     "and try again, or ask a support lead to unlock it."
