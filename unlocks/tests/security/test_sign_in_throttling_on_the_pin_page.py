@@ -24,7 +24,9 @@ def test_five_wrong_passwords_lock_the_email_even_with_the_right_password(demo):
     assert answers[:4] == [200] * 4  # the form again, with its error
     assert answers[4] == 429
     assert response.status_code == 429
-    assert b"Too many failed sign-ins" in response.content
+    page = response.content.decode()
+    assert "Too many failed sign-ins" in page
+    assert "Wait 15 minutes and try again" in page
     assert "_auth_user_id" not in client.session
     acme = Tenant.objects.get(slug="acme-hvac")
     assert AuditEntry.objects.filter(tenant=acme, action="sign_in_locked").count() == 1
