@@ -36,9 +36,10 @@ worker: migrate
 test: install lint
 	$(BIN)/python -m pytest
 
-## The property-based tests with many more examples than `make test` runs (minutes, not seconds).
+## The property-based tests (state machine, schemathesis against the served schema) with
+## many more examples than `make test` runs (minutes, not seconds).
 fuzz: install
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -p no:cacheprovider unlocks/tests/security/test_state_machine.py
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -p no:cacheprovider unlocks/tests/security/test_state_machine.py unlocks/tests/api/test_schemathesis.py
 
 lint: install
 	$(BIN)/ruff check .

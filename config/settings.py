@@ -236,6 +236,8 @@ AXES_RESET_ON_SUCCESS = True
 # A lock runs its 15 minutes: attempts while locked are refused without extending it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "accounts.backends.sign_in_email"
+# A page that says what happened and what to do (AXES_COOLOFF_MESSAGE is its plain fallback).
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_COOLOFF_MESSAGE = (
     "Too many failed sign-ins for this account: it is locked for a while. Wait 15 minutes "
     "and try again, or ask a support lead to unlock it."
@@ -254,6 +256,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# No body we accept comes near this (100 targets and a 2,000-character reason are ~15 KiB);
+# larger ones are refused before they are parsed: 413 on the API, a 400 page elsewhere.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -281,7 +287,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["unlocks.api.access.IsApiClientOrSupportAgent"],
     "DEFAULT_THROTTLE_CLASSES": ["unlocks.api.access.ApiClientRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["unlocks.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "unlocks.api.errors.exception_handler",
 }

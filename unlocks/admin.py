@@ -247,6 +247,8 @@ class UnlockRequestAdmin(admin.ModelAdmin):
         }
 
     def add_view(self, request, form_url="", extra_context=None):
+        # Refuse here too, so staff without the permission are told so, not sent on.
+        self._require(request, "add_unlockrequest")
         return redirect("admin:unlocks_unlockrequest_open")
 
     # -------------------------------------------------------------- lookup

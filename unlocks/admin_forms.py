@@ -1,6 +1,7 @@
 """Forms of the support console: they only translate input for the service functions."""
 
 from django import forms
+from django.conf import settings
 
 from unlocks.models import Channel
 
@@ -32,7 +33,15 @@ class OpenRequestForm(forms.Form):
 
     def clean_more_numbers(self):
         text = self.cleaned_data["more_numbers"].replace(",", " ")
-        return [n for n in text.split() if n]
+        numbers = [n for n in text.split() if n]
+        # Each number is looked up before the service judges the list: stop a huge one here.
+        limit = settings.UNLOCK_MAX_TARGETS
+        if len(numbers) > limit:
+            raise forms.ValidationError(
+                f"That is {len(numbers)} numbers; one request unlocks at most {limit} records. "
+                "Split them into several requests."
+            )
+        return numbers
 
     def clean(self):
         data = super().clean()

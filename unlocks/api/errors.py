@@ -8,6 +8,7 @@ A `Refusal` becomes its JSON form here and nowhere else.
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -15,6 +16,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from unlocks.api.parsers import RequestTooLarge, too_large
 from unlocks.refusals import HTTP_STATUS, Refusal
 
 logger = logging.getLogger("unlocks.api")
@@ -46,6 +48,7 @@ API_EXCEPTIONS = (
         "Send the body as JSON, with 'Content-Type: application/json'.",
     ),
     (exceptions.Throttled, "throttled", None),
+    (RequestTooLarge, "request_too_large", None),
 )
 
 # The API's own refusal on top of the domain's (idempotency is not a rule of an unlock).
@@ -54,6 +57,18 @@ STATUS = {**HTTP_STATUS, "idempotency_key_reused": 409}
 SERVER_ERROR_MESSAGE = (
     "Something went wrong on our side and nothing was changed. Try again in a minute; "
     "if it keeps happening, tell support the time of the call."
+)
+
+
+BAD_REQUEST_MESSAGE = (
+    "The request could not be read: it is malformed or too large. Check the body, "
+    "headers and query string against /api/docs/, then retry."
+)
+
+
+CSRF_MESSAGE = (
+    "A call signed in with a session cookie must carry the CSRF token: send the csrftoken "
+    "cookie's value in the X-CSRFToken header, or call with an API key instead."
 )
 
 
@@ -110,6 +125,10 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = too_large()
+    elif isinstance(exc, SuspiciousOperation):
+        return Response(error_body("invalid", BAD_REQUEST_MESSAGE), status=400)
     if isinstance(exc, exceptions.ParseError):
         return Response(
             error_body(
@@ -137,6 +156,10 @@ def _api_exception(exc):
             code, message = exc_code, exc_message or message
             break
     details = {}
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # SessionAuthentication's refusal: the caller lacks a token, not a permission. The
+        # code stays permission_denied (the contract); the message says what to send.
+        message = CSRF_MESSAGE
     if isinstance(exc, exceptions.Throttled):
         wait = max(1, int((exc.wait or 1) + 0.999))
         message = f"Too many requests from this client. Wait {wait} seconds, then try again."
@@ -175,6 +198,16 @@ def page_not_found(request, exception):
     if _is_api(request):
         return api_not_found(request)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """Django's 400 (a malformed or oversized request refused before any view ran)."""
+    if _is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            exc = too_large()
+            return JsonResponse(error_body("request_too_large", str(exc.detail)), status=413)
+        return JsonResponse(error_body("invalid", BAD_REQUEST_MESSAGE), status=400)
+    return defaults.bad_request(request, exception)
 
 
 def server_error(request):

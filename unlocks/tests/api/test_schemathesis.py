@@ -1,7 +1,12 @@
-"""Property-based calls against the served schema: no 500s, every answer as documented.
+"""Property-based calls against the served schema: no 500s, every answer as documented,
+every error in the one error shape.
 
-Bounded so that `make test` stays quick: a few examples per operation, no shrinking.
+Bounded so that `make test` and CI stay quick: a few examples per operation, no
+shrinking. `make fuzz` (HYPOTHESIS_PROFILE=fuzz) runs many more, and shrinks what fails.
 """
+
+import json
+import os
 
 import pytest
 import schemathesis
@@ -16,6 +21,19 @@ from unlocks.management.commands.seed_demo import DEMO_API_KEY
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 # Same inputs on every run, so that CI does not flake.
 schema.config.generation.update(deterministic=True, allow_x00=False, database="none")
+
+FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
+
+
+def in_the_error_shape(ctx, response, case):
+    """API.md: every error is {"error": {"code", "message", "details"}}, whatever raised it."""
+    if response.status_code < 400:
+        return None
+    body = json.loads(response.content)
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message", "details"}, body
+    assert body["error"]["code"] and body["error"]["message"].strip(), body
+    return None
 
 
 @pytest.fixture
@@ -36,9 +54,9 @@ def connection_kept_open():
 
 @schema.parametrize()
 @settings(
-    max_examples=5,
+    max_examples=300 if FUZZ else 5,
     deadline=None,
-    phases=[Phase.explicit, Phase.generate],
+    phases=[Phase.explicit, Phase.generate, *([Phase.shrink] if FUZZ else [])],
     suppress_health_check=list(HealthCheck),
 )
 def test_the_api_answers_as_its_schema_says(case, demo, unthrottled, connection_kept_open):
@@ -47,4 +65,5 @@ def test_the_api_answers_as_its_schema_says(case, demo, unthrottled, connection_
         # Text fields are trimmed and refuse NUL and control-only values, which JSON Schema
         # cannot say exactly; such schema-valid input is rightly answered 400 `invalid`.
         excluded_checks=[positive_data_acceptance],
+        additional_checks=[in_the_error_shape],
     )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import TenantFactory, UserFactory, admin_of
 
 PAGES = [
     ("/admin/login/", None),
@@ -10,6 +10,26 @@ PAGES = [
     ("/admin/", None),  # the redirect to sign in
     ("/approve/not-a-real-token/", None),
     ("/no-such-page/", None),  # a 404
+    # The PIN page's and tenant pages.
+    ("/accounts/login/", None),
+    ("/accounts/password-reset/", None),
+    ("/accounts/signed-out/", None),
+    ("/requests/", "tenant admin"),
+    ("/approve/not-a-real-token/", "tenant admin"),
+    ("/receipts/00000000-0000-0000-0000-000000000000/", "tenant admin"),
+    # The console's own pages.
+    ("/admin/unlocks/unlockrequest/", "staff"),
+    ("/admin/unlocks/unlockrequest/lookup/?q=B-1", "staff"),
+    ("/admin/unlocks/unlockrequest/open/", "staff"),
+    ("/admin/audit/auditentry/verify/", "staff"),
+    ("/admin/notifications/outboxmessage/", "staff"),
+    # The API, its schema and docs, health.
+    ("/api/docs/", None),
+    ("/api/docs/?script=", None),
+    ("/api/schema/", None),
+    ("/api/v1/consent/", None),  # a 401
+    ("/api/v1/nothing-here/", None),
+    ("/healthz", None),
 ]
 
 
@@ -20,8 +40,10 @@ def directives(header):
 
 @pytest.mark.parametrize(("url", "who"), PAGES)
 def test_every_page_sends_the_security_headers(client, db, url, who):
-    if who:
+    if who == "staff":
         client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    elif who == "tenant admin":
+        client.force_login(admin_of(TenantFactory()))
 
     response = client.get(url)
 

@@ -6,6 +6,8 @@ verifies, and nothing leaves a final state. Bounded in CI by the "ci" Hypothesis
 profile (conftest.py); `make fuzz` runs the longer "fuzz" profile.
 """
 
+import contextlib
+import uuid
 from collections import Counter
 from datetime import timedelta
 
@@ -228,9 +230,32 @@ class UnlockMachine(RuleBasedStateMachine):
         # What an admin on the phone does: right PIN, consent, acknowledgement.
         self.verify_as(request_id, "admin", True, True, True)
 
+    @rule(target=requests, spec=records, export_between=st.booleans())
+    def approve_one_of_two(self, spec, export_between):
+        """Two requests for the same record, approved one after the other (maybe with an
+        export between): the second approval must judge the record as the first left it."""
+        first, second = self.open_for([spec]), self.open_for([spec])
+        if not all(isinstance(pk, uuid.UUID) for pk in (first, second)):
+            return multiple()
+        self.verify_as(first, "admin", True, True, True)
+        if export_between:
+            record = self.record(spec)
+            batch = record if spec[0] == RecordType.BATCH else record.batch
+            if batch is not None:
+                with contextlib.suppress(Refusal):
+                    platform.export_batch(batch=batch)
+        self.verify_as(second, "admin", True, True, True)
+        return multiple(first, second)
+
     def verify_as(self, request_id, who, right_pin, consent, acknowledged):
         before = self.states()
         status_before = UnlockRequest.objects.get(pk=request_id).status
+        target_specs = [
+            (t.record_type, t.number)
+            for t in UnlockRequest.objects.get(pk=request_id).targets.all()
+        ]
+        # Judged independently of unlocks.rules, on the records as they are now (SPEC rule 8).
+        allowed_now = all(self.may_open(spec) for spec in target_specs)
         approver = {"admin": self.admin, "member": self.member, "stranger": self.stranger}[who]
         try:
             services.verify_and_unlock(
@@ -254,6 +279,7 @@ class UnlockMachine(RuleBasedStateMachine):
             assert code == "request_not_pending"
         if code is None:
             assert (who, right_pin, consent) == ("admin", True, True)
+            assert allowed_now, ("completed, but a target may not be unlocked now", target_specs)
             assert request.status == RequestStatus.COMPLETED
             targets = {(t.record_type, t.number) for t in request.targets.all()}
             assert all(after[spec] == LockState.OPEN for spec in targets)
@@ -267,6 +293,10 @@ class UnlockMachine(RuleBasedStateMachine):
             assert changed <= targets | in_batches
         else:
             assert after == before, code
+            if code in OPEN_REFUSALS:
+                assert not allowed_now, ("refused, but every target may be unlocked", code)
+                assert request.status == RequestStatus.REFUSED
+                assert request.refusal_code == code
             if code == "request_not_pending" or request.status != RequestStatus.REFUSED:
                 assert request.status in {status_before, RequestStatus.EXPIRED}
 
