@@ -15,6 +15,7 @@ REASONS = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    413: "Too large",
     415: "Unsupported media type",
     423: "Locked",
     429: "Throttled",
@@ -32,7 +33,7 @@ COMMON = {
     500: ["server_error"],
 }
 # What any endpoint with a JSON body can answer on top.
-WITH_BODY = {400: ["invalid"], 415: ["unsupported_media_type"]}
+WITH_BODY = {400: ["invalid"], 413: ["request_too_large"], 415: ["unsupported_media_type"]}
 # What an idempotent POST can answer on top.
 IDEMPOTENT = {400: ["invalid"], 409: ["idempotency_key_reused"]}
 
