@@ -190,7 +190,9 @@ def cpu_per_request(big, samples=40):
     }
     middle = big.invoice_number((big.first_regular_invoice + big.invoices) // 2)
     calls = {
-        "floor": lambda: client.post("/bench/floor/", {"n": "1"}, content_type="application/json"),
+        "floor": lambda: client.post(
+            "/bench/floor/", {"n": "1"}, content_type="application/json", **auth
+        ),
         "lookup": lambda: client.get(
             f"/api/v1/tenants/{big.slug}/records/invoice/{middle}/", **auth
         ),

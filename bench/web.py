@@ -90,6 +90,7 @@ def floor(base, settings):
         lo=1,
         hi=1_000_000,
         settings=settings,
+        auth=token_header(),
     )
 
 
