@@ -193,6 +193,28 @@ class RecordOut(serializers.Serializer):
         return batch.number if batch else None
 
 
+_EXPORT_AT = serializers.DateTimeField()
+
+
+def record_out(summary):
+    """RecordOut's answer built straight from `selectors.record_summary`'s plain values.
+
+    The lookup is the hottest read an agent makes; RecordOut stays as its schema.
+    """
+    return {
+        "type": summary["type"],
+        "number": summary["number"],
+        "state": summary["state"],
+        "locked": summary["locked"],
+        "batch": summary["batch"],
+        "exports": [
+            {**export, "at": _EXPORT_AT.to_representation(export["at"])}
+            for export in summary["exports"]
+        ],
+        "open_requests": [str(request_id) for request_id in summary["open_request_ids"]],
+    }
+
+
 class ActorOut(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["agent", "tenant_user", "api_client", "system"])
     label = serializers.CharField()

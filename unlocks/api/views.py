@@ -299,13 +299,11 @@ class RecordView(ApiView):
     def get(self, request, slug, record_type, number):
         if record_type not in RecordType.values:
             raise Http404
-        record = selectors.record_by_number(
-            tenant_slug=slug, record_type=record_type, number=number
-        )
+        record = selectors.record_summary(tenant_slug=slug, record_type=record_type, number=number)
         if record is None:
             # Only now tell an unknown tenant from an unknown record: a hit takes one query.
             raise unknown_record(record_type, number, _tenant(slug))
-        return Response(s.RecordOut(record).data)
+        return Response(s.record_out(record))
 
 
 class AuditView(ApiView):
