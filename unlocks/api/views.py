@@ -189,7 +189,7 @@ class UnlockRequestsView(ApiView):
             actor=actor_for(request),
         )
         # The request as opened, with its tenant and targets: no need to read it back.
-        return Response(s.UnlockRequestOut(unlock_request).data, status=status.HTTP_201_CREATED)
+        return Response(s.request_out(unlock_request), status=status.HTTP_201_CREATED)
 
 
 class UnlockRequestView(ApiView):
@@ -249,7 +249,7 @@ class VerifyView(ApiView):
             actor=actor_for(request),
         )
         # The request as approved, with its tenant, approver and targets: no read back.
-        return Response(s.UnlockRequestOut(unlock_request).data)
+        return Response(s.request_out(unlock_request))
 
 
 class CancelView(ApiView):
