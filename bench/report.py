@@ -305,7 +305,11 @@ def markdown(results):
         "|---|---|---|---|---|---|",
     ]
     for key, label in (
-        ("floor", "floor (bench-only: select_for_update, update, insert)"),
+        ("floor", "floor (bench-only: select_for_update, update, insert; the API's DRF set-up)"),
+        (
+            "floor_bare",
+            "bare floor, for reference: the same without authentication, permission, throttle",
+        ),
         ("open", "open: POST /api/v1/unlock-requests/"),
         ("lookup_big", f"lookup, {meta['big_invoices']:,}-invoice tenant"),
         ("lookup_small", f"lookup, {meta['small_invoices']:,}-invoice tenant"),
@@ -358,7 +362,8 @@ def markdown(results):
         sel = results.get(key)
         if sel:
             lines.append(
-                f"| record_by_number on {sel['invoices']:,} invoices | p50 {sel['p50_ms']:.2f} ms, "
+                f"| record_summary (the lookup API's selector) on {sel['invoices']:,} invoices | "
+                f"p50 {sel['p50_ms']:.2f} ms, "
                 f"p99 {sel['p99_ms']:.2f} ms ({sel['samples']} samples) |"
             )
     for key, label in (("changelist", "audit changelist"), ("csv_export", "audit CSV export")):

@@ -94,6 +94,18 @@ def floor(base, settings):
     )
 
 
+def bare_floor(base, settings):
+    return load(
+        base,
+        method="POST",
+        path="/bench/floor/bare/",
+        body='{"n": "{n}"}',
+        lo=1,
+        hi=1_000_000,
+        settings=settings,
+    )
+
+
 def open_requests(base, big, settings):
     numbers = big.open_numbers
     lo, hi = int(numbers[0][4:]), int(numbers[-1][4:])
