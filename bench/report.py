@@ -100,9 +100,10 @@ FIXES = [
         "exports and pending ids come in a query each. Queries per found record: 4 → 2 on "
         "PostgreSQL (a test says so; 4 on SQLite); CPU per lookup in the bench process "
         "3.3-4.9 ms → 1.1-2.4 ms; over HTTP 153 req/s (46% of the floor) in the last "
-        "full-scale run before → 391-766 req/s (162-223% of the floor through DRF) in the "
-        "runs since. The admin lookup page still uses `record_by_number`, which it needs "
-        "whole (the requests, not only their ids).",
+        "full-scale run before → 391, 766 and 677 req/s in the three full-scale runs "
+        "since (162%, 223% and 139% of the floor through DRF, which itself moved from 241 "
+        "to 488 req/s with the machine's load). The admin lookup page still uses "
+        "`record_by_number`, which it needs whole (the requests, not only their ids).",
     ),
     (
         "opening a request, phase C (`unlocks/services.py` `_hold_targets`, "
@@ -153,9 +154,16 @@ LEVERS = [
     "(2-4%), the approval link's signature, Celery's enqueue after commit (about "
     "5%) and the audit hash; no one part is large. Every statement does something the "
     "specification asks for (the rules' facts, the caller's role, the audit chain, the "
-    "outbox written in the change's transaction), so 50% of the floor would need an "
-    "open at about twice the floor's cost, which is below what its statements cost "
-    "through the ORM here. What is left to take, each a few per cent: rendering the "
+    "outbox written in the change's transaction). The two floors show what bounds the "
+    "floor: in the full-scale run of 09:02 UTC the floor served 488 req/s and the bare "
+    "floor 474, the same within noise though the floor's CPU is 50% higher: both wait "
+    "for the one locked row, not for a core. An open is bound by CPU: 132 req/s with "
+    "both cores busy, i.e. about 15 ms of machine CPU per open (its 9-10 ms in Python, "
+    "PostgreSQL's share of fifteen statements, gunicorn and wrk). 50% of that floor is "
+    "244 opens/s, about 8 ms of machine CPU per open all told: less than the Python "
+    "side alone costs today, so no trimming of single queries reaches it; it needs an "
+    "open built on fewer, hand-compiled statements. What is left to take, each a few "
+    "per cent: rendering the "
     "emails at delivery in the worker rather than into the outbox row (the outbox "
     "tests read the rendered body right after the change, so this is a design change "
     "for its own issue), compiling the fixed-shape reads once as the lookup does (the "
