@@ -238,6 +238,9 @@ def record_summary(*, tenant_slug, record_type, number):
     no model instances, and on PostgreSQL takes one query: the exports and the pending
     requests come as array subqueries of the record's own row.
     """
+    if "\x00" in tenant_slug or "\x00" in number:
+        # No record holds a NUL character (PostgreSQL refuses it in any text value).
+        return None
     model = RECORD_MODELS[record_type]
     is_batch = record_type == RecordType.BATCH
     values = {_SLUG: tenant_slug, _NUMBER: number}

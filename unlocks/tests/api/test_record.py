@@ -51,6 +51,13 @@ def test_it_answers_404_for_an_unknown_record(api):
     assert error(response) == "unknown_record"
 
 
+def test_it_answers_404_for_a_number_with_a_nul_character(api):
+    response = api.get("/api/v1/tenants/acme-hvac/records/invoice/INV-1005%00/")
+
+    assert response.status_code == 404
+    assert error(response) == "unknown_record"
+
+
 def test_it_does_not_show_another_tenants_record(api):
     response = api.get("/api/v1/tenants/acme-hvac/records/invoice/INV-3001/")
 
