@@ -158,6 +158,7 @@ def main():
         session = admin_session(server.base, p.AGENT_EMAIL, p.AGENT_PASSWORD)
         for key, run in (
             ("floor", lambda: web.floor(server.base, settings)),
+            ("floor_bare", lambda: web.bare_floor(server.base, settings)),
             ("open", lambda: web.open_requests(server.base, big, settings)),
             ("lookup_big", lambda: web.lookup(server.base, big, settings)),
             ("lookup_small", lambda: web.lookup(server.base, small, settings)),

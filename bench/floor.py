@@ -1,7 +1,10 @@
 """The floor: what Django, DRF and PostgreSQL cost for one small write here.
 
 A DRF view that locks one row (select_for_update), updates it and inserts one row in
-a single transaction: the least an endpoint that changes state can do.
+a single transaction: the least an endpoint that changes state can do. It goes through
+the API's own DRF configuration (REST_FRAMEWORK: the API-key authentication, the
+permission and the throttle), called with the bench's API key, as every API endpoint is:
+that is what DRF costs here.
 """
 
 from django.db import connection, transaction
@@ -32,9 +35,6 @@ def ensure_tables():
 
 
 class FloorView(APIView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
-
     def post(self, request):
         with transaction.atomic():
             counter = FloorCounter.objects.select_for_update().get(pk=1)
@@ -43,3 +43,12 @@ class FloorView(APIView):
             counter.save(update_fields=["hits", "updated_at"])
             hit = FloorHit.objects.create(counter=counter, at=counter.updated_at, body=request.data)
         return Response({"id": hit.pk, "hits": counter.hits}, status=201)
+
+
+class BareFloorView(FloorView):
+    """The same write without authentication, permission or throttle: the floor as the first
+    full-scale runs measured it, kept for reference beside the floor the ratios use."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []

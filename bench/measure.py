@@ -16,7 +16,7 @@ from bench import plan as p
 from unlocks import platform, services
 from unlocks.consent import current_consent
 from unlocks.models import Batch, Invoice, LockState
-from unlocks.selectors import record_by_number
+from unlocks.selectors import record_summary
 
 AGENT = Actor(kind="agent", label=p.AGENT_EMAIL, ip="127.0.0.1", user_agent="bench")
 
@@ -151,16 +151,15 @@ def audit_verify(tplan):
 
 
 def lookup_selector(tplan, samples=200):
-    """record_by_number, the lookup's selector, on random invoices of the tenant."""
-    tenant = Tenant.objects.get(slug=tplan.slug)
+    """record_summary, the lookup API's selector, on random invoices of the tenant."""
     first = tplan.first_regular_invoice
     step = max(1, (tplan.invoices - first) // samples)
     numbers = [tplan.invoice_number(i) for i in range(first, tplan.invoices + 1, step)][:samples]
     times = []
     for number in numbers:
         record, seconds = _timed(
-            lambda number=number: record_by_number(
-                tenant=tenant, record_type="invoice", number=number
+            lambda number=number: record_summary(
+                tenant_slug=tplan.slug, record_type="invoice", number=number
             )
         )
         assert record is not None, f"{number} is missing from {tplan.slug}"
@@ -190,7 +189,12 @@ def cpu_per_request(big, samples=40):
     }
     middle = big.invoice_number((big.first_regular_invoice + big.invoices) // 2)
     calls = {
-        "floor": lambda: client.post("/bench/floor/", {"n": "1"}, content_type="application/json"),
+        "floor": lambda: client.post(
+            "/bench/floor/", {"n": "1"}, content_type="application/json", **auth
+        ),
+        "bare floor": lambda: client.post(
+            "/bench/floor/bare/", {"n": "1"}, content_type="application/json"
+        ),
         "lookup": lambda: client.get(
             f"/api/v1/tenants/{big.slug}/records/invoice/{middle}/", **auth
         ),

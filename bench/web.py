@@ -90,6 +90,19 @@ def floor(base, settings):
         lo=1,
         hi=1_000_000,
         settings=settings,
+        auth=token_header(),
+    )
+
+
+def bare_floor(base, settings):
+    return load(
+        base,
+        method="POST",
+        path="/bench/floor/bare/",
+        body='{"n": "{n}"}',
+        lo=1,
+        hi=1_000_000,
+        settings=settings,
     )
 
 

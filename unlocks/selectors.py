@@ -1,9 +1,11 @@
 """Reads of records, their history and unlock requests."""
 
+import functools
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db import connection
+from django.db.models import OuterRef, Prefetch, Q
 
 from audit.models import AuditAction, AuditEntry
 from unlocks.models import (
@@ -167,6 +169,122 @@ def record_by_number(*, tenant=None, tenant_slug=None, record_type, number):
     )
     record.open_request_ids = [r.id for r in record.requests if r.status == RequestStatus.PENDING]
     return record
+
+
+# What the record lookup API shows of each export, in its order.
+_EXPORT_FIELDS = {
+    "at": "exported_at",
+    "batch": "batch__number",
+    "system": "system",
+    "external_id": "external_id",
+}
+
+
+def _summary_query(record_type, *, tenant_slug, number, in_one_query):
+    model = RECORD_MODELS[record_type]
+    columns = (
+        ["pk", "state"] if record_type == RecordType.BATCH else ["pk", "state", "batch__number"]
+    )
+    qs = model.objects.filter(tenant__slug=tenant_slug, number=number).order_by()
+    if in_one_query:
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        record = OuterRef("pk")
+        arrays = {"open_request_ids": ArraySubquery(_pending(record_type, record).values("id"))}
+        if record_type != RecordType.BATCH:
+            # One array per column, each in the same order: the n-th of each is one export.
+            arrays |= {
+                f"export_{key}": ArraySubquery(_exports(record_type, record).values(column))
+                for key, column in _EXPORT_FIELDS.items()
+            }
+        qs = qs.annotate(**arrays)
+        columns += list(arrays)
+    # Fields first, then the arrays: the order the ORM selects them in, whatever its version.
+    return qs.values(*columns)[:1], columns
+
+
+def _pending(record_type, record):
+    return UnlockRequest.objects.filter(
+        **{f"targets__{record_type}": record}, status=RequestStatus.PENDING
+    ).order_by("-created_at")
+
+
+def _exports(record_type, record):
+    return ExportRecord.objects.filter(**{record_type: record}).order_by("exported_at", "id")
+
+
+# Stand-ins for the two values a lookup varies by, so its SQL is compiled once.
+_SLUG, _NUMBER = "\x00slug", "\x00number"
+
+
+@functools.cache
+def _compiled_summary_query(record_type):
+    """The one-query lookup's SQL, compiled by the ORM once per record type and process:
+    compiling five subqueries costs more CPU than PostgreSQL takes to run them."""
+    query, columns = _summary_query(
+        record_type, tenant_slug=_SLUG, number=_NUMBER, in_one_query=True
+    )
+    sql, params = query.query.sql_with_params()
+    assert params.count(_SLUG) == 1 and params.count(_NUMBER) == 1, params
+    return sql, params, columns
+
+
+def record_summary(*, tenant_slug, record_type, number):
+    """What the record lookup API shows of a record, as plain values; None if there is none.
+
+    A dict of type, number, state, locked, batch (its number), exports (dicts of
+    `_EXPORT_FIELDS`, oldest first) and open_request_ids (pending requests naming it, newest
+    first). An agent on the phone waits for this, so it reads only those columns, builds
+    no model instances, and on PostgreSQL takes one query: the exports and the pending
+    requests come as array subqueries of the record's own row.
+    """
+    if "\x00" in tenant_slug or "\x00" in number:
+        # No record holds a NUL character (PostgreSQL refuses it in any text value).
+        return None
+    model = RECORD_MODELS[record_type]
+    is_batch = record_type == RecordType.BATCH
+    values = {_SLUG: tenant_slug, _NUMBER: number}
+    if connection.vendor == "postgresql":
+        sql, params, columns = _compiled_summary_query(record_type)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [values.get(param, param) for param in params])
+            found = cursor.fetchone()
+        if found is None:
+            return None
+        row = dict(zip(columns, found, strict=True))
+        exports = [
+            dict(zip(_EXPORT_FIELDS, export, strict=True))
+            for export in zip(
+                *(row.get(f"export_{key}", ()) for key in _EXPORT_FIELDS), strict=True
+            )
+        ]
+        open_ids = row["open_request_ids"]
+    else:
+        query, _ = _summary_query(
+            record_type, tenant_slug=tenant_slug, number=number, in_one_query=False
+        )
+        row = next(iter(query), None)
+        if row is None:
+            return None
+        # A batch's own history is its state and exported_at; transactions keep exports.
+        exports = (
+            []
+            if is_batch
+            else [
+                dict(zip(_EXPORT_FIELDS, export, strict=True))
+                for export in _exports(record_type, row["pk"]).values_list(*_EXPORT_FIELDS.values())
+            ]
+        )
+        open_ids = _pending(record_type, row["pk"]).values_list("id", flat=True)
+    return {
+        "type": record_type,
+        "number": number,
+        "state": row["state"],
+        "locked": row["state"] in model.LOCKED_STATES,
+        "batch": None if is_batch else row["batch__number"],
+        "exports": exports,
+        "open_request_ids": list(open_ids),
+    }
 
 
 def receipt_for(request):

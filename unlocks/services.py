@@ -225,7 +225,7 @@ def open_request(
             opened_by=actor.label,
             expires_at=timezone.now() + settings.UNLOCK_REQUEST_TTL,
         )
-        UnlockTarget.objects.bulk_create(
+        targets = UnlockTarget.objects.bulk_create(
             [
                 UnlockTarget(
                     request=request,
@@ -238,8 +238,8 @@ def open_request(
                 for v in views
             ]
         )
-        # The event's emails and webhooks, and the caller's answer, read the targets: once.
-        prefetch_related_objects([request], "targets")
+        # The event's emails and webhooks, and the caller's answer, read the targets.
+        _hold_targets(request, targets)
         _after_commit("created", request)
         # The audit entry last: it locks the tenant's chain head, which every change of the
         # tenant waits for, so the lock is held only for its insert and the commit.
@@ -264,6 +264,19 @@ def open_request(
             },
         )
     return request
+
+
+def _hold_targets(request, targets):
+    """Let `request.targets.all()` answer the rows just inserted, as a prefetch would, without
+    reading them back. bulk_create returns them with their ids, in id order (the targets'
+    ordering), where the database returns inserted rows (PostgreSQL, SQLite 3.35+)."""
+    if any(target.pk is None for target in targets):
+        prefetch_related_objects([request], "targets")
+        return
+    held = request.targets.all()
+    held._result_cache = list(targets)
+    held._prefetch_done = True
+    request._prefetched_objects_cache = {"targets": held}
 
 
 # ---------------------------------------------------------------- verify

@@ -189,7 +189,7 @@ class UnlockRequestsView(ApiView):
             actor=actor_for(request),
         )
         # The request as opened, with its tenant and targets: no need to read it back.
-        return Response(s.UnlockRequestOut(unlock_request).data, status=status.HTTP_201_CREATED)
+        return Response(s.request_out(unlock_request), status=status.HTTP_201_CREATED)
 
 
 class UnlockRequestView(ApiView):
@@ -249,7 +249,7 @@ class VerifyView(ApiView):
             actor=actor_for(request),
         )
         # The request as approved, with its tenant, approver and targets: no read back.
-        return Response(s.UnlockRequestOut(unlock_request).data)
+        return Response(s.request_out(unlock_request))
 
 
 class CancelView(ApiView):
@@ -299,13 +299,11 @@ class RecordView(ApiView):
     def get(self, request, slug, record_type, number):
         if record_type not in RecordType.values:
             raise Http404
-        record = selectors.record_by_number(
-            tenant_slug=slug, record_type=record_type, number=number
-        )
+        record = selectors.record_summary(tenant_slug=slug, record_type=record_type, number=number)
         if record is None:
             # Only now tell an unknown tenant from an unknown record: a hit takes one query.
             raise unknown_record(record_type, number, _tenant(slug))
-        return Response(s.RecordOut(record).data)
+        return Response(s.record_out(record))
 
 
 class AuditView(ApiView):

@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditAction, AuditEntry
 from unlocks.models import RequestStatus, UnlockRequest
@@ -139,3 +141,18 @@ def test_it_answers_400_for_a_target_named_twice(api):
     assert response.status_code == 400
     assert error(response) == "invalid"
     assert "targets" in response.json()["error"]["details"]
+
+
+def test_opening_a_request_does_not_read_back_the_targets_it_inserted(api):
+    create(api, ("invoice", "INV-1004"))
+    with CaptureQueriesContext(connection) as queries:
+        response = create(api, ("batch", "B-1001"), ("invoice", "INV-1005"))
+
+    assert response.status_code == 201
+    assert [t["number"] for t in response.json()["targets"]] == ["B-1001", "INV-1005"]
+    sql = [q["sql"] for q in queries]
+    assert not [q for q in sql if q.startswith("SELECT") and '"unlocks_unlocktarget"' in q], sql
+    # The API client, the tenant, the records and the rules' facts (5), the caller's
+    # membership, the request and its targets, the admins, the webhooks, the outbox, the
+    # chain head, the audit entry and the head's update, in a savepoint (2) in this test.
+    assert len(queries) == 18, sql
