@@ -143,6 +143,9 @@ def requests_for(*, tenant=None, status=None, ticket=None):
     return qs.order_by("-created_at", "id")
 
 
+REQUEST_HISTORY = 50
+
+
 def record_by_number(*, tenant=None, tenant_slug=None, record_type, number):
     """A record with what an agent reads about it: batch, export history, requests.
 
@@ -162,10 +165,12 @@ def record_by_number(*, tenant=None, tenant_slug=None, record_type, number):
     record.export_history = (
         [] if record_type == RecordType.BATCH else list(record.exports.select_related("batch"))
     )
+    # The newest first, and only so many: a record asked about every week keeps a page short.
+    # Pending requests are the newest (they expire within a day), so none is cut off.
     record.requests = list(
         UnlockRequest.objects.filter(**{f"targets__{record_type}": record})
         .order_by("-created_at")
-        .distinct()
+        .distinct()[:REQUEST_HISTORY]
     )
     record.open_request_ids = [r.id for r in record.requests if r.status == RequestStatus.PENDING]
     return record

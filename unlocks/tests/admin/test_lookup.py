@@ -85,3 +85,14 @@ def test_it_explains_the_search_box_for_a_query_it_cannot_read(agent_client, ten
     response = agent_client.get(URL, {"q": "one two three"})
     assert response.status_code == 200
     assert "Type a record number" in response.context["problem"]
+
+
+def test_a_records_request_history_is_capped_newest_first(tenant, monkeypatch):
+    from unlocks import selectors
+    from unlocks.selectors import record_by_number
+
+    monkeypatch.setattr(selectors, "REQUEST_HISTORY", 2)
+    invoice = f.imported_invoice(tenant)
+    opened = [open_for(tenant, invoice) for _ in range(3)]
+    record = record_by_number(tenant=tenant, record_type="invoice", number=invoice.number)
+    assert [r.pk for r in record.requests] == [opened[2].pk, opened[1].pk]
