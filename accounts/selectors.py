@@ -40,11 +40,6 @@ def api_client_for_key(key):
     return ApiClient.objects.filter(key_hash=hash_api_key(key), revoked_at__isnull=True).first()
 
 
-def tenant_by_slug(slug):
-    """The tenant with this slug, or None."""
-    return Tenant.objects.filter(slug=slug).first() if slug else None
-
-
 def membership_of(*, tenant, user):
     """The active `user`'s membership in `tenant` in any role, or None."""
     if user is None or not user.is_authenticated or not user.is_active:

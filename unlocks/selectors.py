@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q
 
+from accounts.models import Tenant
 from audit.models import AuditAction, AuditEntry
 from unlocks.models import (
     RECORD_MODELS,
@@ -19,7 +20,38 @@ from unlocks.models import (
     UnlockRequest,
     UnlockTarget,
 )
+from unlocks.refusals import Refusal
 from unlocks.rules import Facts
+
+
+def storable(text):
+    """Whether text can be stored and compared: no NUL byte, no lone surrogate.
+
+    PostgreSQL refuses NUL in text and JSON, and a lone surrogate (what invalid
+    UTF-8 becomes when decoded leniently) cannot be encoded for any database.
+    """
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def tenant_named(slug):
+    """The tenant with this slug, or the unknown_tenant refusal."""
+    # A slug is at most 63 plain characters; anything else names no tenant, unqueried.
+    plausible = isinstance(slug, str) and len(slug) <= 63 and storable(slug)
+    tenant = Tenant.objects.filter(slug=slug).first() if plausible else None
+    if tenant is None:
+        shown = repr(slug) if plausible else "given"
+        raise Refusal(
+            "unknown_tenant",
+            f"There is no tenant with the slug {shown}. Check the customer's account slug.",
+            {"tenant": slug if plausible else None},
+        )
+    return tenant
 
 
 def find_records(*, tenant, specs, lock=False):

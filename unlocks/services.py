@@ -35,7 +35,7 @@ from unlocks.models import (
 )
 from unlocks.refusals import Refusal
 from unlocks.rules import not_tenant_admin, refusals_for, unknown_record, warnings_for
-from unlocks.selectors import find_records, gather_facts
+from unlocks.selectors import find_records, gather_facts, storable, tenant_named
 
 
 @dataclass
@@ -46,21 +46,6 @@ class Preview:
 
 
 # ---------------------------------------------------------------- input checks
-
-
-def _storable(text):
-    """Whether text can be stored and compared: no NUL byte, no lone surrogate.
-
-    PostgreSQL refuses NUL in text and JSON, and a lone surrogate (what invalid
-    UTF-8 becomes when decoded leniently) cannot be encoded for any database.
-    """
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _invalid(field_name, message):
@@ -87,7 +72,7 @@ def _target_specs(targets):
             raise _invalid("targets", "Each target's type must be batch, invoice or payment.")
         if not isinstance(number, str) or not number.strip() or len(number) > 64:
             raise _invalid("targets", "Each target needs a record number of 1 to 64 characters.")
-        if not _storable(number):
+        if not storable(number):
             raise _invalid(
                 "targets", "A record number holds a NUL byte or broken UTF-8; type it again."
             )
@@ -103,25 +88,11 @@ def _required_text(field_name, value, max_length, what):
         raise _invalid(field_name, f"Give {what}.")
     if len(value) > max_length:
         raise _invalid(field_name, f"{what.capitalize()} is longer than {max_length} characters.")
-    if not _storable(value):
+    if not storable(value):
         raise _invalid(
             field_name, f"{what.capitalize()} holds a NUL byte or broken UTF-8; type it again."
         )
     return value.strip()
-
-
-def _tenant(slug):
-    # A slug is at most 63 plain characters; anything else names no tenant, unqueried.
-    plausible = isinstance(slug, str) and len(slug) <= 63 and _storable(slug)
-    tenant = Tenant.objects.filter(slug=slug).first() if plausible else None
-    if tenant is None:
-        shown = repr(slug) if plausible else "given"
-        raise Refusal(
-            "unknown_tenant",
-            f"There is no tenant with the slug {shown}. Check the customer's account slug.",
-            {"tenant": slug if plausible else None},
-        )
-    return tenant
 
 
 def _judge(tenant, specs, *, lock=False):
@@ -149,7 +120,7 @@ def _judge(tenant, specs, *, lock=False):
 def preview_request(*, tenant: str, targets: list) -> Preview:
     """Judge the targets of a would-be request; creates and records nothing."""
     specs = _target_specs(targets)
-    views, refusals = _judge(_tenant(tenant), specs)
+    views, refusals = _judge(tenant_named(tenant), specs)
     return Preview(ok=not refusals, targets=views, refusals=refusals)
 
 
@@ -184,12 +155,12 @@ def open_request(
     reason = _required_text("reason", reason, 2000, "a reason")
     if ticket is None:
         ticket = ""
-    if not isinstance(ticket, str) or not _storable(ticket):
+    if not isinstance(ticket, str) or not storable(ticket):
         raise _invalid("ticket", "The ticket id must be plain text, such as ZD-5521.")
     ticket = ticket.strip()
     if len(ticket) > 100:
         raise _invalid("ticket", "The ticket id is longer than 100 characters.")
-    tenant_obj = _tenant(tenant)
+    tenant_obj = tenant_named(tenant)
 
     views, refusals = _judge(tenant_obj, specs)
     if refusals:
@@ -323,7 +294,7 @@ def _lock_request(request_id):
         raise Refusal(
             "not_found",
             "There is no unlock request with that id. Check the id, or list the tenant's requests.",
-            {"id": shown[:64] if _storable(shown) else None},
+            {"id": shown[:64] if storable(shown) else None},
         ) from None
 
 
@@ -378,7 +349,7 @@ def _verify_locked(
     if request.status != RequestStatus.PENDING:
         return _refuse_verify(request, _not_pending(request), actor)
 
-    if not isinstance(approver_email, str) or not _storable(approver_email):
+    if not isinstance(approver_email, str) or not storable(approver_email):
         # Not an email anyone could hold; refused like any non-admin, and safe to audit.
         approver_email = ""
     membership = admin_membership(tenant=request.tenant, email=approver_email)
