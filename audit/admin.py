@@ -25,6 +25,7 @@ from accounts.models import Tenant
 from audit.chain import HASHED_FIELDS
 from audit.models import AuditEntry
 from audit.selectors import verify_chain
+from config.read_only_admin import ReadOnlyAdmin
 
 CSV_COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
 
@@ -106,7 +107,7 @@ class TimeFilter(admin.DateFieldListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = (
         "seq",
         "when",
@@ -130,15 +131,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     # Newest first; "at" is indexed alone, with the tenant and with the action.
     ordering = ("-at", "-id")
     actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

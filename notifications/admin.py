@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 
+from config.read_only_admin import ReadOnlyAdmin
 from notifications import selectors, services
 from notifications.models import (
     WEBHOOK_EVENTS,
@@ -67,7 +68,7 @@ class DeliveryAttemptInline(admin.TabularInline):
         return False
 
 
-class OutboxAdmin(admin.ModelAdmin):
+class OutboxAdmin(ReadOnlyAdmin):
     """Read-only: rows change only by being delivered, failing, or the retry action."""
 
     list_display = [
@@ -109,15 +110,6 @@ class OutboxAdmin(admin.ModelAdmin):
     ]
     exclude = ["lease_token"]
     change_list_template = "admin/notifications/outboxmessage/change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_retry_permission(self, request):
         return request.user.has_perm("notifications.change_outboxmessage")

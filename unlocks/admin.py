@@ -21,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.models import Tenant
 from accounts.selectors import tenant_admins
 from audit.actors import Actor, request_context
+from config.read_only_admin import ReadOnlyAdmin
 from unlocks import services
 from unlocks.admin_forms import CancelForm, OpenRequestForm, VerifyForm
 from unlocks.consent import current_consent
@@ -75,7 +76,7 @@ def state_badge(state, label=None):
 # ---------------------------------------------------------------- read-only record lists
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(ReadOnlyAdmin):
     """Records change only through the platform and the unlock service: read-only here."""
 
     list_filter = ("state", "tenant")
@@ -85,15 +86,6 @@ class RecordAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_search_results(self, request, queryset, search_term):
         # An exact number uses the (tenant, number) unique index; icontains would scan.
@@ -140,21 +132,12 @@ class TransactionAdmin(RecordAdmin):
 
 
 @admin.register(ConsentText)
-class ConsentTextAdmin(admin.ModelAdmin):
+class ConsentTextAdmin(ReadOnlyAdmin):
     """The consent versions, to read: a new version ships as a migration, never an edit."""
 
     list_display = ("version", "sha256", "created_at")
     readonly_fields = ("version", "text", "sha256", "created_at")
     show_facets = admin.ShowFacets.NEVER
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # ---------------------------------------------------------------- unlock requests
