@@ -8,41 +8,13 @@ from audit.chain import HASHED_FIELDS, entry_hash
 from audit.models import AuditChainHead, AuditEntry
 
 
-def record_entry(
-    *,
-    tenant,
-    action: str,
-    actor: Actor,
-    request=None,
-    target=None,
-    state_before: str = "",
-    state_after: str = "",
-    code: str = "",
-    consent_version: int | None = None,
-    consent_sha256: str = "",
-    data: dict | None = None,
-) -> AuditEntry:
+def record_entry(*, tenant, actor: Actor, **fields) -> AuditEntry:
     """Append one entry to the tenant's chain, in the transaction of the change it records.
 
-    `target` is a record (with `record_type` and `number`) or a (type, number) pair.
+    `fields` are those of `_entry`: action, request, target (a record, or a (type, number)
+    pair), state_before, state_after, code, consent_version, consent_sha256, data.
     """
-    [entry] = record_entries(
-        tenant=tenant,
-        actor=actor,
-        entries=[
-            {
-                "action": action,
-                "request": request,
-                "target": target,
-                "state_before": state_before,
-                "state_after": state_after,
-                "code": code,
-                "consent_version": consent_version,
-                "consent_sha256": consent_sha256,
-                "data": data,
-            }
-        ],
-    )
+    [entry] = record_entries(tenant=tenant, actor=actor, entries=[fields])
     return entry
 
 
@@ -52,6 +24,8 @@ def record_entries(*, tenant, actor: Actor, entries) -> list[AuditEntry]:
     Each of `entries` is a dict of record_entry's keywords (without tenant and actor).
     Three round trips whatever their number: lock the head, insert them all, move the head.
     """
+    if not entries:
+        return []
     # No savepoint: a failure here fails the caller's change, which must not commit unaudited.
     with transaction.atomic(savepoint=False):
         # The head row serialises writers of one tenant: no gaps, no forks.
@@ -63,8 +37,6 @@ def record_entries(*, tenant, actor: Actor, entries) -> list[AuditEntry]:
             entry = _entry(tenant.pk, seq, actor, prev_hash, **fields)
             rows.append(entry)
             prev_hash = entry.hash
-        if not rows:
-            return []
         # One INSERT for them all.
         AuditEntry.objects.bulk_create(rows)
         AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev_hash)
