@@ -321,10 +321,11 @@ def _expire_if_due(request, now):
     return False
 
 
-def _refuse_verify(request, refusal, actor, data=None):
+def _refuse(request, refusal, actor, data=None, action=AuditAction.VERIFY_REFUSED):
+    """Audit a refusal of a step on `request`; returns it, to raise once committed."""
     record_entry(
         tenant=request.tenant,
-        action=AuditAction.VERIFY_REFUSED,
+        action=action,
         actor=actor,
         request=request,
         code=refusal.code,
@@ -347,14 +348,14 @@ def _verify_locked(
     now = timezone.now()
     _expire_if_due(request, now)
     if request.status != RequestStatus.PENDING:
-        return _refuse_verify(request, _not_pending(request), actor)
+        return _refuse(request, _not_pending(request), actor)
 
     if not isinstance(approver_email, str) or not storable(approver_email):
         # Not an email anyone could hold; refused like any non-admin, and safe to audit.
         approver_email = ""
     membership = admin_membership(tenant=request.tenant, email=approver_email)
     if membership is None:
-        return _refuse_verify(
+        return _refuse(
             request,
             not_tenant_admin(request.tenant, approver_email),
             actor,
@@ -366,9 +367,9 @@ def _verify_locked(
     tenant = Tenant.objects.select_for_update().get(pk=request.tenant_id)
     request.tenant = tenant
     if tenant.pin_locked_until and tenant.pin_locked_until > now:
-        return _refuse_verify(request, _pin_locked(tenant, now), actor)
+        return _refuse(request, _pin_locked(tenant, now), actor)
     if not tenant.has_pin:
-        return _refuse_verify(
+        return _refuse(
             request,
             Refusal(
                 "pin_not_set",
@@ -384,7 +385,7 @@ def _verify_locked(
         tenant.save(update_fields=["pin_failure_times"])
 
     if consent_accepted is not True:
-        return _refuse_verify(
+        return _refuse(
             request,
             Refusal(
                 "consent_required",
@@ -395,7 +396,7 @@ def _verify_locked(
         )
     consent = current_consent()
     if consent_version != consent.version:
-        return _refuse_verify(
+        return _refuse(
             request,
             Refusal(
                 "consent_stale",
@@ -411,7 +412,7 @@ def _verify_locked(
     specs = [(t.record_type, t.number) for t in request.targets.all()]
     views, refusals = _judge(tenant, specs, lock=True)
     if any(v["warnings"] for v in views) and duplicate_risk_acknowledged is not True:
-        return _refuse_verify(
+        return _refuse(
             request,
             Refusal(
                 "duplicate_risk_not_acknowledged",
@@ -616,14 +617,12 @@ def cancel_request(*, request_id, reason: str, actor: Actor) -> UnlockRequest:
         if not expired and request.status == RequestStatus.PENDING:
             _close(request, RequestStatus.CANCELLED, now, actor=actor, reason=reason)
             return request
-        refusal = _not_pending(request)
-        record_entry(
-            tenant=request.tenant,
-            action=AuditAction.CANCEL_REFUSED,
-            actor=actor,
-            request=request,
-            code=refusal.code,
+        refusal = _refuse(
+            request,
+            _not_pending(request),
+            actor,
             data={"reason": reason},
+            action=AuditAction.CANCEL_REFUSED,
         )
     raise refusal
 
