@@ -89,11 +89,6 @@ class TenantPlan:
     def first_regular_invoice(self):
         return sum(self.bulk_invoices) + self.verify_pool + self.open_pool + 1
 
-    @property
-    def first_regular_payment(self):
-        return sum(self.bulk_payments) + 1
-
-
 def plan_for(scale):
     """The two tenants at `scale`; the bulk batch sizes shrink with it."""
     sizes = tuple(sorted({scaled(s, scale) for s in BULK_SIZES}))
