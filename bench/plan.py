@@ -89,6 +89,7 @@ class TenantPlan:
     def first_regular_invoice(self):
         return sum(self.bulk_invoices) + self.verify_pool + self.open_pool + 1
 
+
 def plan_for(scale):
     """The two tenants at `scale`; the bulk batch sizes shrink with it."""
     sizes = tuple(sorted({scaled(s, scale) for s in BULK_SIZES}))

@@ -1,16 +1,11 @@
-"""What a webhook carries: the unlock request in API.md's shape, from the API's serializer."""
+"""What a webhook carries: the unlock request in API.md's shape, as the API shows it."""
 
 import json
 
-from unlocks.api.serializers import UnlockRequestOut
-
-
-def request_dict(request) -> dict:
-    """The request as API.md's `GET /api/v1/unlock-requests/{id}/` answers it."""
-    return json.loads(json.dumps(UnlockRequestOut(request).data))
+from unlocks.api.serializers import request_out
 
 
 def webhook_body(event: str, request) -> str:
     """The exact JSON text POSTed (and signed) for an event."""
-    payload = {"event": f"unlock_request.{event}", "request": request_dict(request)}
+    payload = {"event": f"unlock_request.{event}", "request": request_out(request)}
     return json.dumps(payload, separators=(",", ":"), sort_keys=True)

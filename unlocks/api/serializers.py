@@ -179,9 +179,9 @@ def _at(value):
 
 
 def request_out(request):
-    """UnlockRequestOut's answer, field for field, without building a serializer per call:
-    opening and approving answer with it. UnlockRequestOut stays the schema and the list's
-    serializer; a test holds the two to the same output."""
+    """An unlock request as the API and webhooks show it: UnlockRequestOut's answer, field
+    for field, without building a serializer per call. UnlockRequestOut is the schema (and
+    the reference a test holds this to)."""
     return {
         "id": str(request.id),
         "tenant": request.tenant.slug,

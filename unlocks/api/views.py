@@ -53,7 +53,8 @@ def _request_or_404(request_id):
         ) from None
 
 
-def _paginated(view, queryset, serializer_class):
+def _paginated(view, queryset, render):
+    """A page of `queryset`, each row turned into its answer by `render`."""
     paginator = Pages()
     try:
         page = paginator.paginate_queryset(queryset, view.request, view=view)
@@ -64,7 +65,7 @@ def _paginated(view, queryset, serializer_class):
             "list's `next` and `previous` links.",
             {"page": view.request.query_params.get(paginator.page_query_param)},
         ) from None
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    return paginator.get_paginated_response([render(row) for row in page])
 
 
 class ApiView(APIView):
@@ -144,7 +145,7 @@ class UnlockRequestsView(ApiView):
         requests = selectors.requests_for(
             tenant=tenant, status=query.get("status"), ticket=query.get("ticket")
         )
-        return _paginated(self, requests, s.UnlockRequestOut)
+        return _paginated(self, requests, s.request_out)
 
     @extend_schema(
         operation_id="unlock_requests_create",
@@ -189,7 +190,7 @@ class UnlockRequestView(ApiView):
         responses={200: s.UnlockRequestOut, **error_responses("GetRequest", {404: ["not_found"]})},
     )
     def get(self, request, request_id):
-        return Response(s.UnlockRequestOut(_request_or_404(request_id)).data)
+        return Response(s.request_out(_request_or_404(request_id)))
 
 
 class VerifyView(ApiView):
@@ -267,7 +268,7 @@ class CancelView(ApiView):
             reason=body.validated_data["reason"],
             actor=actor_for(request),
         )
-        return Response(s.UnlockRequestOut(selectors.get_request(unlock_request.pk)).data)
+        return Response(s.request_out(selectors.get_request(unlock_request.pk)))
 
 
 class RecordView(ApiView):
@@ -316,7 +317,7 @@ class AuditView(ApiView):
             since=query.get("since"),
             until=query.get("until"),
         )
-        return _paginated(self, entries, s.AuditEntryOut)
+        return _paginated(self, entries, lambda entry: s.AuditEntryOut(entry).data)
 
 
 class AuditVerifyView(ApiView):
