@@ -4,17 +4,6 @@ from accounts.models import ApiClient, Membership, Role, Tenant, User
 from accounts.services import hash_api_key
 
 
-def admin_membership(*, tenant, email):
-    """The active admin membership of the person with `email` in `tenant`, or None."""
-    if not email:
-        return None
-    return (
-        Membership.objects.select_related("user")
-        .filter(tenant=tenant, role=Role.ADMIN, user__email__iexact=email, user__is_active=True)
-        .first()
-    )
-
-
 def membership_by_email(*, tenant, email):
     """The membership (any role, with its user) of the active user with `email` in `tenant`,
     or None: who a caller is to the tenant, in one query."""
@@ -25,6 +14,12 @@ def membership_by_email(*, tenant, email):
         .filter(tenant=tenant, user__email__iexact=email, user__is_active=True)
         .first()
     )
+
+
+def admin_membership(*, tenant, email):
+    """The active admin membership of the person with `email` in `tenant`, or None."""
+    membership = membership_by_email(tenant=tenant, email=email)
+    return membership if membership is not None and membership.role == Role.ADMIN else None
 
 
 def tenant_admins(*, tenant):

@@ -77,7 +77,8 @@ def _unlock_from_token(token):
 @require_http_methods(["GET", "POST"])
 def approve(request, token):
     unlock = _unlock_from_token(token)
-    if _member_or_none(request, unlock) is None:
+    membership = _member_or_none(request, unlock)
+    if membership is None:
         return _not_found(request, "approval link")
     closed = not unlock.is_pending or unlock.expires_at <= timezone.now()
 
@@ -105,7 +106,8 @@ def approve(request, token):
     if closed:
         return _closed(request, unlock)
 
-    if admin_membership(tenant=unlock.tenant, email=request.user.email) is None:
+    if membership.role != Role.ADMIN:
+        # Shown before any PIN is typed; on POST the service decides, on locked rows.
         refusal = not_tenant_admin(unlock.tenant, request.user.email)
         return _page(request, unlock, None, consent, refusal=refusal, status=403)
     form = ApprovalForm(initial={"consent_version": consent.version})
