@@ -1,4 +1,9 @@
-"""Approval links: a signed token that names an unlock request."""
+"""Approval links: a signed token that names an unlock request.
+
+A request has exactly one link. Its token is stamped with the request's creation time, not
+with the moment someone asks for it, so the API, the e-mail and the console all show the
+same URL, and the link stops resolving once a request that old could no longer be alive.
+"""
 
 from django.conf import settings
 from django.core import signing
@@ -7,8 +12,17 @@ from django.urls import reverse
 SALT = "unlocks.approval-link"
 
 
+class _StampedAtCreation(signing.TimestampSigner):
+    def __init__(self, request):
+        super().__init__(salt=SALT)
+        self._stamp = signing.b62_encode(int(request.created_at.timestamp()))
+
+    def timestamp(self):
+        return self._stamp
+
+
 def approval_token(request) -> str:
-    return signing.dumps(str(request.pk), salt=SALT)
+    return _StampedAtCreation(request).sign_object(str(request.pk))
 
 
 def approval_url(request) -> str:
