@@ -1,0 +1,75 @@
+"""Compiled reads and updates answer what the ORM would, with the values of each call."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Tenant
+from accounts.tests.factories import TenantFactory
+from config import compiled
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = compiled.attnames(Tenant)
+BY_SLUG = compiled.CompiledRead(
+    lambda slug: Tenant.objects.filter(slug=slug).values_list(*FIELDS),
+    slug=compiled.text_stand_in(),
+)
+
+
+def test_it_answers_what_the_orm_answers_for_each_value():
+    locked = timezone.now() + datetime.timedelta(minutes=15)
+    acme = TenantFactory(slug="acme", pin_failure_times=["2026-11-25T09:00:00+00:00"])
+    Tenant.objects.filter(pk=acme.pk).update(pin_locked_until=locked)
+    TenantFactory(slug="birch")
+
+    for slug in ("acme", "birch"):
+        expected = list(Tenant.objects.filter(slug=slug).values_list(*FIELDS))
+        assert BY_SLUG.rows(slug=slug) == expected
+    [row] = BY_SLUG.rows(slug="acme")
+    tenant = compiled.instance(Tenant, FIELDS, row)
+    # Converted as the ORM converts: JSON to lists, times to aware datetimes (on SQLite too).
+    assert tenant.pin_failure_times == ["2026-11-25T09:00:00+00:00"]
+    assert tenant.pin_locked_until == locked
+    assert BY_SLUG.rows(slug="nobody") == []
+
+
+def test_it_runs_one_query_per_call():
+    TenantFactory(slug="acme")
+    BY_SLUG.rows(slug="acme")
+    with CaptureQueriesContext(connection) as queries:
+        BY_SLUG.rows(slug="acme")
+    assert len(queries) == 1
+
+
+def test_a_value_is_a_parameter_never_sql():
+    TenantFactory(slug="acme")
+    assert BY_SLUG.rows(slug="acme' OR '1'='1") == []
+
+
+def test_a_stand_in_the_sql_does_not_use_is_refused():
+    unused = compiled.CompiledRead(
+        lambda slug, name: Tenant.objects.filter(slug=slug).values_list("pk"),
+        slug=compiled.text_stand_in(),
+        name=compiled.text_stand_in(),
+    )
+    with pytest.raises(AssertionError, match="each stand-in"):
+        unused.rows(slug="acme", name="Acme")
+
+
+def test_an_update_changes_the_rows_its_values_name():
+    acme, birch = TenantFactory(slug="acme"), TenantFactory(slug="birch")
+    rename = compiled.CompiledUpdate(
+        lambda pk, name: (Tenant.objects.filter(pk=pk), {"name": name}),
+        pk=compiled.number_stand_in(),
+        name=compiled.text_stand_in(),
+    )
+
+    assert rename.run(pk=acme.pk, name="Acme Heating") == 1
+    assert rename.run(pk=-1, name="Nobody") == 0
+
+    assert Tenant.objects.get(pk=acme.pk).name == "Acme Heating"
+    assert Tenant.objects.get(pk=birch.pk).name == birch.name
