@@ -2,6 +2,33 @@
 
 from accounts.models import ApiClient, Membership, Role, Tenant, User
 from accounts.services import hash_api_key
+from config import compiled
+
+_MEMBERSHIP_FIELDS = compiled.attnames(Membership)
+_USER_FIELDS = compiled.attnames(User)
+
+# Read on every unlock request opened and approved: compiled once (config/compiled.py).
+_MEMBERSHIP_BY_EMAIL = compiled.CompiledRead(
+    lambda tenant_id, email: (
+        Membership.objects.filter(
+            tenant_id=tenant_id, user__email__iexact=email, user__is_active=True
+        )
+        .order_by("pk")
+        .values_list(*_MEMBERSHIP_FIELDS, *(f"user__{name}" for name in _USER_FIELDS))[:1]
+    ),
+    tenant_id=compiled.number_stand_in(),
+    email=compiled.text_stand_in(),
+)
+_ADMIN_USERS = compiled.CompiledRead(
+    lambda tenant_id: (
+        User.objects.filter(
+            is_active=True, memberships__tenant_id=tenant_id, memberships__role=Role.ADMIN
+        )
+        .order_by("email")
+        .values_list(*_USER_FIELDS)
+    ),
+    tenant_id=compiled.number_stand_in(),
+)
 
 
 def membership_by_email(*, tenant, email):
@@ -9,17 +36,27 @@ def membership_by_email(*, tenant, email):
     or None: who a caller is to the tenant, in one query."""
     if not email:
         return None
-    return (
-        Membership.objects.select_related("user")
-        .filter(tenant=tenant, user__email__iexact=email, user__is_active=True)
-        .first()
-    )
+    rows = _MEMBERSHIP_BY_EMAIL.rows(tenant_id=tenant.pk, email=email)
+    if not rows:
+        return None
+    split = len(_MEMBERSHIP_FIELDS)
+    membership = compiled.instance(Membership, _MEMBERSHIP_FIELDS, rows[0][:split])
+    membership.user = compiled.instance(User, _USER_FIELDS, rows[0][split:])
+    membership.tenant = tenant
+    return membership
 
 
 def admin_membership(*, tenant, email):
     """The active admin membership of the person with `email` in `tenant`, or None."""
     membership = membership_by_email(tenant=tenant, email=email)
     return membership if membership is not None and membership.role == Role.ADMIN else None
+
+
+def admin_users(*, tenant):
+    """The tenant's active admins, by email: a list, for each event that mails them."""
+    return [
+        compiled.instance(User, _USER_FIELDS, row) for row in _ADMIN_USERS.rows(tenant_id=tenant.pk)
+    ]
 
 
 def tenant_admins(*, tenant):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from audit.actors import Actor
 from audit.chain import HASHED_FIELDS, entry_hash
 from audit.models import AuditChainHead, AuditEntry
+from config import compiled
 
 
 def record_entry(*, tenant, actor: Actor, **fields) -> AuditEntry:
@@ -39,20 +40,42 @@ def record_entries(*, tenant, actor: Actor, entries) -> list[AuditEntry]:
             prev_hash = entry.hash
         # One INSERT for them all.
         AuditEntry.objects.bulk_create(rows)
-        AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev_hash)
+        _MOVE_HEAD.run(head_id=head.pk, seq=seq, hash=prev_hash)
     return rows
 
 
+# Every change takes these two: compiled once (config/compiled.py).
+_LOCKED_HEAD = compiled.CompiledRead(
+    lambda tenant_id: (
+        AuditChainHead.objects.select_for_update()
+        .filter(tenant_id=tenant_id)
+        .order_by()
+        .values_list("id", "last_seq", "last_hash")[:1]
+    ),
+    tenant_id=compiled.number_stand_in(),
+)
+_MOVE_HEAD = compiled.CompiledUpdate(
+    lambda head_id, seq, hash: (
+        AuditChainHead.objects.filter(pk=head_id),
+        {"last_seq": seq, "last_hash": hash},
+    ),
+    head_id=compiled.number_stand_in(),
+    seq=compiled.number_stand_in(),
+    hash=compiled.text_stand_in(),
+)
+
+
 def _locked_head(tenant_id):
-    head = AuditChainHead.objects.select_for_update().filter(tenant_id=tenant_id).first()
-    if head is None:
+    rows = _LOCKED_HEAD.rows(tenant_id=tenant_id)
+    if not rows:
         # A tenant's first entry: two first writers may race; the loser's insert does nothing
         # and its locked read below waits for the winner to commit.
         AuditChainHead.objects.bulk_create(
             [AuditChainHead(tenant_id=tenant_id)], ignore_conflicts=True
         )
-        head = AuditChainHead.objects.select_for_update().get(tenant_id=tenant_id)
-    return head
+        rows = _LOCKED_HEAD.rows(tenant_id=tenant_id)
+    head_id, last_seq, last_hash = rows[0]
+    return AuditChainHead(id=head_id, tenant_id=tenant_id, last_seq=last_seq, last_hash=last_hash)
 
 
 def _entry(

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
-from accounts.selectors import tenant_admins
+from accounts.selectors import admin_users
 from unlocks.links import approval_url
 from unlocks.selectors import receipt_for
 
@@ -45,4 +45,4 @@ def emails_for(event: str, request) -> list[Email]:
 
 
 def _admins(request):
-    return list(tenant_admins(tenant=request.tenant))
+    return admin_users(tenant=request.tenant)

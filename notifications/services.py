@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config import compiled
 from notifications import backoff
 from notifications.emails import emails_for
 from notifications.models import (
@@ -53,11 +54,8 @@ def record_event(event: str, request) -> list[OutboxMessage]:
         for email in emails_for(event, request)
     ]
     if event in WEBHOOK_EVENTS:
-        subscribed = WebhookEndpoint.objects.filter(active=True).filter(
-            Q(tenant__isnull=True) | Q(tenant_id=request.tenant_id)
-        )
         # Which events an endpoint wants is a short list, read in Python on every database.
-        endpoints = [e for e in subscribed if e.wants(event, request.tenant_id)]
+        endpoints = [e for e in _subscribed(request.tenant_id) if e.wants(event, request.tenant_id)]
         if endpoints:
             body = webhook_body(event, request)
             rows.extend(
@@ -80,6 +78,26 @@ def record_event(event: str, request) -> list[OutboxMessage]:
     ids = [row.pk for row in created]
     transaction.on_commit(lambda: enqueue(ids))
     return created
+
+
+_ENDPOINT_FIELDS = compiled.attnames(WebhookEndpoint)
+# Read on every event: compiled once (config/compiled.py).
+_SUBSCRIBED = compiled.CompiledRead(
+    lambda tenant_id: (
+        WebhookEndpoint.objects.filter(active=True)
+        .filter(Q(tenant__isnull=True) | Q(tenant_id=tenant_id))
+        .values_list(*_ENDPOINT_FIELDS)
+    ),
+    tenant_id=compiled.number_stand_in(),
+)
+
+
+def _subscribed(tenant_id):
+    """The active endpoints of every tenant and of this one."""
+    return [
+        compiled.instance(WebhookEndpoint, _ENDPOINT_FIELDS, row)
+        for row in _SUBSCRIBED.rows(tenant_id=tenant_id)
+    ]
 
 
 def enqueue(ids) -> int:

@@ -5,12 +5,14 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from accounts.models import Tenant
 from audit.models import AuditAction, AuditEntry
+from config import compiled
 from unlocks.models import (
     RECORD_MODELS,
+    Batch,
     ExportRecord,
     Invoice,
     LockState,
@@ -39,11 +41,23 @@ def storable(text):
     return True
 
 
+_TENANT_FIELDS = compiled.attnames(Tenant)
+_TENANT_BY_SLUG = compiled.CompiledRead(
+    lambda slug: Tenant.objects.filter(slug=slug).values_list(*_TENANT_FIELDS)[:1],
+    slug=compiled.text_stand_in(),
+)
+
+
+def _tenant_by_slug(slug):
+    rows = _TENANT_BY_SLUG.rows(slug=slug)
+    return compiled.instance(Tenant, _TENANT_FIELDS, rows[0]) if rows else None
+
+
 def tenant_named(slug):
     """The tenant with this slug, or the unknown_tenant refusal."""
     # A slug is at most 63 plain characters; anything else names no tenant, unqueried.
     plausible = isinstance(slug, str) and len(slug) <= 63 and storable(slug)
-    tenant = Tenant.objects.filter(slug=slug).first() if plausible else None
+    tenant = _tenant_by_slug(slug) if plausible else None
     if tenant is None:
         shown = repr(slug) if plausible else "given"
         raise Refusal(
@@ -59,6 +73,7 @@ def find_records(*, tenant, specs, lock=False):
 
     Returns (records in the order asked, pairs that were not found).
     With `lock`, the rows are locked (SELECT ... FOR UPDATE) in a fixed order.
+    A transaction comes with its batch and `has_export_history`, for `gather_facts`.
     """
     wanted = defaultdict(list)
     for record_type, number in specs:
@@ -68,16 +83,66 @@ def find_records(*, tenant, specs, lock=False):
         numbers = wanted.get(record_type)
         if not numbers:
             continue
-        qs = RECORD_MODELS[record_type].objects.filter(tenant=tenant, number__in=numbers)
-        if record_type != RecordType.BATCH:
-            qs = qs.select_related("batch")
-        if lock:
-            qs = qs.select_for_update(of=("self",)).order_by("pk")
-        for record in qs:
+        for record in _records_read(record_type, len(numbers), lock).records(
+            tenant=tenant, numbers=numbers
+        ):
             found[(record_type, record.number)] = record
     records = [found[s] for s in specs if s in found]
     missing = [s for s in specs if s not in found]
     return records, missing
+
+
+class _RecordsRead:
+    """Records of one type by number, with what the rules need of them, in one query whose
+    SQL is compiled once per type, count and locking (config/compiled.py): every unlock
+    request opened, previewed and approved reads its records so."""
+
+    def __init__(self, record_type, count, lock):
+        self.model = RECORD_MODELS[record_type]
+        self.fields = compiled.attnames(self.model)
+        self.is_batch = record_type == RecordType.BATCH
+        self.batch_fields = [] if self.is_batch else compiled.attnames(Batch)
+        numbers = {f"number_{i}": compiled.text_stand_in() for i in range(count)}
+        self.read = compiled.CompiledRead(
+            lambda tenant_id, **numbers: self._query(tenant_id, list(numbers.values()), lock),
+            tenant_id=compiled.number_stand_in(),
+            **numbers,
+        )
+
+    def _query(self, tenant_id, numbers, lock):
+        qs = self.model.objects.filter(tenant_id=tenant_id, number__in=numbers)
+        columns = list(self.fields)
+        if not self.is_batch:
+            qs = qs.annotate(
+                has_export_history=Exists(
+                    ExportRecord.objects.filter(**{self.model.record_type: OuterRef("pk")})
+                )
+            )
+            # The batch's columns through the join select_related would make (LEFT OUTER).
+            columns += [f"batch__{name}" for name in self.batch_fields] + ["has_export_history"]
+        qs = qs.select_for_update(of=("self",)).order_by("pk") if lock else qs.order_by()
+        return qs.values_list(*columns)
+
+    def records(self, *, tenant, numbers):
+        values = {f"number_{i}": number for i, number in enumerate(numbers)}
+        records = []
+        own, batch = len(self.fields), len(self.batch_fields)
+        for row in self.read.rows(tenant_id=tenant.pk, **values):
+            record = compiled.instance(self.model, self.fields, row[:own])
+            if not self.is_batch:
+                record.batch = (
+                    compiled.instance(Batch, self.batch_fields, row[own : own + batch])
+                    if record.batch_id is not None
+                    else None
+                )
+                record.has_export_history = row[own + batch]
+            records.append(record)
+        return records
+
+
+@functools.cache
+def _records_read(record_type, count, lock):
+    return _RecordsRead(record_type, count, lock)
 
 
 def gather_facts(records):
@@ -87,6 +152,13 @@ def gather_facts(records):
     invoice_ids = [r.pk for r in records if r.record_type == RecordType.INVOICE]
     payment_ids = [r.pk for r in records if r.record_type == RecordType.PAYMENT]
 
+    for record in records:
+        # Read with the record by find_records: no query of its own.
+        if getattr(record, "has_export_history", False):
+            facts.exported_history.add((record.record_type, record.pk))
+    read = {r.pk for r in records if hasattr(r, "has_export_history")}
+    invoice_ids = [pk for pk in invoice_ids if pk not in read]
+    payment_ids = [pk for pk in payment_ids if pk not in read]
     if invoice_ids or payment_ids:
         for invoice_id, payment_id in ExportRecord.objects.filter(
             _in_either(invoice_ids, payment_ids)

@@ -126,19 +126,16 @@ def test_an_error_inside_the_chain_write_leaves_the_head_where_it_was(
 ):
     batch, request = pending
     before = snapshot(tenant, batch, request)
-    real_update = QuerySet.update
+    head = connection.ops.quote_name(AuditChainHead._meta.db_table)
 
-    def update(queryset, **values):
-        if queryset.model is AuditChainHead:
+    def fail_the_heads_update(execute, sql, params, many, context):
+        if sql.startswith(f"UPDATE {head}"):
             raise OperationalError("server closed the connection unexpectedly")
-        return real_update(queryset, **values)
+        return execute(sql, params, many, context)
 
-    monkeypatch.setattr(QuerySet, "update", update)
-
-    with pytest.raises(OperationalError):
+    with connection.execute_wrapper(fail_the_heads_update), pytest.raises(OperationalError):
         verify(request, admin)
 
-    monkeypatch.undo()
     assert_untouched_then_retry_succeeds(tenant, admin, batch, request, before)
 
 
