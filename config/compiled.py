@@ -26,6 +26,13 @@ def number_stand_in():
     return next(_numbers)
 
 
+def _stand_in_name(names, param):
+    """The stand-in's name if `param` is one (the driver may wrap a number), else None."""
+    if isinstance(param, bool) or not isinstance(param, (str, int)):
+        return None
+    return names.get(param)
+
+
 class _Compiled:
     def __init__(self, build, **stand_ins):
         self._build = build
@@ -45,7 +52,7 @@ class _Compiled:
             compiler = self._compiler(alias)
             sql, params = compiler.as_sql()
             names = {value: name for name, value in self._stand_ins.items()}
-            slots = [names.get(param) if type(param) in (str, int) else None for param in params]
+            slots = [_stand_in_name(names, param) for param in params]
             found = [name for name in slots if name is not None]
             if sorted(found) != sorted(self._stand_ins):
                 raise AssertionError(f"each stand-in must appear once in the SQL: {found}")
