@@ -132,11 +132,18 @@ def main():
     results["verify_service"] = measure.verify_latency(
         big, big.verify_numbers[:half], Progress("verify_and_unlock", half)
     )
-    results["cpu_per_request"] = measure.cpu_per_request(big)
+    results["cpu_per_request"], results["db_cpu_per_request"] = measure.cpu_per_request(
+        big, samples=200
+    )
     say(
         "  CPU per request in this process: "
         + ", ".join(f"{k} {v:.2f} ms" for k, v in results["cpu_per_request"].items())
     )
+    if results["db_cpu_per_request"]:
+        say(
+            "  CPU per request in PostgreSQL: "
+            + ", ".join(f"{k} {v:.2f} ms" for k, v in results["db_cpu_per_request"].items())
+        )
     results["bulk_unlock"] = measure.bulk_unlock(big, Progress("bulk unlock", len(big.bulk_sizes)))
     for b in results["bulk_unlock"]:
         say(f"  bulk unlock of {b['size']:,}: {b['seconds']:.3f} s, {b['queries']} queries")

@@ -175,8 +175,13 @@ def lookup_selector(tplan, samples=200):
 def cpu_per_request(big, samples=40):
     """CPU time of one request of the floor, the lookup and open, served in this process
     through Django's test client: what each costs whatever the machine's load does to
-    the wall clock (the database's share is not counted)."""
+    the wall clock. Returns (this process's ms, the PostgreSQL backend's ms or None)."""
+    from django.db import connection
     from django.test import Client
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
 
     client = Client()
     auth = {"HTTP_AUTHORIZATION": f"Token {p.API_KEY}"}
@@ -202,12 +207,15 @@ def cpu_per_request(big, samples=40):
             "/api/v1/unlock-requests/", opening, content_type="application/json", **auth
         ),
     }
-    figures = {}
+    figures, database = {}, {}
     for name, call in calls.items():
         response = call()
         assert response.status_code < 300, f"{name} answered {response.status_code}"
+        server = _backend_cpu_seconds(backend)
         started = time.process_time()
         for _ in range(samples):
             call()
         figures[name] = (time.process_time() - started) / samples * 1000
-    return figures
+        if server is not None:
+            database[name] = (_backend_cpu_seconds(backend) - server) / samples * 1000
+    return figures, database or None
