@@ -447,6 +447,9 @@ class UnlockRequestAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/unlocks/request_page.html", context)
 
     def _posted(self, request, object_id, codename):
+        if request.method in ("GET", "HEAD"):
+            # The address bar or the history opened a form's target: show the request instead.
+            return None, redirect("admin:unlocks_unlockrequest_change", object_id)
         if request.method != "POST":
             return None, HttpResponseNotAllowed(["POST"])
         self._require(request, codename)
