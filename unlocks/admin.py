@@ -143,6 +143,31 @@ class ConsentTextAdmin(ReadOnlyAdmin):
 # ---------------------------------------------------------------- unlock requests
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The status as it reads now: a pending request past its expiry is listed as expired,
+    though only the expiry job (or the next action) writes it so."""
+
+    title = "status"
+    # The field lookup's name: links and bookmarks made before keep their meaning.
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        return RequestStatus.choices
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == RequestStatus.PENDING:
+            return queryset.filter(status=RequestStatus.PENDING, expires_at__gt=now)
+        if self.value() == RequestStatus.EXPIRED:
+            return queryset.filter(
+                Q(status=RequestStatus.EXPIRED)
+                | Q(status=RequestStatus.PENDING, expires_at__lte=now)
+            )
+        if self.value() in RequestStatus.values:
+            return queryset.filter(status=self.value())
+        return queryset
+
+
 @admin.register(UnlockRequest)
 class UnlockRequestAdmin(admin.ModelAdmin):
     list_display = (
@@ -155,7 +180,7 @@ class UnlockRequestAdmin(admin.ModelAdmin):
         "ticket",
         "created_at",
     )
-    list_filter = ("status", "tenant", "channel", "created_at")
+    list_filter = (StatusFilter, "tenant", "channel", "created_at")
     list_select_related = ("tenant",)
     search_fields = ("ticket", "caller_email", "targets__number")
     search_help_text = "A ticket id, a caller's email or a record number, exactly."
@@ -191,7 +216,8 @@ class UnlockRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_display(self, obj):
-        return state_badge(obj.status, obj.get_status_display())
+        status = obj.status_now
+        return state_badge(status, status.label)
 
     @admin.display(description="Records")
     def record_numbers(self, obj):
@@ -290,8 +316,8 @@ class UnlockRequestAdmin(admin.ModelAdmin):
             "why": WHY_LOCKED[record.state],
             "batch": batch if batch is not record else None,
             "members": members,
-            "open_requests": [r for r in requests if r.status == RequestStatus.PENDING],
-            "past_requests": [r for r in requests if r.status != RequestStatus.PENDING],
+            "open_requests": [r for r in requests if r.status_now == RequestStatus.PENDING],
+            "past_requests": [r for r in requests if r.status_now != RequestStatus.PENDING],
             "preview": preview,
             "warnings": preview.targets[0]["warnings"] if preview.targets else [],
             "open_url": reverse("admin:unlocks_unlockrequest_open")
@@ -419,7 +445,8 @@ class UnlockRequestAdmin(admin.ModelAdmin):
         targets = list(unlock.targets.select_related("batch", "invoice", "payment"))
         consent = current_consent()
         admins = list(tenant_admins(tenant=unlock.tenant))
-        pending = unlock.status == RequestStatus.PENDING
+        # Past its expiry it reads as expired, with nothing left to do: acting would expire it.
+        pending = unlock.status_now == RequestStatus.PENDING
         can_verify = pending and request.user.has_perm("unlocks.verify_unlockrequest")
         can_cancel = pending and request.user.has_perm("unlocks.cancel_unlockrequest")
         if can_verify and verify_form is None:
