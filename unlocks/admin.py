@@ -22,6 +22,7 @@ from accounts.models import Tenant
 from accounts.selectors import tenant_admins
 from audit.actors import Actor, request_context
 from config.read_only_admin import ReadOnlyAdmin
+from config.uuid_search import uuid_range
 from unlocks import services
 from unlocks.admin_forms import CancelForm, OpenRequestForm, VerifyForm
 from unlocks.consent import current_consent
@@ -183,7 +184,10 @@ class UnlockRequestAdmin(admin.ModelAdmin):
     list_filter = (StatusFilter, "tenant", "channel", "created_at")
     list_select_related = ("tenant",)
     search_fields = ("ticket", "caller_email", "targets__number")
-    search_help_text = "A ticket id, a caller's email or a record number, exactly."
+    search_help_text = (
+        "A request id (in full, or its first 8 characters as the list shows it), a ticket id, "
+        "a caller's email or a record number, exactly."
+    )
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
@@ -200,9 +204,11 @@ class UnlockRequestAdmin(admin.ModelAdmin):
         by_number = UnlockTarget.objects.filter(number__in={term, term.upper()}).values(
             "request_id"
         )
-        return queryset.filter(
-            Q(ticket=term) | Q(caller_email=term.lower()) | Q(id__in=by_number)
-        ), False
+        match = Q(ticket=term) | Q(caller_email=term.lower()) | Q(id__in=by_number)
+        # A ticket or a record number may look like an id prefix too: either may match.
+        if ids := uuid_range(term):
+            match |= Q(id__range=ids)
+        return queryset.filter(match), False
 
     def has_change_permission(self, request, obj=None):
         return False
