@@ -143,6 +143,24 @@ class ConsentTextAdmin(ReadOnlyAdmin):
 
 # ---------------------------------------------------------------- unlock requests
 
+OPENED = {
+    "open": "Request opened. Send the approval link to a tenant admin, or verify now with "
+    "the admin on the phone.",
+    "record": "The records changed since the preview: every rule passes now, so the request "
+    "was opened. Send the approval link to a tenant admin, or cancel it if the customer no "
+    "longer wants it.",
+}
+
+
+def preview_rows(preview):
+    """The previewed targets as the agent reads them: a refused target shows its refusal,
+    not the duplicate risk, which matters only for what can be unlocked."""
+    refused = {}
+    for refusal in preview.refusals:
+        if target := refusal.details.get("target"):
+            refused.setdefault((target["type"], target["number"]), refusal.code)
+    return [{**t, "refused": refused.get((t["type"], t["number"]), "")} for t in preview.targets]
+
 
 class StatusFilter(admin.SimpleListFilter):
     """The status as it reads now: a pending request past its expiry is listed as expired,
@@ -349,30 +367,32 @@ class UnlockRequestAdmin(admin.ModelAdmin):
                 "targets": [request.GET["record"]] if request.GET.get("record") else [],
             },
         )
-        preview = None
+        preview, recorded = None, False
+        action = request.POST.get("action")
         if request.method == "POST" and form.is_valid():
             targets = self._targets(form)
             if targets is not None:
                 try:
-                    if request.POST.get("action") == "open":
+                    # "record" is the attempt a refused preview offers: the same door, which
+                    # refuses it, creates nothing and audits it.
+                    if action in ("open", "record"):
                         unlock = self._open(request, form, targets)
-                        messages.success(
-                            request,
-                            "Request opened. Send the approval link to a tenant admin, or "
-                            "verify now with the admin on the phone.",
-                        )
+                        messages.success(request, OPENED[action])
                         return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
                     preview = services.preview_request(
                         tenant=form.cleaned_data["tenant"], targets=targets
                     )
                 except Refusal as refusal:
                     show_refusal(request, refusal, form)
+                    recorded = refusal.audited
         context = self._context(
             request,
             "Open an unlock request",
             form=form,
             preview=preview,
+            preview_rows=preview_rows(preview) if preview else [],
             preview_warns=bool(preview) and any(t["warnings"] for t in preview.targets),
+            recorded=recorded,
             caller_fields=[
                 form[name]
                 for name in ("caller_name", "caller_email", "channel", "reason", "ticket")
