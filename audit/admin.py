@@ -7,13 +7,13 @@ filtered list as streamed CSV, and checks a tenant's hash chain.
 import csv
 import io
 import json
-import uuid
 from itertools import islice
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -26,6 +26,7 @@ from audit.chain import HASHED_FIELDS
 from audit.models import AuditEntry
 from audit.selectors import verify_chain
 from config.read_only_admin import ReadOnlyAdmin
+from config.uuid_search import uuid_range
 
 CSV_COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
 
@@ -124,7 +125,10 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     show_facets = admin.ShowFacets.NEVER
     list_select_related = ("tenant",)
     search_fields = ("target_number",)
-    search_help_text = "A record number, a request id or an actor's email, exactly."
+    search_help_text = (
+        "A record number, a request id (in full, or its first 8 characters as the console "
+        "shows it) or an actor's email, exactly."
+    )
     show_full_result_count = False
     list_per_page = 100
     paginator = CappedPaginator
@@ -140,13 +144,13 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        try:
-            return queryset.filter(request_id=uuid.UUID(term)), False
-        except ValueError:
-            pass
         if "@" in term:
             return queryset.filter(actor_label=term.lower()), False
-        return queryset.filter(target_number__in={term, term.upper()}), False
+        match = Q(target_number__in={term, term.upper()})
+        # A record number may look like a request id's prefix too: either may match.
+        if ids := uuid_range(term):
+            match |= Q(request_id__range=ids)
+        return queryset.filter(match), False
 
     @admin.display(description="When (UTC)", ordering="at")
     def when(self, obj):

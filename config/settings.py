@@ -222,14 +222,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Sign-in throttling (django-axes): 5 failed sign-ins for one email, or from one address,
-# lock it for 15 minutes. Attempts live in the database, so a lock-out survives a cache
-# flush and a restart. Behind a reverse proxy set NUM_PROXIES so the client's address,
-# not the proxy's, is counted.
+# Sign-in throttling (django-axes): 5 failed sign-ins for one email from one address lock
+# that email at that address for 15 minutes; the others who share the address (an office, a
+# support centre) still sign in. An address that fails 30 times, for any emails, is locked
+# for everyone at it (accounts.backends.SignInThrottle). Attempts live in the database, so
+# a lock-out survives a cache flush and a restart. Behind a reverse proxy set NUM_PROXIES
+# so the client's address, not the proxy's, is counted.
 AXES_VERBOSE = False
 AXES_FAILURE_LIMIT = env.int("SIGN_IN_MAX_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCK_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+SIGN_IN_MAX_FAILURES_PER_ADDRESS = env.int("SIGN_IN_MAX_FAILURES_PER_ADDRESS", default=30)
 AXES_CLIENT_IP_CALLABLE = "audit.actors.client_ip"
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 AXES_RESET_ON_SUCCESS = True
@@ -239,8 +242,8 @@ AXES_USERNAME_CALLABLE = "accounts.backends.sign_in_email"
 # A page that says what happened and what to do (AXES_COOLOFF_MESSAGE is its plain fallback).
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_COOLOFF_MESSAGE = (
-    "Too many failed sign-ins for this account: it is locked for a while. Wait 15 minutes "
-    "and try again, or ask a support lead to unlock it."
+    "Too many failed sign-ins with this email from your network address: signing in with it "
+    "here is locked for a while. Wait 15 minutes and try again, or ask support to unlock it."
 )
 
 # Content-Security-Policy (django-csp): no inline script, no framing, nothing off-site.
@@ -264,6 +267,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 10
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A page that says what happened and what to do (JSON under /api/), not Django's bare 403.
+CSRF_FAILURE_VIEW = "unlocks.api.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -24,7 +24,8 @@ urlpatterns = [
     path("", include("unlocks.urls")),
 ]
 
-# JSON errors for /api/ paths that no API view answers; Django's pages elsewhere.
+# JSON errors for /api/ paths that no API view answers; our pages (templates/) elsewhere.
 handler400 = "unlocks.api.errors.bad_request"
+handler403 = "unlocks.api.errors.permission_denied"
 handler404 = "unlocks.api.errors.page_not_found"
 handler500 = "unlocks.api.errors.server_error"

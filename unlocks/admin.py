@@ -22,6 +22,7 @@ from accounts.models import Tenant
 from accounts.selectors import tenant_admins
 from audit.actors import Actor, request_context
 from config.read_only_admin import ReadOnlyAdmin
+from config.uuid_search import uuid_range
 from unlocks import services
 from unlocks.admin_forms import CancelForm, OpenRequestForm, VerifyForm
 from unlocks.consent import current_consent
@@ -142,6 +143,49 @@ class ConsentTextAdmin(ReadOnlyAdmin):
 
 # ---------------------------------------------------------------- unlock requests
 
+OPENED = {
+    "open": "Request opened. Send the approval link to a tenant admin, or verify now with "
+    "the admin on the phone.",
+    "record": "The records changed since the preview: every rule passes now, so the request "
+    "was opened. Send the approval link to a tenant admin, or cancel it if the customer no "
+    "longer wants it.",
+}
+
+
+def preview_rows(preview):
+    """The previewed targets as the agent reads them: a refused target shows its refusal,
+    not the duplicate risk, which matters only for what can be unlocked."""
+    refused = {}
+    for refusal in preview.refusals:
+        if target := refusal.details.get("target"):
+            refused.setdefault((target["type"], target["number"]), refusal.code)
+    return [{**t, "refused": refused.get((t["type"], t["number"]), "")} for t in preview.targets]
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """The status as it reads now: a pending request past its expiry is listed as expired,
+    though only the expiry job (or the next action) writes it so."""
+
+    title = "status"
+    # The field lookup's name: links and bookmarks made before keep their meaning.
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        return RequestStatus.choices
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == RequestStatus.PENDING:
+            return queryset.filter(status=RequestStatus.PENDING, expires_at__gt=now)
+        if self.value() == RequestStatus.EXPIRED:
+            return queryset.filter(
+                Q(status=RequestStatus.EXPIRED)
+                | Q(status=RequestStatus.PENDING, expires_at__lte=now)
+            )
+        if self.value() in RequestStatus.values:
+            return queryset.filter(status=self.value())
+        return queryset
+
 
 @admin.register(UnlockRequest)
 class UnlockRequestAdmin(admin.ModelAdmin):
@@ -155,10 +199,13 @@ class UnlockRequestAdmin(admin.ModelAdmin):
         "ticket",
         "created_at",
     )
-    list_filter = ("status", "tenant", "channel", "created_at")
+    list_filter = (StatusFilter, "tenant", "channel", "created_at")
     list_select_related = ("tenant",)
     search_fields = ("ticket", "caller_email", "targets__number")
-    search_help_text = "A ticket id, a caller's email or a record number, exactly."
+    search_help_text = (
+        "A request id (in full, or its first 8 characters as the list shows it), a ticket id, "
+        "a caller's email or a record number, exactly."
+    )
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
@@ -175,9 +222,11 @@ class UnlockRequestAdmin(admin.ModelAdmin):
         by_number = UnlockTarget.objects.filter(number__in={term, term.upper()}).values(
             "request_id"
         )
-        return queryset.filter(
-            Q(ticket=term) | Q(caller_email=term.lower()) | Q(id__in=by_number)
-        ), False
+        match = Q(ticket=term) | Q(caller_email=term.lower()) | Q(id__in=by_number)
+        # A ticket or a record number may look like an id prefix too: either may match.
+        if ids := uuid_range(term):
+            match |= Q(id__range=ids)
+        return queryset.filter(match), False
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -191,7 +240,8 @@ class UnlockRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_display(self, obj):
-        return state_badge(obj.status, obj.get_status_display())
+        status = obj.status_now
+        return state_badge(status, status.label)
 
     @admin.display(description="Records")
     def record_numbers(self, obj):
@@ -290,8 +340,8 @@ class UnlockRequestAdmin(admin.ModelAdmin):
             "why": WHY_LOCKED[record.state],
             "batch": batch if batch is not record else None,
             "members": members,
-            "open_requests": [r for r in requests if r.status == RequestStatus.PENDING],
-            "past_requests": [r for r in requests if r.status != RequestStatus.PENDING],
+            "open_requests": [r for r in requests if r.status_now == RequestStatus.PENDING],
+            "past_requests": [r for r in requests if r.status_now != RequestStatus.PENDING],
             "preview": preview,
             "warnings": preview.targets[0]["warnings"] if preview.targets else [],
             "open_url": reverse("admin:unlocks_unlockrequest_open")
@@ -317,30 +367,32 @@ class UnlockRequestAdmin(admin.ModelAdmin):
                 "targets": [request.GET["record"]] if request.GET.get("record") else [],
             },
         )
-        preview = None
+        preview, recorded = None, False
+        action = request.POST.get("action")
         if request.method == "POST" and form.is_valid():
             targets = self._targets(form)
             if targets is not None:
                 try:
-                    if request.POST.get("action") == "open":
+                    # "record" is the attempt a refused preview offers: the same door, which
+                    # refuses it, creates nothing and audits it.
+                    if action in ("open", "record"):
                         unlock = self._open(request, form, targets)
-                        messages.success(
-                            request,
-                            "Request opened. Send the approval link to a tenant admin, or "
-                            "verify now with the admin on the phone.",
-                        )
+                        messages.success(request, OPENED[action])
                         return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
                     preview = services.preview_request(
                         tenant=form.cleaned_data["tenant"], targets=targets
                     )
                 except Refusal as refusal:
                     show_refusal(request, refusal, form)
+                    recorded = refusal.audited
         context = self._context(
             request,
             "Open an unlock request",
             form=form,
             preview=preview,
+            preview_rows=preview_rows(preview) if preview else [],
             preview_warns=bool(preview) and any(t["warnings"] for t in preview.targets),
+            recorded=recorded,
             caller_fields=[
                 form[name]
                 for name in ("caller_name", "caller_email", "channel", "reason", "ticket")
@@ -419,7 +471,8 @@ class UnlockRequestAdmin(admin.ModelAdmin):
         targets = list(unlock.targets.select_related("batch", "invoice", "payment"))
         consent = current_consent()
         admins = list(tenant_admins(tenant=unlock.tenant))
-        pending = unlock.status == RequestStatus.PENDING
+        # Past its expiry it reads as expired, with nothing left to do: acting would expire it.
+        pending = unlock.status_now == RequestStatus.PENDING
         can_verify = pending and request.user.has_perm("unlocks.verify_unlockrequest")
         can_cancel = pending and request.user.has_perm("unlocks.cancel_unlockrequest")
         if can_verify and verify_form is None:
@@ -447,6 +500,9 @@ class UnlockRequestAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/unlocks/request_page.html", context)
 
     def _posted(self, request, object_id, codename):
+        if request.method in ("GET", "HEAD"):
+            # The address bar or the history opened a form's target: show the request instead.
+            return None, redirect("admin:unlocks_unlockrequest_change", object_id)
         if request.method != "POST":
             return None, HttpResponseNotAllowed(["POST"])
         self._require(request, codename)

@@ -4,6 +4,7 @@ import uuid
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 
 class LockState(models.TextChoices):
@@ -235,6 +236,16 @@ class UnlockRequest(models.Model):
     @property
     def is_pending(self):
         return self.status == RequestStatus.PENDING
+
+    @property
+    def is_overdue(self):
+        """Pending past its expiry: the expiry job, or whoever acts on it next, expires it."""
+        return self.is_pending and self.expires_at <= timezone.now()
+
+    @property
+    def status_now(self):
+        """The status as people should read it: what acting on the request now would find."""
+        return RequestStatus.EXPIRED if self.is_overdue else RequestStatus(self.status)
 
 
 class UnlockTarget(models.Model):

@@ -9,6 +9,8 @@ class Refusal(Exception):
         self.code = code
         self.message = message
         self.details = details or {}
+        # True once the service has written the refused attempt into the audit trail.
+        self.audited = False
 
     def as_dict(self):
         return {"code": self.code, "message": self.message, "details": self.details}

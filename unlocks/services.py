@@ -45,6 +45,12 @@ class Preview:
     refusals: list = field(default_factory=list)
 
 
+def _audited(refusal):
+    """Mark a refusal whose attempt is in the audit trail, so a front end can say so."""
+    refusal.audited = True
+    return refusal
+
+
 # ---------------------------------------------------------------- input checks
 
 
@@ -180,7 +186,7 @@ def open_request(
                     "channel": channel,
                 },
             )
-        raise first
+        raise _audited(first)
 
     with transaction.atomic():
         membership = membership_by_email(tenant=tenant_obj, email=caller_email)
@@ -331,7 +337,7 @@ def _refuse(request, refusal, actor, data=None, action=AuditAction.VERIFY_REFUSE
         code=refusal.code,
         data=data,
     )
-    return refusal
+    return _audited(refusal)
 
 
 def _verify_locked(
@@ -444,7 +450,7 @@ def _verify_locked(
             data={"codes": [r.code for r in refusals]},
         )
         _after_commit("refused", request)
-        return first
+        return _audited(first)
 
     _unlock(request, views, approver, consent, now, actor)
     return request
@@ -487,15 +493,17 @@ def _wrong_pin(request, tenant, approver, now, actor):
             data={"locked_until": tenant.pin_locked_until.isoformat()},
         )
         _after_commit("pin_locked", request)
-        return _pin_locked(tenant, now)
+        return _audited(_pin_locked(tenant, now))
     tenant.pin_failure_times = failures
     tenant.save(update_fields=["pin_failure_times"])
-    return Refusal(
-        "pin_incorrect",
-        f"That PIN is not right. {attempts_left} "
-        f"{'try is' if attempts_left == 1 else 'tries are'} left before PIN verification "
-        "is locked for this account.",
-        {"attempts_left": attempts_left},
+    return _audited(
+        Refusal(
+            "pin_incorrect",
+            f"That PIN is not right. {attempts_left} "
+            f"{'try is' if attempts_left == 1 else 'tries are'} left before PIN verification "
+            "is locked for this account.",
+            {"attempts_left": attempts_left},
+        )
     )
 
 

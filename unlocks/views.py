@@ -80,7 +80,7 @@ def approve(request, token):
     membership = _member_or_none(request, unlock)
     if membership is None:
         return _not_found(request, "approval link")
-    closed = not unlock.is_pending or unlock.expires_at <= timezone.now()
+    closed = unlock.status_now != RequestStatus.PENDING
 
     consent = current_consent()
     if request.method == "POST":
@@ -222,12 +222,11 @@ def _target_view(target, opens_with, refusal):
 
 def _closed(request, unlock, *, refusal=None, status=410):
     """The link of a request that is no longer pending: it says what became of it."""
-    expired = unlock.is_pending and unlock.expires_at <= timezone.now()
     is_admin = admin_membership(tenant=unlock.tenant, email=request.user.email) is not None
     context = {
         "unlock": unlock,
         "tenant": unlock.tenant,
-        "status": RequestStatus.EXPIRED if expired else unlock.status,
+        "status": unlock.status_now,
         "refusal": refusal,
         "show_receipt": is_admin and unlock.status == RequestStatus.COMPLETED,
     }
@@ -260,18 +259,17 @@ def tenant_requests(request):
     page = Paginator(requests_for().filter(tenant__in=tenants), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    now = timezone.now()
     rows = []
     for unlock in page.object_list:
         # Until the sweep runs, a pending request past its time is expired all the same.
-        expired = unlock.is_pending and unlock.expires_at <= now
+        status = unlock.status_now
         rows.append(
             {
                 "unlock": unlock,
-                "status": RequestStatus.EXPIRED.label if expired else unlock.get_status_display(),
-                "status_code": RequestStatus.EXPIRED if expired else unlock.status,
+                "status": status.label,
+                "status_code": status,
                 "approve_token": approval_token(unlock)
-                if unlock.is_pending and not expired
+                if status == RequestStatus.PENDING
                 else None,
             }
         )

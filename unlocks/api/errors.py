@@ -10,6 +10,8 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
+from django.middleware.csrf import REASON_NO_CSRF_COOKIE
+from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
@@ -21,6 +23,11 @@ from unlocks.refusals import HTTP_STATUS, Refusal
 
 logger = logging.getLogger("unlocks.api")
 
+PERMISSION_DENIED_MESSAGE = (
+    "You are signed in but not allowed to do this. Ask an administrator for the "
+    "support agent permissions."
+)
+
 # DRF's own exceptions: the code and a message a person can act on.
 API_EXCEPTIONS = (
     (
@@ -29,12 +36,7 @@ API_EXCEPTIONS = (
         "Send your API key as 'Authorization: Token <key>', or sign in as support staff.",
     ),
     (exceptions.AuthenticationFailed, "authentication_failed", None),
-    (
-        exceptions.PermissionDenied,
-        "permission_denied",
-        "You are signed in but not allowed to do this. Ask an administrator for the "
-        "support agent permissions.",
-    ),
+    (exceptions.PermissionDenied, "permission_denied", PERMISSION_DENIED_MESSAGE),
     (
         exceptions.NotFound,
         "not_found",
@@ -174,7 +176,9 @@ def _api_exception(exc):
     return Response(error_body(code, message, details), status=exc.status_code, headers=headers)
 
 
-# Django's own 404 and 500, for paths under /api/ that no API view answers.
+# Django's own error views (handler400, 403, 404, 500 and CSRF_FAILURE_VIEW): JSON under
+# /api/, where no API view answered; elsewhere the pages of templates/ (400.html, 403.html,
+# 403_csrf.html, 404.html, 500.html).
 
 
 def _is_api(request):
@@ -198,6 +202,20 @@ def page_not_found(request, exception):
     if _is_api(request):
         return api_not_found(request)
     return defaults.page_not_found(request, exception)
+
+
+def permission_denied(request, exception):
+    if _is_api(request):
+        return JsonResponse(error_body("permission_denied", PERMISSION_DENIED_MESSAGE), status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def csrf_failure(request, reason=""):
+    """A form posted without a valid CSRF token: most often a page left open too long."""
+    if _is_api(request):
+        return JsonResponse(error_body("permission_denied", CSRF_MESSAGE), status=403)
+    context = {"no_cookie": reason == REASON_NO_CSRF_COOKIE}
+    return render(request, "403_csrf.html", context, status=403)
 
 
 def bad_request(request, exception):

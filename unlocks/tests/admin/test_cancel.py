@@ -50,3 +50,13 @@ def test_an_unknown_request_id_leads_back_to_the_list_with_a_message(agent_clien
     )
     assert response.status_code == 200
     assert "There is no unlock request with the id" in response.content.decode()
+
+
+def test_opening_the_cancel_address_leads_to_the_request_page(agent_client, tenant):
+    request = open_for(tenant, f.bypassed_invoice(tenant))
+    response = agent_client.get(cancel_url(request))
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/unlocks/unlockrequest/{request.pk}/change/"
+    request.refresh_from_db()
+    assert request.status == RequestStatus.PENDING
+    assert not AuditEntry.objects.filter(action="cancel_refused").exists()

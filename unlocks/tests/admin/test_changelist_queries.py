@@ -52,6 +52,33 @@ def test_the_request_list_searched_by_record_number(agent_client, tenant):
     )
 
 
+def searched_queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return [q["sql"] for q in captured]
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/unlocks/unlockrequest/", "/admin/audit/auditentry/"], ids=["requests", "audit"]
+)
+def test_a_search_by_short_request_id_adds_no_query_and_reads_the_id_as_a_range(
+    agent_client, tenant, url
+):
+    for _ in range(5):
+        open_for(tenant, f.bypassed_invoice(tenant))
+    short = str(open_for(tenant, f.bypassed_invoice(tenant)).pk)[:8].upper()
+
+    listed = searched_queries(agent_client, url)
+    searched = searched_queries(agent_client, f"{url}?q={short}")
+
+    assert rows_shown(agent_client, f"{url}?q={short}") >= 1
+    assert len(searched) == len(listed)
+    # An indexed range of the id, not a LIKE over the text of every id.
+    assert not any("LIKE" in sql.upper() for sql in searched)
+    assert any("BETWEEN" in sql.upper() for sql in searched)
+
+
 @pytest.mark.parametrize("model", ["batch", "invoice", "payment"])
 def test_the_record_lists(agent_client, tenant, model):
     def make(n):

@@ -89,3 +89,34 @@ def test_the_demo_agent_reads_the_request_list_and_the_audit_trail(demo, browser
     page.get_by_role("button", name="Verify the chain").click()
     assert "holds" in page.locator("[data-chain='ok']").inner_text()
     shot(page, "console-audit-chain-ok")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_agent_records_a_refused_attempt(demo, browser_page):
+    page = browser_page
+    sign_in(page)
+    look_up(page, "acme-hvac B-1003")
+    card = page.locator("[data-record='B-1003']")
+    assert "INV-1005" in card.locator("[data-verdict='refused']").inner_text()
+
+    card.get_by_role("link", name="Record the refused attempt").click()
+    page.get_by_label("Caller's name").fill("Dana Ruiz")
+    page.get_by_label("Caller's email").fill("dana@acme.example")
+    page.get_by_label("Reason").fill("Wants B-1003 exported again")
+    page.get_by_role("button", name="Preview").click()
+    assert "would be refused" in page.locator("[data-verdict='refused']").inner_text()
+    row = page.locator("[data-preview-target='B-1003']").inner_text()
+    assert "Refused" in row and "Duplicate risk" not in row
+    assert page.get_by_role("button", name="Open the request").count() == 0
+    shot(page, "console-open-preview-refused")
+
+    page.get_by_role("button", name="Record the refused attempt").click()
+    recorded = page.locator("[data-recorded]")
+    assert "recorded in the audit trail" in recorded.inner_text()
+    assert "INV-1005" in page.locator(".errornote").inner_text()
+    shot(page, "console-open-refused-recorded")
+
+    recorded.get_by_role("link", name="See it in the audit trail").click()
+    first = page.locator("#result_list tbody tr").first.inner_text()
+    assert "Opening refused" in first and "transactions_exported" in first

@@ -1,4 +1,5 @@
 from audit.models import AuditEntry
+from unlocks import platform
 from unlocks.models import RequestStatus, UnlockRequest
 from unlocks.tests import factories as f
 
@@ -114,3 +115,84 @@ def test_it_rejects_a_bad_caller_email_without_calling_the_service(agent_client,
 def test_the_add_button_of_the_request_list_leads_to_the_open_form(agent_client, tenant):
     response = agent_client.get("/admin/unlocks/unlockrequest/add/")
     assert response.status_code == 302 and response["Location"] == URL
+
+
+def target_row(response, number):
+    """The preview table's row for `number`, as text."""
+    html = response.content.decode()
+    start = html.index(f'data-preview-target="{number}"')
+    return html[start : html.index("</tr>", start)]
+
+
+def test_a_refused_preview_offers_to_record_the_attempt(agent_client, tenant):
+    batch = f.exported_batch(tenant)
+    response = agent_client.post(url_for(batch), form_data(tenant, batch))
+    assert b"Record the refused attempt" in response.content
+    assert b'name="action" value="record"' in response.content
+
+
+def test_an_accepted_preview_offers_no_refused_attempt_to_record(agent_client, tenant):
+    batch = f.bypassed_batch(tenant)
+    response = agent_client.post(url_for(batch), form_data(tenant, batch))
+    assert b"Record the refused attempt" not in response.content
+
+
+def test_recording_a_refused_attempt_audits_it_and_creates_nothing(agent_client, agent, tenant):
+    batch = f.exported_batch(tenant)
+    response = agent_client.post(url_for(batch), form_data(tenant, batch, action="record"))
+
+    assert response.status_code == 200
+    assert not UnlockRequest.objects.exists()
+    entry = AuditEntry.objects.get(action="open_refused")
+    assert entry.code == "exported_batch"
+    assert (entry.actor_kind, entry.actor_label) == ("agent", agent.email)
+    assert (entry.ip, entry.user_agent) == ("10.1.2.3", "console-test")
+    assert entry.data["caller_email"] == "dana@acme.test"
+    assert entry.data["targets"] == [{"type": "batch", "number": batch.number}]
+    page = response.content.decode()
+    assert "can never be unlocked" in str(response.context["form"].non_field_errors())
+    assert "can never be unlocked" in page
+    assert "The refused attempt is recorded in the audit trail" in page
+    assert "/admin/audit/auditentry/?action__exact=open_refused" in page
+
+
+def test_a_refusal_not_recorded_is_not_said_to_be(agent_client, tenant):
+    batch = f.exported_batch(tenant)
+    # The form takes any length of reason; the service refuses one this long as invalid,
+    # before judging anything, and records nothing.
+    data = form_data(tenant, batch, action="record", reason="x" * 2001)
+    response = agent_client.post(url_for(batch), data)
+
+    assert "longer than 2000 characters" in str(response.context["form"].non_field_errors())
+    assert b"is recorded in the audit trail" not in response.content
+    assert not AuditEntry.objects.filter(action="open_refused").exists()
+
+
+def test_recording_opens_the_request_if_the_records_changed_since_the_preview(agent_client, tenant):
+    batch = f.bypassed_batch(tenant)
+    response = agent_client.post(url_for(batch), form_data(tenant, batch, action="record"))
+    request = UnlockRequest.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/unlocks/unlockrequest/{request.pk}/change/"
+    page = agent_client.get(response["Location"]).content.decode()
+    assert "every rule passes now, so the request was opened" in page
+
+
+def test_the_preview_shows_no_duplicate_risk_next_to_a_refused_target(agent_client, tenant):
+    # A bypassed batch holding an invoice exported before with another batch: the batch
+    # is refused (transactions_exported); the invoice alone is accepted, with the risk.
+    invoice = f.exported_batch(tenant).invoice_set.get()
+    platform.bypass_transaction(record=invoice)
+    batch = f.open_batch(tenant, invoices=0)
+    platform.move_to_batch(record=invoice, batch=batch)
+    batch = platform.bypass_batch(batch=batch)
+
+    response = agent_client.post(url_for(batch), form_data(tenant, batch, invoice))
+
+    preview = response.context["preview"]
+    assert [r.code for r in preview.refusals] == ["transactions_exported"]
+    # The service's answer (and so the API's) keeps every warning.
+    assert [t["warnings"] for t in preview.targets] == [["duplicate_risk"], ["duplicate_risk"]]
+    assert "Duplicate risk" not in target_row(response, batch.number)
+    assert "Refused" in target_row(response, batch.number)
+    assert "Duplicate risk" in target_row(response, invoice.number)

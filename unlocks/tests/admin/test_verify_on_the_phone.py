@@ -122,9 +122,20 @@ def test_it_refuses_a_second_approval_in_words(agent_client, tenant, admin):
     assert "This request is completed and can no longer change" in response.content.decode()
 
 
-def test_it_answers_get_with_method_not_allowed(agent_client, tenant):
+def test_opening_the_verify_address_leads_to_the_request_page(agent_client, tenant):
     request = open_for(tenant, f.bypassed_invoice(tenant))
-    assert agent_client.get(verify_url(request)).status_code == 405
+    response = agent_client.get(verify_url(request), follow=True)
+    assert response.redirect_chain == [(page_url(request), 302)]
+    assert response.status_code == 200
+    assert b"Verify on the phone" in response.content
+    request.refresh_from_db()
+    assert request.status == RequestStatus.PENDING
+
+
+def test_it_answers_other_methods_than_post_and_get_with_method_not_allowed(agent_client, tenant):
+    request = open_for(tenant, f.bypassed_invoice(tenant))
+    assert agent_client.put(verify_url(request)).status_code == 405
+    assert agent_client.delete(verify_url(request)).status_code == 405
 
 
 def test_a_target_that_changed_since_opening_refuses_the_request_with_a_message(

@@ -1,6 +1,7 @@
 """Sign-in throttling on the PIN page's own sign-in form (/accounts/login/), which counts
 together with the admin's: django-axes sees both, since both pass the request to
-`authenticate`."""
+`authenticate`. A lock holds one email at one address; an address failing for many
+emails is locked for everyone at it."""
 
 import pytest
 from django.test import Client
@@ -37,13 +38,22 @@ def test_failures_on_the_pin_page_and_the_admin_add_up(demo):
     for path in [LOGIN, "/admin/login/", LOGIN, "/admin/login/", LOGIN]:
         sign_in(client, "PAT@acme.example", "wrong", path=path, ip="198.51.100.1")
 
-    assert sign_in(client, "pat@acme.example", "unlock-demo", ip="198.51.100.2").status_code == 429
+    assert sign_in(client, "pat@acme.example", "unlock-demo", ip="198.51.100.1").status_code == 429
 
 
-def test_an_address_spraying_emails_at_the_pin_page_is_locked(demo):
+def test_another_admin_of_the_tenant_at_the_same_address_still_signs_in(demo):
+    for _ in range(5):
+        sign_in(Client(), "pat@acme.example", "wrong", ip="198.51.100.1")
+
+    assert (
+        sign_in(Client(), "lee@acme.example", "unlock-demo", ip="198.51.100.1").status_code == 302
+    )
+
+
+def test_an_address_spraying_emails_at_the_pin_page_is_locked(demo, settings):
     client = Client()
-    for n in range(5):
-        sign_in(client, f"someone{n}@acme.example", "wrong", ip="192.0.2.77")
+    for n in range(settings.SIGN_IN_MAX_FAILURES_PER_ADDRESS):
+        sign_in(client, f"someone{n % 10}@acme.example", "wrong", ip="192.0.2.77")
 
     assert sign_in(client, "pat@acme.example", "unlock-demo", ip="192.0.2.77").status_code == 429
     assert sign_in(client, "pat@acme.example", "unlock-demo", ip="192.0.2.78").status_code == 302

@@ -129,6 +129,14 @@ def test_a_refused_attempt_creates_nothing_and_is_audited(tenant):
     assert entry.code == "not_locked"
 
 
+def test_a_refusal_says_whether_the_attempt_was_audited(tenant):
+    refused = refusal_of(lambda: open_for(tenant, f.open_invoice(tenant)))
+    malformed = refusal_of(lambda: open_for(tenant, f.imported_invoice(tenant), reason=" "))
+    assert (refused.code, refused.audited) == ("not_locked", True)
+    assert (malformed.code, malformed.audited) == ("invalid", False)
+    assert AuditEntry.objects.filter(action="open_refused").count() == 1
+
+
 def test_one_refused_target_refuses_the_whole_request(tenant):
     refusal = refusal_of(
         lambda: open_for(tenant, f.imported_invoice(tenant), f.open_invoice(tenant))

@@ -166,6 +166,27 @@ def test_a_wrong_pin_is_counted_and_audited(tenant, admin):
     assert request.status == RequestStatus.PENDING
 
 
+def test_every_refusal_of_a_verification_is_marked_audited(tenant, admin, member):
+    request = open_for(tenant, f.imported_invoice(tenant))
+    refusals = [refusal_of(lambda: verify(request, member))]
+    refusals += [refusal_of(lambda: verify(request, admin, pin="000000")) for _ in range(5)]
+    refusals.append(refusal_of(lambda: verify(request, admin)))
+    assert [r.code for r in refusals] == [
+        "not_tenant_admin",
+        *["pin_incorrect"] * 4,
+        *["pin_locked"] * 2,
+    ]
+    assert all(r.audited for r in refusals)
+
+
+def test_a_request_refused_at_approval_is_marked_audited(tenant, admin):
+    invoice = f.bypassed_invoice(tenant)
+    request = open_for(tenant, invoice)
+    type(invoice).objects.filter(pk=invoice.pk).update(state=LockState.OPEN)
+    refusal = refusal_of(lambda: verify(request, admin))
+    assert (refusal.code, refusal.audited) == ("not_locked", True)
+
+
 def test_five_wrong_pins_lock_the_tenant(tenant, admin):
     request = open_for(tenant, f.imported_invoice(tenant))
     codes = [refusal_of(lambda: verify(request, admin, pin="000000")).code for _ in range(5)]
