@@ -174,16 +174,8 @@ class StatusFilter(admin.SimpleListFilter):
         return RequestStatus.choices
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == RequestStatus.PENDING:
-            return queryset.filter(status=RequestStatus.PENDING, expires_at__gt=now)
-        if self.value() == RequestStatus.EXPIRED:
-            return queryset.filter(
-                Q(status=RequestStatus.EXPIRED)
-                | Q(status=RequestStatus.PENDING, expires_at__lte=now)
-            )
         if self.value() in RequestStatus.values:
-            return queryset.filter(status=self.value())
+            return queryset.reading(self.value())
         return queryset
 
 

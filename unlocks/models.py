@@ -4,6 +4,8 @@ import uuid
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 
@@ -177,6 +179,20 @@ class Channel(models.TextChoices):
     API = "api", "API"
 
 
+class UnlockRequestQuerySet(models.QuerySet):
+    def reading(self, status):
+        """The requests whose status reads `status` now (see `status_now`): a pending
+        request past its expiry reads expired before the expiry job writes it so."""
+        if status == RequestStatus.PENDING:
+            return self.filter(status=RequestStatus.PENDING, expires_at__gt=Now())
+        if status == RequestStatus.EXPIRED:
+            return self.filter(
+                Q(status=RequestStatus.EXPIRED)
+                | Q(status=RequestStatus.PENDING, expires_at__lte=Now())
+            )
+        return self.filter(status=status)
+
+
 class UnlockRequest(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT)
@@ -213,6 +229,8 @@ class UnlockRequest(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.TextField(blank=True)
     refusal_code = models.CharField(max_length=60, blank=True)
+
+    objects = UnlockRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

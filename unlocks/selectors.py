@@ -241,7 +241,7 @@ def requests_for(*, tenant=None, status=None, ticket=None):
     if tenant is not None:
         qs = qs.filter(tenant=tenant)
     if status:
-        qs = qs.filter(status=status)
+        qs = qs.reading(status)
     if ticket:
         qs = qs.filter(ticket=ticket)
     return qs.order_by("-created_at", "id")
@@ -276,7 +276,9 @@ def record_by_number(*, tenant=None, tenant_slug=None, record_type, number):
         .order_by("-created_at")
         .distinct()[:REQUEST_HISTORY]
     )
-    record.open_request_ids = [r.id for r in record.requests if r.status == RequestStatus.PENDING]
+    record.open_request_ids = [
+        r.id for r in record.requests if r.status_now == RequestStatus.PENDING
+    ]
     return record
 
 
@@ -313,9 +315,12 @@ def _summary_query(record_type, *, tenant_slug, number, in_one_query):
 
 
 def _pending(record_type, record):
-    return UnlockRequest.objects.filter(
-        **{f"targets__{record_type}": record}, status=RequestStatus.PENDING
-    ).order_by("-created_at")
+    # Pending as it reads now (the database's clock, so the compiled lookup stays right).
+    return (
+        UnlockRequest.objects.reading(RequestStatus.PENDING)
+        .filter(**{f"targets__{record_type}": record})
+        .order_by("-created_at")
+    )
 
 
 def _exports(record_type, record):

@@ -144,7 +144,11 @@ class CallerOut(serializers.Serializer):
 class UnlockRequestOut(serializers.Serializer):
     id = serializers.UUIDField()
     tenant = serializers.CharField(source="tenant.slug")
-    status = serializers.ChoiceField(choices=RequestStatus.choices)
+    status = serializers.ChoiceField(
+        choices=RequestStatus.choices,
+        source="status_now",
+        help_text="As it reads now: a pending request past expires_at reads expired.",
+    )
     targets = RequestTargetOut(many=True, source="targets.all")
     caller = CallerOut(source="*")
     channel = serializers.ChoiceField(choices=Channel.choices)
@@ -185,7 +189,7 @@ def request_out(request):
     return {
         "id": str(request.id),
         "tenant": request.tenant.slug,
-        "status": str(request.status),
+        "status": str(request.status_now),
         "targets": [
             {
                 "type": str(target.record_type),
