@@ -211,8 +211,13 @@ class UnlockRequestAdmin(admin.ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        by_number = UnlockTarget.objects.filter(number__in={term, term.upper()}).values(
-            "request_id"
+        # The requests naming that record number, read first: as a subquery inside the OR,
+        # PostgreSQL scans every request (65-290 ms at 120,000); as a list of ids, each
+        # branch of the OR is one index scan (under 1 ms).
+        by_number = list(
+            UnlockTarget.objects.filter(number__in={term, term.upper()})
+            .values_list("request_id", flat=True)
+            .distinct()
         )
         match = Q(ticket=term) | Q(caller_email=term.lower()) | Q(id__in=by_number)
         # A ticket or a record number may look like an id prefix too: either may match.

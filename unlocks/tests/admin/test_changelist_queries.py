@@ -60,10 +60,14 @@ def searched_queries(client, url):
 
 
 @pytest.mark.parametrize(
-    "url", ["/admin/unlocks/unlockrequest/", "/admin/audit/auditentry/"], ids=["requests", "audit"]
+    ("url", "extra"),
+    # The requests' search reads the ids of requests naming the term as a record number
+    # first (one query), so that PostgreSQL can use an index for each branch of its OR.
+    [("/admin/unlocks/unlockrequest/", 1), ("/admin/audit/auditentry/", 0)],
+    ids=["requests", "audit"],
 )
-def test_a_search_by_short_request_id_adds_no_query_and_reads_the_id_as_a_range(
-    agent_client, tenant, url
+def test_a_search_by_short_request_id_adds_a_fixed_query_and_reads_the_id_as_a_range(
+    agent_client, tenant, url, extra
 ):
     for _ in range(5):
         open_for(tenant, f.bypassed_invoice(tenant))
@@ -73,7 +77,7 @@ def test_a_search_by_short_request_id_adds_no_query_and_reads_the_id_as_a_range(
     searched = searched_queries(agent_client, f"{url}?q={short}")
 
     assert rows_shown(agent_client, f"{url}?q={short}") >= 1
-    assert len(searched) == len(listed)
+    assert len(searched) == len(listed) + extra
     # An indexed range of the id, not a LIKE over the text of every id.
     assert not any("LIKE" in sql.upper() for sql in searched)
     assert any("BETWEEN" in sql.upper() for sql in searched)
