@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from audit.models import AuditAction
 from unlocks import links
+from unlocks.api.errors import REQUEST_ID_HINT
 from unlocks.models import Channel, RecordType, RequestStatus
 
 # ---------------------------------------------------------------- in
@@ -184,7 +185,11 @@ class RequestQuery(PageQuery):
 
 class AuditQuery(PageQuery):
     tenant = serializers.SlugField(max_length=63, required=False, help_text="A tenant's slug.")
-    request = serializers.UUIDField(required=False)
+    request = serializers.UUIDField(
+        required=False,
+        help_text="An unlock request's id.",
+        error_messages={"invalid": f"Not an unlock request id: {REQUEST_ID_HINT}"},
+    )
     action = serializers.ChoiceField(choices=AuditAction.choices, required=False)
     record = text(max_length=64, required=False, help_text="A record number.")
     since = serializers.DateTimeField(required=False, help_text="Entries at or after this time.")
