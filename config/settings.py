@@ -293,7 +293,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["unlocks.api.access.ApiClientRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["unlocks.api.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "unlocks.api.schema.ApiSchema",
     "EXCEPTION_HANDLER": "unlocks.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

@@ -401,7 +401,8 @@ def _verify_locked(
             actor,
         )
     consent = current_consent()
-    if consent_version != consent.version:
+    # True == 1 in Python: a bool names no version of the text.
+    if isinstance(consent_version, bool) or consent_version != consent.version:
         return _refuse(
             request,
             Refusal(

@@ -6,6 +6,7 @@ A `Refusal` becomes its JSON form here and nowhere else.
 """
 
 import logging
+import uuid
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -196,6 +197,31 @@ def api_not_found(request, *args, **kwargs):
         ),
         status=404,
     )
+
+
+# What to do with an id that is no request id, wherever one is given (a path, a filter).
+REQUEST_ID_HINT = (
+    "request ids are UUIDs such as 0b6f4c2e-8d1a-4e5b-9c3f-7a2d1e6b5c48; list the tenant's "
+    "requests (GET /api/v1/unlock-requests/?tenant=<slug>) to find it."
+)
+
+
+@csrf_exempt
+def not_a_request_id(request, request_id):
+    """The routes of one request, for an id their <uuid:> converter refused: the path is
+    right, the id is not, so say that rather than that no endpoint is there."""
+    shown = request_id[:64]
+    try:
+        # The converter takes a UUID only as the API writes it: lowercase, with hyphens.
+        spelled = uuid.UUID(request_id)
+    except ValueError:
+        message = f'"{shown}" is not an unlock request id: {REQUEST_ID_HINT}'
+    else:
+        message = (
+            f'"{shown}" is a UUID written otherwise than request ids are (lowercase, with '
+            f"hyphens): put {spelled} in the path instead."
+        )
+    return JsonResponse(error_body("not_found", message, {"id": shown}), status=404)
 
 
 def page_not_found(request, exception):

@@ -4,7 +4,8 @@ from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
 )
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 REASONS = {
@@ -73,6 +74,26 @@ def error_responses(operation, *maps):
             response=body, description=f"{REASONS[status]}: " + ", ".join(f"`{c}`" for c in codes)
         )
     return responses
+
+
+# Sent with every 423 (pin_locked) and 429 (throttled) answer: see unlocks.api.errors and
+# the idempotent replay.
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    required=True,
+    response=[423, 429],
+    description="How many seconds to wait before trying again (details.retry_after too).",
+)
+
+
+class ApiSchema(AutoSchema):
+    """REST_FRAMEWORK's DEFAULT_SCHEMA_CLASS: drf-spectacular's, with the headers that every
+    answer of a status carries, whichever operation sends it."""
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), RETRY_AFTER]
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

@@ -11,16 +11,96 @@ from rest_framework import serializers
 
 from audit.models import AuditAction
 from unlocks import links
+from unlocks.api.errors import REQUEST_ID_HINT
 from unlocks.models import Channel, RecordType, RequestStatus
 
 # ---------------------------------------------------------------- in
+#
+# DRF's own fields coerce: "yes", "true" and 1 become True, "1" becomes 1, and 483920 becomes
+# "483920" (a PIN sent as 012345 arrives as 12345). The fields below take a value only in
+# its JSON type, so that what a caller sent is what the services judge.
+
+
+def json_type(value):
+    """What a parsed JSON value is, in JSON's words, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, float):
+        return "a number with a decimal point"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+class JsonString:
+    """Mixed into DRF's text fields: the value must be a JSON string."""
+
+    default_error_messages = {
+        "wrong_type": "Must be a JSON string, in quotes, not {got}.",
+        "null": "Must be a JSON string, in quotes, not null.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("wrong_type", got=json_type(data))
+        return super().to_internal_value(data)
+
+
+class String(JsonString, serializers.CharField):
+    pass
+
+
+class Email(JsonString, serializers.EmailField):
+    pass
+
+
+class Slug(JsonString, serializers.SlugField):
+    pass
+
+
+class Choice(JsonString, serializers.ChoiceField):
+    pass
+
+
+class Integer(serializers.IntegerField):
+    """A JSON integer: not "1", not 1.0, not true (Python counts a bool as an int)."""
+
+    default_error_messages = {
+        "wrong_type": "Must be a JSON integer such as 1, not {got}.",
+        "null": "Must be a JSON integer such as 1, not null.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("wrong_type", got=json_type(data))
+        return super().to_internal_value(data)
+
+
+class Assent(serializers.BooleanField):
+    """A yes said as JSON true, or a no as false (which the services refuse); nothing else.
+
+    `must` is the message for any other value: it says what to send and why.
+    """
+
+    def __init__(self, *, must, **kwargs):
+        kwargs["error_messages"] = {"invalid": must, "null": must}
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return data
+        self.fail("invalid")
 
 
 def text(**kwargs):
     """A required text field that must hold more than whitespace (the schema says so too)."""
-    return serializers.CharField(
-        validators=[RegexValidator(r"\S", message="Give more than blanks.")], **kwargs
-    )
+    return String(validators=[RegexValidator(r"\S", message="Give more than blanks.")], **kwargs)
 
 
 class TargetsField(serializers.ListField):
@@ -28,38 +108,58 @@ class TargetsField(serializers.ListField):
 
 
 class TargetIn(serializers.Serializer):
-    type = serializers.ChoiceField(choices=RecordType.choices)
+    type = Choice(choices=RecordType.choices)
     number = text(max_length=64)
 
 
 class CallerIn(serializers.Serializer):
     name = text(max_length=200)
-    email = serializers.EmailField(max_length=254)
+    email = Email(max_length=254)
 
 
 class UnlockRequestIn(serializers.Serializer):
-    tenant = serializers.SlugField(max_length=63, help_text="The tenant's slug.")
+    tenant = Slug(max_length=63, help_text="The tenant's slug.")
     targets = TargetsField(child=TargetIn(), min_length=1, max_length=settings.UNLOCK_MAX_TARGETS)
     caller = CallerIn()
-    channel = serializers.ChoiceField(choices=Channel.choices)
+    channel = Choice(choices=Channel.choices)
     reason = text(max_length=2000)
-    ticket = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    ticket = String(max_length=100, required=False, allow_blank=True, default="")
 
 
 class PreviewIn(UnlockRequestIn):
     """The same body as a create; only tenant and targets are needed to judge."""
 
     caller = CallerIn(required=False)
-    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    channel = Choice(choices=Channel.choices, required=False)
     reason = text(max_length=2000, required=False)
 
 
 class VerifyIn(serializers.Serializer):
     admin_email = text(max_length=254)
-    pin = text(max_length=32)
-    consent_version = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
-    consent_accepted = serializers.BooleanField(required=False, default=False)
-    duplicate_risk_acknowledged = serializers.BooleanField(
+    pin = text(
+        max_length=32,
+        help_text="A string, so that a PIN such as 012345 keeps its leading zero.",
+        error_messages={
+            "wrong_type": "Must be a JSON string, in quotes, not {got}: a PIN such as 012345 "
+            "keeps its leading zero only as a string."
+        },
+    )
+    consent_version = Integer(
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="The version of the consent text the admin accepted (GET /api/v1/consent/).",
+    )
+    consent_accepted = Assent(
+        must="Must be JSON true to accept the consent text word for word; false or a string "
+        "is not an acceptance.",
+        required=False,
+        default=False,
+        help_text="JSON true when the admin accepted the consent text word for word; false "
+        "or nothing is refused with consent_required.",
+    )
+    duplicate_risk_acknowledged = Assent(
+        must="Must be JSON true to acknowledge the duplicate risk; false or a string is not "
+        "an acknowledgement.",
         required=False,
         default=False,
         help_text="Required (true) when a target carries the duplicate_risk warning.",
@@ -85,7 +185,11 @@ class RequestQuery(PageQuery):
 
 class AuditQuery(PageQuery):
     tenant = serializers.SlugField(max_length=63, required=False, help_text="A tenant's slug.")
-    request = serializers.UUIDField(required=False)
+    request = serializers.UUIDField(
+        required=False,
+        help_text="An unlock request's id.",
+        error_messages={"invalid": f"Not an unlock request id: {REQUEST_ID_HINT}"},
+    )
     action = serializers.ChoiceField(choices=AuditAction.choices, required=False)
     record = text(max_length=64, required=False, help_text="A record number.")
     since = serializers.DateTimeField(required=False, help_text="Entries at or after this time.")

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from unlocks.api import views
+from unlocks.api import errors, views
 
 urlpatterns = [
     path("consent/", views.ConsentView.as_view(), name="api-consent"),
@@ -20,6 +20,11 @@ urlpatterns = [
         "unlock-requests/<uuid:request_id>/cancel/",
         views.CancelView.as_view(),
         name="api-cancel",
+    ),
+    # After the three above: an id they refused is answered as no request id.
+    re_path(
+        r"^unlock-requests/(?P<request_id>[^/]+)/(?:verify/|cancel/)?$",
+        errors.not_a_request_id,
     ),
     path(
         "tenants/<slug:slug>/records/<str:record_type>/<str:number>/",

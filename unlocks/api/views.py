@@ -5,7 +5,6 @@ Refusals raised by the services become JSON in `unlocks.api.errors`, in one plac
 
 import logging
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -287,7 +286,12 @@ class RecordView(ApiView):
     )
     def get(self, request, slug, record_type, number):
         if record_type not in RecordType.values:
-            raise Http404
+            raise Refusal(
+                "not_found",
+                f'"{record_type[:64]}" is not a record type: the type must be batch, invoice or '
+                f"payment, as in /api/v1/tenants/{slug}/records/invoice/{{number}}/.",
+                {"type": record_type[:64]},
+            )
         record = selectors.record_summary(tenant_slug=slug, record_type=record_type, number=number)
         if record is None:
             # Only now tell an unknown tenant from an unknown record: a hit takes one query.

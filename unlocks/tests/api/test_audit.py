@@ -71,3 +71,13 @@ def test_it_answers_404_for_an_unknown_tenant(api):
 
     assert response.status_code == 404
     assert error(response) == "unknown_tenant"
+
+
+def test_it_says_a_request_filter_that_is_no_uuid_is_no_request_id(api):
+    response = api.get("/api/v1/audit/?request=not-a-uuid")
+
+    assert response.status_code == 400
+    assert error(response) == "invalid"
+    assert response.json()["error"]["details"]["request"].startswith(
+        "Not an unlock request id: request ids are UUIDs"
+    )

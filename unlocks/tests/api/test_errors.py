@@ -25,7 +25,7 @@ def test_an_unknown_api_path_is_json_even_under_debug(api, settings):
 def test_an_unknown_api_path_is_json_for_a_post_with_a_session_cookie(agent_api):
     agent_api.handler.enforce_csrf_checks = True
 
-    response = agent_api.post("/api/v1/unlock-requests/null/cancel/", {}, format="json")
+    response = agent_api.post("/api/v1/unlock-requests/null/undo/", {}, format="json")
 
     assert response.status_code == 404
     assert error(response) == "not_found"

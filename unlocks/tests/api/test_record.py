@@ -72,6 +72,15 @@ def test_it_answers_404_for_an_unknown_record_type(api):
     assert error(response) == "not_found"
 
 
+def test_it_says_the_record_type_must_be_batch_invoice_or_payment(api):
+    response = api.get("/api/v1/tenants/acme-hvac/records/widget/X/")
+
+    assert response.status_code == 404
+    assert error(response) == "not_found"
+    assert "must be batch, invoice or payment" in response.json()["error"]["message"]
+    assert response.json()["error"]["details"] == {"type": "widget"}
+
+
 def test_it_lists_only_the_pending_requests_of_a_transaction(api):
     cancelled = open_request(api, ("invoice", "INV-1005"))
     api.post(

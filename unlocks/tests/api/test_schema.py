@@ -40,6 +40,39 @@ def test_the_schema_names_every_error_code_of_an_operation(client):
     assert {"consent_stale", "request_not_pending", "idempotency_key_reused"} <= codes["409"]
 
 
+@pytest.mark.django_db
+def test_the_schema_declares_retry_after_on_every_423_and_429_answer(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    answers = {
+        (path, method, status): response
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for status, response in operation["responses"].items()
+        if status in ("423", "429")
+    }
+
+    assert ("/api/v1/unlock-requests/{request_id}/verify/", "post", "423") in answers
+    assert ("/api/v1/unlock-requests/{request_id}/verify/", "post", "429") in answers
+    assert ("/api/v1/consent/", "get", "429") in answers
+    for answer, response in answers.items():
+        header = response.get("headers", {}).get("Retry-After")
+        assert header, f"{answer} does not declare its Retry-After header"
+        assert header["schema"] == {"type": "integer"}, answer
+        assert header["required"] is True, answer
+        assert "seconds" in header["description"], answer
+
+
+@pytest.mark.django_db
+def test_no_other_answer_declares_retry_after(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status not in ("423", "429"):
+                    assert "Retry-After" not in response.get("headers", {}), (path, method, status)
+
+
 def _codes(schema, response):
     ref = response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
     if not ref:

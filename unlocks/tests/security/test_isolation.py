@@ -242,6 +242,10 @@ def table(world):
         "api/v1/unlock-requests/<uuid:request_id>/cancel/": Row(
             f"/api/v1/unlock-requests/{pending.pk}/cancel/", api(400), method="post"
         ),
+        # An id that is no UUID: the same 404 for everyone, before any credentials are read.
+        "api/v1/^unlock-requests/(?P<request_id>[^/]+)/(?:verify/|cancel/)?$": Row(
+            "/api/v1/unlock-requests/not-a-uuid/verify/", everyone(404), method="post"
+        ),
         "api/v1/tenants/<slug:slug>/records/<str:record_type>/<str:number>/": Row(
             "/api/v1/tenants/acme-hvac/records/batch/B-1001/", api(200)
         ),

@@ -264,9 +264,33 @@ def test_it_refuses_a_stale_consent_version(tenant, admin):
     assert verify(request, admin, consent_version=2).consent_version == 2
 
 
+@pytest.mark.parametrize("said", ["true", "yes", 1, None])
+def test_it_takes_only_true_as_consent(tenant, admin, said):
+    request = open_for(tenant, f.imported_invoice(tenant))
+    assert refusal_of(lambda: verify(request, admin, consent_accepted=said)).code == (
+        "consent_required"
+    )
+
+
+def test_it_refuses_true_as_a_consent_version_though_python_counts_it_as_1(tenant, admin):
+    request = open_for(tenant, f.imported_invoice(tenant))
+    assert refusal_of(lambda: verify(request, admin, consent_version=True)).code == (
+        "consent_stale"
+    )
+    request.refresh_from_db()
+    assert request.status == RequestStatus.PENDING
+
+
 def test_it_requires_the_duplicate_risk_to_be_acknowledged(tenant, admin):
     request = open_for(tenant, f.bypassed_batch(tenant))
     refusal = refusal_of(lambda: verify(request, admin, duplicate_risk_acknowledged=False))
+    assert refusal.code == "duplicate_risk_not_acknowledged"
+
+
+@pytest.mark.parametrize("said", ["true", "yes", 1])
+def test_it_takes_only_true_as_acknowledging_the_duplicate_risk(tenant, admin, said):
+    request = open_for(tenant, f.bypassed_batch(tenant))
+    refusal = refusal_of(lambda: verify(request, admin, duplicate_risk_acknowledged=said))
     assert refusal.code == "duplicate_risk_not_acknowledged"
 
 
