@@ -6,6 +6,7 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
 
 from accounts.models import Tenant
 from audit.models import AuditAction, AuditEntry
@@ -301,7 +302,13 @@ def _summary_query(record_type, *, tenant_slug, number, in_one_query):
         from django.contrib.postgres.expressions import ArraySubquery
 
         record = OuterRef("pk")
-        arrays = {"open_request_ids": ArraySubquery(_pending(record_type, record).values("id"))}
+        pending = _pending(record_type, record)
+        # Each pending request's expiry beside its id (the same order): which of them are
+        # overdue is decided here, not in SQL, so the query's plan starts from the record.
+        arrays = {
+            "open_request_ids": ArraySubquery(pending.values("id")),
+            "open_request_expiries": ArraySubquery(pending.values("expires_at")),
+        }
         if record_type != RecordType.BATCH:
             # One array per column, each in the same order: the n-th of each is one export.
             arrays |= {
@@ -315,12 +322,17 @@ def _summary_query(record_type, *, tenant_slug, number, in_one_query):
 
 
 def _pending(record_type, record):
-    # Pending as it reads now (the database's clock, so the compiled lookup stays right).
-    return (
-        UnlockRequest.objects.reading(RequestStatus.PENDING)
-        .filter(**{f"targets__{record_type}": record})
-        .order_by("-created_at")
-    )
+    """The record's pending requests, newest first, overdue ones included: filtering on
+    expires_at > now in SQL let PostgreSQL start from the pending requests (an estimate
+    of one row that was 25,000: 60 ms a lookup); the callers drop the overdue ones."""
+    return UnlockRequest.objects.filter(
+        **{f"targets__{record_type}": record}, status=RequestStatus.PENDING
+    ).order_by("-created_at", "id")
+
+
+def _live(ids_and_expiries):
+    now = timezone.now()
+    return [request_id for request_id, expires_at in ids_and_expiries if expires_at > now]
 
 
 def _exports(record_type, record):
@@ -372,7 +384,7 @@ def record_summary(*, tenant_slug, record_type, number):
                 *(row.get(f"export_{key}", ()) for key in _EXPORT_FIELDS), strict=True
             )
         ]
-        open_ids = row["open_request_ids"]
+        open_ids = _live(zip(row["open_request_ids"], row["open_request_expiries"], strict=True))
     else:
         query, _ = _summary_query(
             record_type, tenant_slug=tenant_slug, number=number, in_one_query=False
@@ -389,7 +401,7 @@ def record_summary(*, tenant_slug, record_type, number):
                 for export in _exports(record_type, row["pk"]).values_list(*_EXPORT_FIELDS.values())
             ]
         )
-        open_ids = _pending(record_type, row["pk"]).values_list("id", flat=True)
+        open_ids = _live(_pending(record_type, row["pk"]).values_list("id", "expires_at"))
     return {
         "type": record_type,
         "number": number,

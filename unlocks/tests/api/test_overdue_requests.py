@@ -45,3 +45,16 @@ def test_the_record_lookup_no_longer_counts_it_as_open(api, overdue):
 
     assert response.status_code == 200
     assert overdue["id"] not in response.json()["open_requests"]
+
+
+def test_the_record_lookup_keeps_the_live_requests_around_an_overdue_one(api):
+    first, middle, last = (open_request(api)["id"] for _ in range(3))
+    UnlockRequest.objects.filter(pk=middle).update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+    response = api.get("/api/v1/tenants/acme-hvac/records/batch/B-1001/")
+
+    assert response.status_code == 200
+    # Newest first, the overdue one left out from between them.
+    assert response.json()["open_requests"] == [last, first]
