@@ -330,6 +330,26 @@ def _verdict(met, scale):
     return "met" if met else "MISSED"
 
 
+def _rounds_note(results):
+    """Say how each row was chosen, with every round's throughput."""
+    measured = {
+        key: figures["rounds_rps"]
+        for key, figures in results["http"].items()
+        if isinstance(figures, dict) and figures.get("rounds_rps")
+    }
+    if not measured:
+        return []
+    rounds = max(len(v) for v in measured.values())
+    every = "; ".join(
+        f"{key} " + ", ".join(f"{rps:,.0f}" for rps in values) for key, values in measured.items()
+    )
+    return [
+        f"Each endpoint was driven in {rounds} rounds, the rounds one after another through "
+        "every endpoint, so that a busy stretch of the machine falls on all of them alike; "
+        f"each row is the endpoint's best round. Requests/s of every round: {every}."
+    ]
+
+
 def _floor_note(results):
     """Say plainly what the floor includes, with this run's figures for both floors."""
     floor, bare = results["http"].get("floor"), results["http"].get("floor_bare")
@@ -423,7 +443,7 @@ def markdown(results):
             f"{figures['p50_ms']:.1f} ms | {figures['p99_ms']:.1f} ms | {figures['errors']} |"
         )
 
-    lines += ["", *_floor_note(results)]
+    lines += ["", *_rounds_note(results), "", *_floor_note(results)]
 
     lines += ["", "## In the bench process", "", "| measurement | figure |", "|---|---|"]
     for name, verify in (

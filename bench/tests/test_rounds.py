@@ -1,0 +1,33 @@
+"""Each endpoint's best round stands for it, and every round is shown."""
+
+from bench.__main__ import _best_round
+from bench.report import _rounds_note
+
+
+def test_the_best_round_by_throughput_stands_with_every_rounds_figure():
+    rounds = [{"rps": 390.0, "p50_ms": 19.6}, {"rps": 452.0, "p50_ms": 16.1}]
+
+    best = _best_round(rounds)
+
+    assert best["rps"] == 452.0 and best["p50_ms"] == 16.1
+    assert best["rounds_rps"] == [390.0, 452.0]
+
+
+def test_a_skipped_endpoint_stays_skipped():
+    skipped = {"skipped": "wrk is not installed"}
+    assert _best_round([skipped, skipped]) == skipped
+
+
+def test_the_note_names_every_rounds_figure():
+    results = {
+        "http": {
+            "floor": {"rps": 452.0, "rounds_rps": [390.0, 452.0]},
+            "open": {"rps": 230.0, "rounds_rps": [230.0, 201.0]},
+            "verify": {"verify_p50_ms": 120.0},
+        }
+    }
+
+    [note] = _rounds_note(results)
+
+    assert "in 2 rounds" in note
+    assert "floor 390, 452; open 230, 201" in note
