@@ -1,5 +1,7 @@
 """Reads of tenants, people and API clients."""
 
+from django.db.models import BooleanField, ExpressionWrapper, Q
+
 from accounts.models import ApiClient, Membership, Role, Tenant, User
 from accounts.services import hash_api_key
 from config import compiled
@@ -29,6 +31,39 @@ _ADMIN_USERS = compiled.CompiledRead(
     ),
     tenant_id=compiled.number_stand_in(),
 )
+
+
+# Opening a request needs both who the caller is and whom to mail: one read.
+_CALLER_AND_ADMINS = compiled.CompiledRead(
+    lambda tenant_id, email: (
+        Membership.objects.filter(tenant_id=tenant_id, user__is_active=True)
+        .filter(Q(role=Role.ADMIN) | Q(user__email__iexact=email))
+        .annotate(
+            # Told apart by the database's own case rule, the same as it matched by.
+            is_caller=ExpressionWrapper(Q(user__email__iexact=email), output_field=BooleanField())
+        )
+        .order_by("user__email", "pk")
+        .values_list(*_MEMBERSHIP_FIELDS, *(f"user__{name}" for name in _USER_FIELDS), "is_caller")
+    ),
+    tenant_id=compiled.number_stand_in(),
+    email=compiled.text_stand_in(),
+)
+
+
+def caller_and_admins(*, tenant, email):
+    """(the membership of the active user with `email` in `tenant`, or None; the tenant's
+    active admins by email), in one query: what opening a request reads of people."""
+    caller, admins = None, []
+    split = len(_MEMBERSHIP_FIELDS)
+    for *row, is_caller in _CALLER_AND_ADMINS.rows(tenant_id=tenant.pk, email=email):
+        membership = compiled.instance(Membership, _MEMBERSHIP_FIELDS, row[:split])
+        membership.user = compiled.instance(User, _USER_FIELDS, row[split:])
+        membership.tenant = tenant
+        if is_caller:
+            caller = membership
+        if membership.role == Role.ADMIN:
+            admins.append(membership.user)
+    return caller, admins
 
 
 def membership_by_email(*, tenant, email):

@@ -53,9 +53,10 @@ class _Compiled:
             sql, params = compiler.as_sql()
             names = {value: name for name, value in self._stand_ins.items()}
             slots = [_stand_in_name(names, param) for param in params]
-            found = [name for name in slots if name is not None]
-            if sorted(found) != sorted(self._stand_ins):
-                raise AssertionError(f"each stand-in must appear once in the SQL: {found}")
+            found = {name for name in slots if name is not None}
+            if found != set(self._stand_ins):
+                missing = sorted(set(self._stand_ins) - found)
+                raise AssertionError(f"each stand-in must appear in the SQL; missing: {missing}")
             compiled = (sql, list(params), slots, self._shape(compiler))
             self._compiled[alias] = compiled
         return compiled

@@ -28,19 +28,21 @@ def _render(name, to, context):
     )
 
 
-def emails_for(event: str, request) -> list[Email]:
+def emails_for(event: str, request, *, admins=None) -> list[Email]:
     """Opening mails each current admin the approval link; completion mails the approver
     a receipt; a PIN lock-out warns the admins. Other events send no email."""
     targets = list(request.targets.all())
     context = {"request": request, "tenant": request.tenant, "targets": targets}
     if event == "created":
         context["approval_url"] = approval_url(request)
-        return [_render("approval_link", admin, context) for admin in _admins(request)]
+        admins = _admins(request) if admins is None else admins
+        return [_render("approval_link", admin, context) for admin in admins]
     if event == "completed":
         context["receipt"] = receipt_for(request)
         return [_render("receipt", request.approved_by, context)]
     if event == "pin_locked":
-        return [_render("pin_locked", admin, context) for admin in _admins(request)]
+        admins = _admins(request) if admins is None else admins
+        return [_render("pin_locked", admin, context) for admin in admins]
     return []
 
 

@@ -33,9 +33,10 @@ from notifications.signing import HEADER, signature
 log = logging.getLogger(__name__)
 
 
-def record_event(event: str, request) -> list[OutboxMessage]:
+def record_event(event: str, request, *, admins=None) -> list[OutboxMessage]:
     """Write the event's emails and webhook calls as outbox rows in the current
-    transaction, and enqueue them once it commits."""
+    transaction, and enqueue them once it commits. `admins`: the tenant's admins, if the
+    caller has read them in this transaction already."""
     now = timezone.now()
     event_id = uuid.uuid4()
     rows = [
@@ -51,7 +52,7 @@ def record_event(event: str, request) -> list[OutboxMessage]:
             next_attempt_at=now,
             retry_until=backoff.retry_until(now),
         )
-        for email in emails_for(event, request)
+        for email in emails_for(event, request, admins=admins)
     ]
     if event in WEBHOOK_EVENTS:
         # Which events an endpoint wants is a short list, read in Python on every database.

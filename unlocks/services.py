@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Role, Tenant
 from accounts.pins import pin_matches
-from accounts.selectors import admin_membership, membership_by_email
+from accounts.selectors import admin_membership, caller_and_admins
 from audit.actors import Actor
 from audit.models import AuditAction
 from audit.services import record_entries, record_entry
@@ -189,7 +189,7 @@ def open_request(
         raise _audited(first)
 
     with transaction.atomic():
-        membership = membership_by_email(tenant=tenant_obj, email=caller_email)
+        membership, admins = caller_and_admins(tenant=tenant_obj, email=caller_email)
         request = UnlockRequest.objects.create(
             tenant=tenant_obj,
             caller_name=caller_name,
@@ -217,7 +217,7 @@ def open_request(
         )
         # The event's emails and webhooks, and the caller's answer, read the targets.
         _hold_targets(request, targets)
-        _after_commit("created", request)
+        _after_commit("created", request, admins=admins)
         # The audit entry last: it locks the tenant's chain head, which every change of the
         # tenant waits for, so the lock is held only for its insert and the commit.
         record_entry(
@@ -657,8 +657,10 @@ def expire_requests(*, now=None, limit=500) -> int:
     return len(due)
 
 
-def _after_commit(event, request):
-    """Hand the event to background work once the transaction has committed."""
+def _after_commit(event, request, *, admins=None):
+    """Hand the event to background work once the transaction has committed.
+
+    `admins`: the tenant's admins, where the change has read them already."""
     from unlocks import events
 
-    events.request_event(event, request)
+    events.request_event(event, request, admins=admins)

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -56,8 +57,23 @@ def test_a_stand_in_the_sql_does_not_use_is_refused():
         slug=compiled.text_stand_in(),
         name=compiled.text_stand_in(),
     )
-    with pytest.raises(AssertionError, match="each stand-in"):
+    with pytest.raises(
+        AssertionError, match="each stand-in must appear in the SQL; missing: \\['name'\\]"
+    ):
         unused.rows(slug="acme", name="Acme")
+
+
+def test_a_stand_in_used_twice_takes_the_value_in_both_places():
+    TenantFactory(slug="acme", name="Acme")
+    TenantFactory(slug="birch", name="acme")
+    either = compiled.CompiledRead(
+        lambda text: (
+            Tenant.objects.filter(Q(slug=text) | Q(name=text)).order_by("slug").values_list("slug")
+        ),
+        text=compiled.text_stand_in(),
+    )
+
+    assert either.rows(text="acme") == [("acme",), ("birch",)]
 
 
 def test_an_update_changes_the_rows_its_values_name():

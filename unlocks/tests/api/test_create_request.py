@@ -153,7 +153,7 @@ def test_opening_a_request_does_not_read_back_the_targets_it_inserted(api):
     sql = [q["sql"] for q in queries]
     assert not [q for q in sql if q.startswith("SELECT") and '"unlocks_unlocktarget"' in q], sql
     # The API client, the tenant, the records with their export history (a query per type)
-    # and the batch's other facts (4), the caller's membership, the request and its targets,
-    # the admins, the webhooks, the outbox, the chain head, the audit entry and the head's
-    # update, in a savepoint (2) in this test.
-    assert len(queries) == 17, sql
+    # and the batch's other facts (4), the caller's membership with the admins (one), the
+    # request and its targets, the webhooks, the outbox, the chain head, the audit entry and
+    # the head's update, in a savepoint (2) in this test.
+    assert len(queries) == 16, sql
