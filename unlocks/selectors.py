@@ -54,10 +54,14 @@ def _tenant_by_slug(slug):
     return compiled.instance(Tenant, _TENANT_FIELDS, rows[0]) if rows else None
 
 
+def _plausible_slug(slug):
+    # A slug is at most 63 plain characters; anything else names no tenant, unqueried.
+    return isinstance(slug, str) and len(slug) <= 63 and storable(slug)
+
+
 def tenant_named(slug):
     """The tenant with this slug, or the unknown_tenant refusal."""
-    # A slug is at most 63 plain characters; anything else names no tenant, unqueried.
-    plausible = isinstance(slug, str) and len(slug) <= 63 and storable(slug)
+    plausible = _plausible_slug(slug)
     tenant = _tenant_by_slug(slug) if plausible else None
     if tenant is None:
         shown = repr(slug) if plausible else "given"
@@ -76,6 +80,31 @@ def find_records(*, tenant, specs, lock=False):
     With `lock`, the rows are locked (SELECT ... FOR UPDATE) in a fixed order.
     A transaction comes with its batch and `has_export_history`, for `gather_facts`.
     """
+    return _find(
+        specs,
+        lambda record_type, numbers: _records_read(
+            record_type, len(numbers), lock, by_slug=False
+        ).records(tenant=tenant.pk, numbers=numbers),
+    )
+
+
+def find_records_named(*, tenant_slug, specs):
+    """find_records for a tenant named by its slug, which comes in the records' own query:
+    (the tenant, records, missing pairs). Unlocked reads only. Only when no record is found
+    is the tenant read on its own, and refused as unknown_tenant if there is none."""
+    if not _plausible_slug(tenant_slug):
+        tenant_named(tenant_slug)  # raises unknown_tenant
+    records, missing = _find(
+        specs,
+        lambda record_type, numbers: _records_read(
+            record_type, len(numbers), False, by_slug=True
+        ).records(tenant=tenant_slug, numbers=numbers),
+    )
+    tenant = records[0].tenant if records else tenant_named(tenant_slug)
+    return tenant, records, missing
+
+
+def _find(specs, read):
     wanted = defaultdict(list)
     for record_type, number in specs:
         wanted[record_type].append(number)
@@ -84,9 +113,7 @@ def find_records(*, tenant, specs, lock=False):
         numbers = wanted.get(record_type)
         if not numbers:
             continue
-        for record in _records_read(record_type, len(numbers), lock).records(
-            tenant=tenant, numbers=numbers
-        ):
+        for record in read(record_type, numbers):
             found[(record_type, record.number)] = record
     records = [found[s] for s in specs if s in found]
     missing = [s for s in specs if s not in found]
@@ -98,20 +125,23 @@ class _RecordsRead:
     SQL is compiled once per type, count and locking (config/compiled.py): every unlock
     request opened, previewed and approved reads its records so."""
 
-    def __init__(self, record_type, count, lock):
+    def __init__(self, record_type, count, lock, by_slug):
         self.model = RECORD_MODELS[record_type]
         self.fields = compiled.attnames(self.model)
         self.is_batch = record_type == RecordType.BATCH
         self.batch_fields = [] if self.is_batch else compiled.attnames(Batch)
+        # By slug, the tenant's columns come last in each row (the tenant joined by slug).
+        self.tenant_fields = _TENANT_FIELDS if by_slug else []
         numbers = {f"number_{i}": compiled.text_stand_in() for i in range(count)}
         self.read = compiled.CompiledRead(
-            lambda tenant_id, **numbers: self._query(tenant_id, list(numbers.values()), lock),
-            tenant_id=compiled.number_stand_in(),
+            lambda tenant, **numbers: self._query(tenant, list(numbers.values()), lock, by_slug),
+            tenant=compiled.text_stand_in() if by_slug else compiled.number_stand_in(),
             **numbers,
         )
 
-    def _query(self, tenant_id, numbers, lock):
-        qs = self.model.objects.filter(tenant_id=tenant_id, number__in=numbers)
+    def _query(self, tenant, numbers, lock, by_slug):
+        by = {"tenant__slug": tenant} if by_slug else {"tenant_id": tenant}
+        qs = self.model.objects.filter(**by, number__in=numbers)
         columns = list(self.fields)
         if not self.is_batch:
             qs = qs.annotate(
@@ -121,14 +151,16 @@ class _RecordsRead:
             )
             # The batch's columns through the join select_related would make (LEFT OUTER).
             columns += [f"batch__{name}" for name in self.batch_fields] + ["has_export_history"]
+        columns += [f"tenant__{name}" for name in self.tenant_fields]
         qs = qs.select_for_update(of=("self",)).order_by("pk") if lock else qs.order_by()
         return qs.values_list(*columns)
 
     def records(self, *, tenant, numbers):
+        """`tenant`: its id, or its slug for a read by slug."""
         values = {f"number_{i}": number for i, number in enumerate(numbers)}
         records = []
         own, batch = len(self.fields), len(self.batch_fields)
-        for row in self.read.rows(tenant_id=tenant.pk, **values):
+        for row in self.read.rows(tenant=tenant, **values):
             record = compiled.instance(self.model, self.fields, row[:own])
             if not self.is_batch:
                 record.batch = (
@@ -137,13 +169,17 @@ class _RecordsRead:
                     else None
                 )
                 record.has_export_history = row[own + batch]
+            if self.tenant_fields:
+                record.tenant = compiled.instance(
+                    Tenant, self.tenant_fields, row[len(row) - len(self.tenant_fields) :]
+                )
             records.append(record)
         return records
 
 
 @functools.cache
-def _records_read(record_type, count, lock):
-    return _RecordsRead(record_type, count, lock)
+def _records_read(record_type, count, lock, by_slug):
+    return _RecordsRead(record_type, count, lock, by_slug)
 
 
 def gather_facts(records):

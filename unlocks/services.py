@@ -35,7 +35,7 @@ from unlocks.models import (
 )
 from unlocks.refusals import Refusal
 from unlocks.rules import not_tenant_admin, refusals_for, unknown_record, warnings_for
-from unlocks.selectors import find_records, gather_facts, storable, tenant_named
+from unlocks.selectors import find_records, find_records_named, gather_facts, storable
 
 
 @dataclass
@@ -103,6 +103,17 @@ def _required_text(field_name, value, max_length, what):
 
 def _judge(tenant, specs, *, lock=False):
     records, missing = find_records(tenant=tenant, specs=specs, lock=lock)
+    return _judged(tenant, records, missing)
+
+
+def _judge_named(tenant_slug, specs):
+    """_judge for a tenant named by slug: (the tenant, views, refusals), the tenant read
+    with the records (or refused as unknown_tenant)."""
+    tenant, records, missing = find_records_named(tenant_slug=tenant_slug, specs=specs)
+    return (tenant, *_judged(tenant, records, missing))
+
+
+def _judged(tenant, records, missing):
     facts = gather_facts(records)
     refusals = [unknown_record(t, n, tenant) for t, n in missing]
     views = []
@@ -126,7 +137,7 @@ def _judge(tenant, specs, *, lock=False):
 def preview_request(*, tenant: str, targets: list) -> Preview:
     """Judge the targets of a would-be request; creates and records nothing."""
     specs = _target_specs(targets)
-    views, refusals = _judge(tenant_named(tenant), specs)
+    _, views, refusals = _judge_named(tenant, specs)
     return Preview(ok=not refusals, targets=views, refusals=refusals)
 
 
@@ -166,9 +177,7 @@ def open_request(
     ticket = ticket.strip()
     if len(ticket) > 100:
         raise _invalid("ticket", "The ticket id is longer than 100 characters.")
-    tenant_obj = tenant_named(tenant)
-
-    views, refusals = _judge(tenant_obj, specs)
+    tenant_obj, views, refusals = _judge_named(tenant, specs)
     if refusals:
         first = refusals[0]
         if len(refusals) > 1:

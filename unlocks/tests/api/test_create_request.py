@@ -152,8 +152,8 @@ def test_opening_a_request_does_not_read_back_the_targets_it_inserted(api):
     assert [t["number"] for t in response.json()["targets"]] == ["B-1001", "INV-1005"]
     sql = [q["sql"] for q in queries]
     assert not [q for q in sql if q.startswith("SELECT") and '"unlocks_unlocktarget"' in q], sql
-    # The API client, the tenant, the records with their export history (a query per type)
-    # and the batch's other facts (4), the caller's membership with the admins (one), the
+    # The API client, the records with their tenant and export history (a query per type)
+    # and the batch's other facts (3), the caller's membership with the admins (one), the
     # request and its targets, the webhooks, the outbox, the chain head, the audit entry and
     # the head's update, in a savepoint (2) in this test.
-    assert len(queries) == 16, sql
+    assert len(queries) == 15, sql
