@@ -1,10 +1,23 @@
 """Reads of tenants, people and API clients."""
 
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models.functions import Lower
 
 from accounts.models import ApiClient, Membership, Role, Tenant, User
 from accounts.services import hash_api_key
 from config import compiled
+
+
+def _members():
+    # Emails compared case aside by the database's own rule (that of the unique index on
+    # Lower(email)). Not iexact: on SQLite it escapes its value into a LIKE pattern while
+    # compiling, which a compiled read cannot keep.
+    return Membership.objects.alias(member_email=Lower("user__email"))
+
+
+def _email_is(email):
+    return {"member_email": Lower(Value(email))}
+
 
 _MEMBERSHIP_FIELDS = compiled.attnames(Membership)
 _USER_FIELDS = compiled.attnames(User)
@@ -12,9 +25,8 @@ _USER_FIELDS = compiled.attnames(User)
 # Read on every unlock request opened and approved: compiled once (config/compiled.py).
 _MEMBERSHIP_BY_EMAIL = compiled.CompiledRead(
     lambda tenant_id, email: (
-        Membership.objects.filter(
-            tenant_id=tenant_id, user__email__iexact=email, user__is_active=True
-        )
+        _members()
+        .filter(tenant_id=tenant_id, user__is_active=True, **_email_is(email))
         .order_by("pk")
         .values_list(*_MEMBERSHIP_FIELDS, *(f"user__{name}" for name in _USER_FIELDS))[:1]
     ),
@@ -36,11 +48,12 @@ _ADMIN_USERS = compiled.CompiledRead(
 # Opening a request needs both who the caller is and whom to mail: one read.
 _CALLER_AND_ADMINS = compiled.CompiledRead(
     lambda tenant_id, email: (
-        Membership.objects.filter(tenant_id=tenant_id, user__is_active=True)
-        .filter(Q(role=Role.ADMIN) | Q(user__email__iexact=email))
+        _members()
+        .filter(tenant_id=tenant_id, user__is_active=True)
+        .filter(Q(role=Role.ADMIN) | Q(**_email_is(email)))
         .annotate(
             # Told apart by the database's own case rule, the same as it matched by.
-            is_caller=ExpressionWrapper(Q(user__email__iexact=email), output_field=BooleanField())
+            is_caller=ExpressionWrapper(Q(**_email_is(email)), output_field=BooleanField())
         )
         .order_by("user__email", "pk")
         .values_list(*_MEMBERSHIP_FIELDS, *(f"user__{name}" for name in _USER_FIELDS), "is_caller")

@@ -13,8 +13,10 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.sql import UpdateQuery
 
 # Stand-ins no real value equals: text with a NUL byte (no stored text holds one) and
-# integers far below any id.
-_texts = (f"\x00stand-in-{n}" for n in itertools.count())
+# integers far below any id. The text holds what a lookup may rewrite in its value while
+# compiling (LIKE's %, _ and backslash, which iexact on SQLite and contains escape): a value the
+# ORM rewrote would not be the value each call binds, so that SQL is refused, not kept.
+_texts = (f"\x00stand-in%_\\{n}" for n in itertools.count())
 _numbers = itertools.count(-7_000_000_001, -1)
 
 
@@ -56,7 +58,11 @@ class _Compiled:
             found = {name for name in slots if name is not None}
             if found != set(self._stand_ins):
                 missing = sorted(set(self._stand_ins) - found)
-                raise AssertionError(f"each stand-in must appear in the SQL; missing: {missing}")
+                raise AssertionError(
+                    f"each stand-in must appear in the SQL as given; missing: {missing} (a "
+                    "lookup that rewrites its value, such as iexact or contains, cannot be "
+                    "compiled once: compare with Lower() or exact values instead)"
+                )
             compiled = (sql, list(params), slots, self._shape(compiler))
             self._compiled[alias] = compiled
         return compiled

@@ -58,3 +58,11 @@ def test_it_agrees_with_the_single_reads(acme, people):
         alone = membership_by_email(tenant=acme, email=email)
         assert (caller and caller.pk) == (alone and alone.pk)
         assert admins == admin_users(tenant=acme)
+
+
+@pytest.mark.parametrize("pattern", ["%@acme.test", "pat@acme.tes_", "_at@acme.test", "%"])
+def test_like_wildcards_in_an_email_match_no_one(acme, people, pattern):
+    # Matching people by email is equality, case aside: never a pattern.
+    caller, _ = caller_and_admins(tenant=acme, email=pattern)
+    assert caller is None
+    assert membership_by_email(tenant=acme, email=pattern) is None

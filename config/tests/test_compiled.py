@@ -58,9 +58,21 @@ def test_a_stand_in_the_sql_does_not_use_is_refused():
         name=compiled.text_stand_in(),
     )
     with pytest.raises(
-        AssertionError, match="each stand-in must appear in the SQL; missing: \\['name'\\]"
+        AssertionError, match="each stand-in must appear in the SQL as given; missing: \\['name'\\]"
     ):
         unused.rows(slug="acme", name="Acme")
+
+
+def test_a_lookup_that_rewrites_its_value_is_refused_not_kept():
+    # contains wraps and escapes its value while compiling (iexact does on SQLite): SQL kept
+    # with the rewritten stand-in would bind each call's value raw, % and _ as wildcards.
+    TenantFactory(slug="acme")
+    rewritten = compiled.CompiledRead(
+        lambda slug: Tenant.objects.filter(slug__contains=slug).values_list("pk"),
+        slug=compiled.text_stand_in(),
+    )
+    with pytest.raises(AssertionError, match="cannot be compiled once"):
+        rewritten.rows(slug="%")
 
 
 def test_a_stand_in_used_twice_takes_the_value_in_both_places():
