@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from accounts.models import Tenant
@@ -183,27 +183,13 @@ def _records_read(record_type, count, lock, by_slug):
 
 
 def gather_facts(records):
-    """Everything the rules need about `records`, in a constant number of queries."""
+    """Everything the rules need about `records` (as find_records reads them: a transaction
+    with `has_export_history`), in a constant number of queries."""
     facts = Facts()
     batch_ids = [r.pk for r in records if r.record_type == RecordType.BATCH]
-    invoice_ids = [r.pk for r in records if r.record_type == RecordType.INVOICE]
-    payment_ids = [r.pk for r in records if r.record_type == RecordType.PAYMENT]
-
     for record in records:
-        # Read with the record by find_records: no query of its own.
-        if getattr(record, "has_export_history", False):
+        if record.record_type != RecordType.BATCH and record.has_export_history:
             facts.exported_history.add((record.record_type, record.pk))
-    read = {r.pk for r in records if hasattr(r, "has_export_history")}
-    invoice_ids = [pk for pk in invoice_ids if pk not in read]
-    payment_ids = [pk for pk in payment_ids if pk not in read]
-    if invoice_ids or payment_ids:
-        for invoice_id, payment_id in ExportRecord.objects.filter(
-            _in_either(invoice_ids, payment_ids)
-        ).values_list("invoice_id", "payment_id"):
-            if invoice_id:
-                facts.exported_history.add((RecordType.INVOICE, invoice_id))
-            if payment_id:
-                facts.exported_history.add((RecordType.PAYMENT, payment_id))
 
     if batch_ids:
         for batch_id in batch_ids:
@@ -230,10 +216,6 @@ def gather_facts(records):
             ):
                 facts.batch_exported[batch_id][key].append(number)
     return facts
-
-
-def _in_either(invoice_ids, payment_ids):
-    return Q(invoice_id__in=invoice_ids) | Q(payment_id__in=payment_ids)
 
 
 def get_request(request_id):
