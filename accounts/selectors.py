@@ -67,11 +67,8 @@ def caller_and_admins(*, tenant, email):
     """(the membership of the active user with `email` in `tenant`, or None; the tenant's
     active admins by email), in one query: what opening a request reads of people."""
     caller, admins = None, []
-    split = len(_MEMBERSHIP_FIELDS)
     for *row, is_caller in _CALLER_AND_ADMINS.rows(tenant_id=tenant.pk, email=email):
-        membership = compiled.instance(Membership, _MEMBERSHIP_FIELDS, row[:split])
-        membership.user = compiled.instance(User, _USER_FIELDS, row[split:])
-        membership.tenant = tenant
+        membership = _membership(row, tenant)
         if is_caller:
             caller = membership
         if membership.role == Role.ADMIN:
@@ -87,9 +84,14 @@ def membership_by_email(*, tenant, email):
     rows = _MEMBERSHIP_BY_EMAIL.rows(tenant_id=tenant.pk, email=email)
     if not rows:
         return None
+    return _membership(rows[0], tenant)
+
+
+def _membership(row, tenant):
+    """A membership with its user and tenant, from a row of its columns then its user's."""
     split = len(_MEMBERSHIP_FIELDS)
-    membership = compiled.instance(Membership, _MEMBERSHIP_FIELDS, rows[0][:split])
-    membership.user = compiled.instance(User, _USER_FIELDS, rows[0][split:])
+    membership = compiled.instance(Membership, _MEMBERSHIP_FIELDS, row[:split])
+    membership.user = compiled.instance(User, _USER_FIELDS, row[split:])
     membership.tenant = tenant
     return membership
 

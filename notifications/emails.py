@@ -35,16 +35,15 @@ def emails_for(event: str, request, *, admins=None) -> list[Email]:
     context = {"request": request, "tenant": request.tenant, "targets": targets}
     if event == "created":
         context["approval_url"] = approval_url(request)
-        admins = _admins(request) if admins is None else admins
-        return [_render("approval_link", admin, context) for admin in admins]
+        return [_render("approval_link", a, context) for a in _admins(request, admins)]
     if event == "completed":
         context["receipt"] = receipt_for(request)
         return [_render("receipt", request.approved_by, context)]
     if event == "pin_locked":
-        admins = _admins(request) if admins is None else admins
-        return [_render("pin_locked", admin, context) for admin in admins]
+        return [_render("pin_locked", a, context) for a in _admins(request, admins)]
     return []
 
 
-def _admins(request):
-    return admin_users(tenant=request.tenant)
+def _admins(request, read):
+    """The tenant's admins: as the change read them, or read now."""
+    return admin_users(tenant=request.tenant) if read is None else read

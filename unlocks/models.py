@@ -5,7 +5,6 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Now
 from django.utils import timezone
 
 
@@ -183,12 +182,14 @@ class UnlockRequestQuerySet(models.QuerySet):
     def reading(self, status):
         """The requests whose status reads `status` now (see `status_now`): a pending
         request past its expiry reads expired before the expiry job writes it so."""
+        # The application's clock, as status_now reads it.
+        now = timezone.now()
         if status == RequestStatus.PENDING:
-            return self.filter(status=RequestStatus.PENDING, expires_at__gt=Now())
+            return self.filter(status=RequestStatus.PENDING, expires_at__gt=now)
         if status == RequestStatus.EXPIRED:
             return self.filter(
                 Q(status=RequestStatus.EXPIRED)
-                | Q(status=RequestStatus.PENDING, expires_at__lte=Now())
+                | Q(status=RequestStatus.PENDING, expires_at__lte=now)
             )
         return self.filter(status=status)
 
