@@ -335,8 +335,7 @@ def _summary_query(record_type, *, tenant_slug, number, in_one_query):
             }
         qs = qs.annotate(**arrays)
         columns += list(arrays)
-    # Fields first, then the arrays: the order the ORM selects them in, whatever its version.
-    return qs.values(*columns)[:1], columns
+    return qs.values_list(*columns)[:1], columns
 
 
 def _pending(record_type, record):
@@ -357,20 +356,20 @@ def _exports(record_type, record):
     return ExportRecord.objects.filter(**{record_type: record}).order_by("exported_at", "id")
 
 
-# Stand-ins for the two values a lookup varies by, so its SQL is compiled once.
-_SLUG, _NUMBER = "\x00slug", "\x00number"
-
-
 @functools.cache
-def _compiled_summary_query(record_type):
-    """The one-query lookup's SQL, compiled by the ORM once per record type and process:
-    compiling five subqueries costs more CPU than PostgreSQL takes to run them."""
-    query, columns = _summary_query(
-        record_type, tenant_slug=_SLUG, number=_NUMBER, in_one_query=True
+def _compiled_summary(record_type):
+    """The one-query lookup, compiled by the ORM once per record type and process (see
+    config/compiled.py): compiling five subqueries costs more CPU than PostgreSQL takes
+    to run them. Returns the read and the names of its columns."""
+    _, columns = _summary_query(record_type, tenant_slug="", number="", in_one_query=True)
+    read = compiled.CompiledRead(
+        lambda tenant_slug, number: _summary_query(
+            record_type, tenant_slug=tenant_slug, number=number, in_one_query=True
+        )[0],
+        tenant_slug=compiled.text_stand_in(),
+        number=compiled.text_stand_in(),
     )
-    sql, params = query.query.sql_with_params()
-    assert params.count(_SLUG) == 1 and params.count(_NUMBER) == 1, params
-    return sql, params, columns
+    return read, columns
 
 
 def record_summary(*, tenant_slug, record_type, number):
@@ -387,15 +386,12 @@ def record_summary(*, tenant_slug, record_type, number):
         return None
     model = RECORD_MODELS[record_type]
     is_batch = record_type == RecordType.BATCH
-    values = {_SLUG: tenant_slug, _NUMBER: number}
     if connection.vendor == "postgresql":
-        sql, params, columns = _compiled_summary_query(record_type)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [values.get(param, param) for param in params])
-            found = cursor.fetchone()
-        if found is None:
+        read, columns = _compiled_summary(record_type)
+        found = read.rows(tenant_slug=tenant_slug, number=number)
+        if not found:
             return None
-        row = dict(zip(columns, found, strict=True))
+        row = dict(zip(columns, found[0], strict=True))
         exports = [
             dict(zip(_EXPORT_FIELDS, export, strict=True))
             for export in zip(
@@ -404,12 +400,13 @@ def record_summary(*, tenant_slug, record_type, number):
         ]
         open_ids = _live(zip(row["open_request_ids"], row["open_request_expiries"], strict=True))
     else:
-        query, _ = _summary_query(
+        query, columns = _summary_query(
             record_type, tenant_slug=tenant_slug, number=number, in_one_query=False
         )
-        row = next(iter(query), None)
-        if row is None:
+        found = next(iter(query), None)
+        if found is None:
             return None
+        row = dict(zip(columns, found, strict=True))
         # A batch's own history is its state and exported_at; transactions keep exports.
         exports = (
             []
