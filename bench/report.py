@@ -135,7 +135,7 @@ FIXES = [
         "open with BEGIN and COMMIT, not 15 (a test counts them). In the bench process, "
         "interleaved with the code before: Python CPU per open 8.1-12 ms → 4.7-5.3 ms, "
         "the PostgreSQL backend's 2.5-3.4 ms → 2.1-2.4 ms (most of it the four INSERTs "
-        "and their indexes); over HTTP 132-146 req/s → 185-220 req/s. "
+        "and their indexes); over HTTP 132-146 req/s → 185-245 req/s. "
         "Tried and dropped: psycopg 3 with server-side binding, whose prepared "
         "statements would spare PostgreSQL the planning: its Python side cost more "
         "than it saved (open 7.5 ms against 5.6 ms in the same process).",
@@ -175,7 +175,7 @@ LEVERS = [
     "per request allows, an open's about 9-10 ms. 50% needs an open at twice the floor's "
     "machine cost, about 7.5 ms all told, i.e. 2 ms less than today. Over HTTP the open "
     "went from 132-146 req/s (27-28% of the floor) at the start of the session of "
-    "2026-11-25 to 185-220 req/s; the floor itself moved between 377 and 527 req/s "
+    "2026-11-25 to 185-245 req/s; the floor itself moved between 377 and 610 req/s "
     "from one 10-second run to the next on this shared machine, so the ratio read 38% "
     "to 54% in the runs since. What an open still spends, each measured in the bench "
     "process: Celery's enqueue after commit 0.5 ms (one publish per message; the broker "
