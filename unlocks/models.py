@@ -259,7 +259,10 @@ class UnlockRequest(models.Model):
     @property
     def is_overdue(self):
         """Pending past its expiry: the expiry job, or whoever acts on it next, expires it."""
-        return self.is_pending and self.expires_at <= timezone.now()
+        return self.is_overdue_at(timezone.now())
+
+    def is_overdue_at(self, now):
+        return self.is_pending and self.expires_at <= now
 
     @property
     def status_now(self):

@@ -324,7 +324,7 @@ def _not_pending(request):
 
 def _expire_if_due(request, now):
     """Expire a pending request whose time is up; True if it did."""
-    if request.status == RequestStatus.PENDING and request.expires_at <= now:
+    if request.is_overdue_at(now):
         _close(
             request,
             RequestStatus.EXPIRED,
