@@ -101,3 +101,77 @@ def test_an_update_changes_the_rows_its_values_name():
 
     assert Tenant.objects.get(pk=acme.pk).name == "Acme Heating"
     assert Tenant.objects.get(pk=birch.pk).name == birch.name
+
+
+def test_percent_placeholders_become_numbered_parameters():
+    assert compiled._numbered("a = %s AND b LIKE 'x%%' AND c IN (%s, %s)") == (
+        "a = $1 AND b LIKE 'x%' AND c IN ($2, $3)"
+    )
+
+
+def _fresh_read():
+    """A read of its own, so that no other test has prepared it on this connection."""
+    return compiled.CompiledRead(
+        lambda slug: Tenant.objects.filter(slug=slug).values_list("slug", "name"),
+        slug=compiled.text_stand_in(),
+    )
+
+
+def _prepared_names():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.postgres
+def test_on_postgresql_each_call_executes_a_statement_prepared_once_per_connection():
+    TenantFactory(slug="acme", name="Acme")
+    read = _fresh_read()
+    assert read._name not in _prepared_names()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert read.rows(slug="acme") == [("acme", "Acme")]
+        assert read.rows(slug="birch") == []
+    # The PREPARE is not one of the counted queries: each call is one statement.
+    assert [q["sql"] for q in queries] == [
+        f"EXECUTE {read._name} ('acme')",
+        f"EXECUTE {read._name} ('birch')",
+    ]
+    assert read._name in _prepared_names()
+
+
+@pytest.mark.postgres
+def test_a_statement_prepared_in_a_transaction_that_failed_is_still_there():
+    from django.db import transaction
+
+    TenantFactory(slug="acme", name="Acme")
+    read = _fresh_read()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        read.rows(slug="acme")
+        raise RuntimeError("the change fails after the read")
+    assert read.rows(slug="acme") == [("acme", "Acme")]
+
+
+@pytest.mark.postgres
+def test_a_new_connection_prepares_the_statement_again():
+    TenantFactory(slug="acme", name="Acme")
+    read = _fresh_read()
+    read.rows(slug="acme")
+    raw = connection.connection
+    # What a dropped connection does: the server's session, and its statements, are gone.
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    connection._prepared_statements = (object(), set())  # as if another connection's
+    assert read.rows(slug="acme") == [("acme", "Acme")]
+    assert connection.connection is raw
+
+
+@pytest.mark.postgres
+def test_prepared_statements_can_be_turned_off(settings):
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    TenantFactory(slug="acme", name="Acme")
+    read = _fresh_read()
+    with CaptureQueriesContext(connection) as queries:
+        assert read.rows(slug="acme") == [("acme", "Acme")]
+    assert queries[0]["sql"].startswith("SELECT")
+    assert read._name not in _prepared_names()
