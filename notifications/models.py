@@ -90,7 +90,11 @@ class OutboxMessage(models.Model):
     )
     recipient = models.CharField(max_length=500, help_text="An email address or a webhook URL.")
     subject = models.CharField(max_length=300, blank=True)
-    body = models.TextField(help_text="The plain-text email, or the webhook's JSON body.")
+    body = models.TextField(
+        blank=True,
+        help_text="The plain-text email (written when it is first sent), or the webhook's "
+        "JSON body.",
+    )
     html = models.TextField(blank=True)
 
     status = models.CharField(

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from config import compiled
 from notifications import backoff
-from notifications.emails import emails_for
+from notifications.emails import recipients_for, write_email
 from notifications.models import (
     WEBHOOK_EVENTS,
     DeliveryAttempt,
@@ -29,6 +29,7 @@ from notifications.models import (
 )
 from notifications.payloads import webhook_body
 from notifications.signing import HEADER, signature
+from unlocks.models import UnlockRequest
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,10 @@ log = logging.getLogger(__name__)
 def record_event(event: str, request, *, admins=None) -> list[OutboxMessage]:
     """Write the event's emails and webhook calls as outbox rows in the current
     transaction, and enqueue them once it commits. `admins`: the tenant's admins, if the
-    caller has read them in this transaction already."""
+    caller has read them in this transaction already.
+
+    An email row names its recipient; its text is written when it is first sent
+    (`_written`), by the worker, not in the change's request."""
     now = timezone.now()
     event_id = uuid.uuid4()
     rows = [
@@ -45,14 +49,11 @@ def record_event(event: str, request, *, admins=None) -> list[OutboxMessage]:
             event=event,
             event_id=event_id,
             request=request,
-            recipient=email.to,
-            subject=email.subject,
-            body=email.text,
-            html=email.html,
+            recipient=to,
             next_attempt_at=now,
             retry_until=backoff.retry_until(now),
         )
-        for email in emails_for(event, request, admins=admins)
+        for to in recipients_for(event, request, admins=admins)
     ]
     if event in WEBHOOK_EVENTS:
         # Which events an endpoint wants is a short list, read in Python on every database.
@@ -161,6 +162,8 @@ def deliver_message(message_id) -> str | None:
         return None
     started = time.monotonic()
     try:
+        if message.kind == MessageKind.EMAIL and not message.body:
+            _written(message)
         status_code = _send(message)
         error = ""
     except DeliveryError as failure:
@@ -169,6 +172,22 @@ def deliver_message(message_id) -> str | None:
         status_code, error = None, f"{type(failure).__name__}: {failure}"
     duration_ms = int((time.monotonic() - started) * 1000)
     return _record_outcome(message, status_code=status_code, error=error, duration_ms=duration_ms)
+
+
+def _written(message):
+    """Write an email's text on its first try and keep it on the row: a retry sends the
+    same bytes, and the console shows what was sent. Only the worker holding the row's
+    claim keeps it."""
+    request = (
+        UnlockRequest.objects.select_related("tenant", "approved_by")
+        .prefetch_related("targets")
+        .get(pk=message.request_id)
+    )
+    email = write_email(message.event, request, message.recipient)
+    message.subject, message.body, message.html = email.subject, email.text, email.html
+    OutboxMessage.objects.filter(pk=message.pk, lease_token=message.lease_token).update(
+        subject=message.subject, body=message.body, html=message.html
+    )
 
 
 class DeliveryError(Exception):

@@ -7,6 +7,7 @@ from django.utils.html import escape
 
 from accounts.models import Membership
 from accounts.tests.factories import TenantFactory, admin_of
+from notifications import services
 from notifications.models import MessageKind, MessageStatus, OutboxMessage, WebhookEndpoint
 from unlocks.models import Invoice, Payment
 from unlocks.refusals import Refusal
@@ -14,6 +15,13 @@ from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for, verify
 
 pytestmark = pytest.mark.django_db
+
+
+def sent(row):
+    """The row once the worker has sent it: an email's text is written on its first try."""
+    assert services.deliver_message(row.pk) == MessageStatus.DELIVERED
+    row.refresh_from_db()
+    return row
 
 
 def test_opening_writes_one_approval_email_per_current_admin(tenant, pat, lee, dana):
@@ -42,7 +50,7 @@ def test_the_approval_email_carries_the_link_in_text_and_html(tenant, pat):
     invoice = f.imported_invoice(tenant)
     request = open_for(tenant, invoice)
 
-    row = OutboxMessage.objects.get(request=request)
+    row = sent(OutboxMessage.objects.get(request=request))
     assert "/approve/" in row.body and invoice.number in row.body
     assert 'href="http://' in row.html and invoice.number in row.html
     assert row.subject == "Acme: approve the unlock of 1 record"
@@ -55,7 +63,7 @@ def test_names_are_not_html_escaped_in_plain_text(pat):
 
     open_for(tenant, f.imported_invoice(tenant))
 
-    row = OutboxMessage.objects.get()
+    row = sent(OutboxMessage.objects.get())
     assert row.subject.startswith("Acme Heating & Air:")
     assert "records of Acme Heating & Air:" in row.body
     assert "Acme Heating &amp; Air" in row.html
@@ -91,7 +99,7 @@ def test_completion_writes_the_receipt_to_the_approver_only(tenant, pat, lee):
 
     verify(request, lee)
 
-    row = OutboxMessage.objects.get(request=request, event="completed")
+    row = sent(OutboxMessage.objects.get(request=request, event="completed"))
     assert row.recipient == "lee@acme.test"
     request.refresh_from_db()
     assert str(request.pk) in row.body
@@ -109,7 +117,7 @@ def test_a_pin_lock_out_tells_every_admin(tenant, pat, lee, settings):
 
     rows = OutboxMessage.objects.filter(event="pin_locked").order_by("recipient")
     assert [r.recipient for r in rows] == ["lee@acme.test", "pat@acme.test"]
-    assert "locked until" in rows[0].body
+    assert "locked until" in sent(rows[0]).body
 
 
 def test_webhook_rows_go_to_active_endpoints_that_want_the_event(tenant, pat):
@@ -199,7 +207,66 @@ def test_the_receipt_lists_a_batchs_transactions_escaped_in_html(tenant, pat, le
 
     verify(open_for(tenant, batch), lee)
 
-    row = OutboxMessage.objects.get(event="completed")
+    row = sent(OutboxMessage.objects.get(event="completed"))
     listed = ", ".join([*numbers, payment])
     assert f"with {listed}" in row.body
     assert f"with {escape(listed)}" in row.html and "<1&2>" not in row.html
+
+
+def test_an_email_is_written_when_it_is_first_sent_not_in_the_change(tenant, pat, mailoutbox):
+    request = open_for(tenant, f.imported_invoice(tenant))
+
+    row = OutboxMessage.objects.get(request=request)
+    assert (row.subject, row.body, row.html) == ("", "", "")
+
+    row = sent(row)
+    [mail] = mailoutbox
+    assert (mail.subject, mail.body, mail.to) == (row.subject, row.body, ["pat@acme.test"])
+    assert mail.alternatives[0][0] == row.html and "Hello" in row.html
+
+
+def test_a_retry_sends_the_bytes_of_the_first_try(tenant, pat, mailoutbox, monkeypatch):
+    request = open_for(tenant, f.imported_invoice(tenant))
+    row = OutboxMessage.objects.get(request=request)
+
+    def mail_server_down(self, fail_silently=False):
+        raise ConnectionRefusedError("the mail server is down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("django.core.mail.EmailMultiAlternatives.send", mail_server_down)
+        assert services.deliver_message(row.pk) == MessageStatus.PENDING
+    first = OutboxMessage.objects.get(pk=row.pk)
+    assert first.body and first.attempts == 1
+    # What the email would say now differs; what was written on the first try is sent.
+    tenant.name = "Renamed Ltd"
+    tenant.save()
+    OutboxMessage.objects.filter(pk=row.pk).update(next_attempt_at=first.created_at)
+
+    assert services.deliver_message(row.pk) == MessageStatus.DELIVERED
+    [mail] = mailoutbox
+    assert mail.subject == first.subject and "Renamed" not in mail.body
+
+
+def test_an_email_that_cannot_be_written_is_a_failed_try_not_a_crash(tenant, pat, monkeypatch):
+    request = open_for(tenant, f.imported_invoice(tenant))
+    row = OutboxMessage.objects.get(request=request)
+
+    def broken(*args, **kwargs):
+        raise ValueError("a template is missing")
+
+    monkeypatch.setattr(services, "write_email", broken)
+    assert services.deliver_message(row.pk) == MessageStatus.PENDING
+    row.refresh_from_db()
+    assert row.body == "" and "a template is missing" in row.last_error
+    assert row.attempts == 1
+
+
+def test_an_admin_gone_by_the_time_of_sending_is_greeted_by_address(tenant, pat, mailoutbox):
+    request = open_for(tenant, f.imported_invoice(tenant))
+    row = OutboxMessage.objects.get(request=request)
+    pat.email = "pat.new@acme.test"
+    pat.save()
+
+    sent(row)
+    [mail] = mailoutbox
+    assert mail.to == ["pat@acme.test"] and "Hello pat@acme.test," in mail.body
