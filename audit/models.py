@@ -48,8 +48,9 @@ class AuditChainHead(models.Model):
 class AuditEntry(models.Model):
     """One step that happened, chained to the tenant's previous entry by hash."""
 
+    # Indexed by audit_entry_seq_unique (and others), which lead with it.
     tenant = models.ForeignKey(
-        "accounts.Tenant", on_delete=models.PROTECT, related_name="audit_entries"
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="audit_entries", db_index=False
     )
     seq = models.PositiveBigIntegerField()
     at = models.DateTimeField(db_index=True)

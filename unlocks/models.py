@@ -196,7 +196,8 @@ class UnlockRequestQuerySet(models.QuerySet):
 
 class UnlockRequest(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT)
+    # Indexed by request_tenant_status_idx, which leads with it.
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, db_index=False)
     status = models.CharField(
         max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
     )
@@ -273,7 +274,10 @@ class UnlockRequest(models.Model):
 class UnlockTarget(models.Model):
     """One record an unlock request names."""
 
-    request = models.ForeignKey(UnlockRequest, on_delete=models.CASCADE, related_name="targets")
+    # Indexed by target_unique_in_request, which leads with it.
+    request = models.ForeignKey(
+        UnlockRequest, on_delete=models.CASCADE, related_name="targets", db_index=False
+    )
     record_type = models.CharField(max_length=10, choices=RecordType.choices)
     number = models.CharField(max_length=64)
     batch = models.ForeignKey(
