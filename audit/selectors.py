@@ -116,15 +116,22 @@ def _hashed_head_sql():
 
 
 def _prepared_rows(tenant_id, head_sql, *, max_seq=None, chunk_size=10_000):
-    """The rows, fetched a chunk ahead by a thread: the database prepares the next chunk
-    while this one is hashed (psycopg2 lets go of the GIL while it waits)."""
+    """The rows, fetched a chunk ahead while this one is hashed."""
     sql = (
         f"SELECT seq, prev_hash, hash, {head_sql}, data::text "  # noqa: S608
         f"FROM {AuditEntry._meta.db_table} WHERE tenant_id = %s AND seq <= %s ORDER BY seq"
     )
+    params = [tenant_id, max_seq if max_seq is not None else 2**62]
+    return prefetched_rows(sql, params, chunk_size=chunk_size)
+
+
+def prefetched_rows(sql, params, *, chunk_size):
+    """The rows of `sql`, read through a server-side cursor by a thread a chunk ahead:
+    the database prepares the next chunk while the caller works on this one (psycopg2
+    lets go of the GIL while it waits). Closing the generator ends the thread."""
     # In a transaction the server-side cursor is computed as it is read, not all at once.
     with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [tenant_id, max_seq if max_seq is not None else 2**62])
+        cursor.execute(sql, params)
         chunks, stop, failure = queue.Queue(maxsize=2), threading.Event(), []
 
         def fetch():
@@ -136,17 +143,20 @@ def _prepared_rows(tenant_id, head_sql, *, max_seq=None, chunk_size=10_000):
             finally:
                 chunks.put(None)
 
-        fetcher = threading.Thread(target=fetch, daemon=True)
+        fetcher = threading.Thread(target=fetch, name="prefetched_rows", daemon=True)
         fetcher.start()
+        ended = False
         try:
             while (chunk := chunks.get()) is not None:
                 yield from chunk
+            ended = True
         finally:
-            # The walk may stop early at a broken entry: end the fetcher before the
-            # cursor closes under it.
+            # The reader may stop early (a broken entry, a client gone): end the fetcher
+            # before the cursor closes under it. It always puts None last; once that
+            # was read, nothing more will come.
             stop.set()
-            while fetcher.is_alive() and chunks.get() is not None:
-                pass
+            while not ended:
+                ended = chunks.get() is None
             fetcher.join()
         if failure:
             raise failure[0]
