@@ -15,6 +15,7 @@ keep a server connection per client (PgBouncer in transaction mode).
 
 import itertools
 import re
+import uuid
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -26,6 +27,8 @@ from django.db.models.sql import UpdateQuery
 # ORM rewrote would not be the value each call binds, so that SQL is refused, not kept.
 _texts = (f"\x00stand-in%_\\{n}" for n in itertools.count())
 _numbers = itertools.count(-7_000_000_001, -1)
+# uuid4 sets the version nibble to 4; these have 0 there, so no generated id equals one.
+_uuids = (uuid.UUID(int=(0xFFFF_FFFF << 96) | n) for n in itertools.count(1))
 _statement_names = (f"compiled_{n}" for n in itertools.count(1))
 _PLACEHOLDER = re.compile(r"%[s%]")
 
@@ -38,11 +41,33 @@ def number_stand_in():
     return next(_numbers)
 
 
+def uuid_stand_in():
+    return next(_uuids)
+
+
 def _stand_in_name(names, param):
     """The stand-in's name if `param` is one (the driver may wrap a number), else None."""
-    if isinstance(param, bool) or not isinstance(param, (str, int)):
+    if isinstance(param, bool) or not isinstance(param, (str, int, uuid.UUID)):
         return None
     return names.get(param)
+
+
+def _stand_in_names(stand_ins):
+    """Each stand-in's value, as the ORM may bind it, to its name: a UUID is bound as
+    itself where the database has a uuid type, else as its hex text (SQLite)."""
+    names = {}
+    for name, value in stand_ins.items():
+        names[value] = name
+        if isinstance(value, uuid.UUID):
+            names[value.hex] = name
+    return names
+
+
+def _bound(value, stand_in):
+    """A call's value in the form the ORM bound its stand-in in."""
+    if isinstance(value, uuid.UUID) and isinstance(stand_in, str):
+        return value.hex
+    return value
 
 
 class _Compiled:
@@ -64,7 +89,7 @@ class _Compiled:
         if compiled is None:
             compiler = self._compiler(alias)
             sql, params = compiler.as_sql()
-            names = {value: name for name, value in self._stand_ins.items()}
+            names = _stand_in_names(self._stand_ins)
             slots = [_stand_in_name(names, param) for param in params]
             found = {name for name in slots if name is not None}
             if found != set(self._stand_ins):
@@ -91,7 +116,7 @@ class _Compiled:
     def _execute(self, cursor, alias, values):
         sql, params, slots, shape, prepare = self._compile(alias)
         bound = [
-            param if name is None else values[name]
+            param if name is None else _bound(values[name], param)
             for param, name in zip(params, slots, strict=True)
         ]
         if prepare is not None:

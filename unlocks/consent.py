@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 
+from config import compiled
 from unlocks.models import ConsentText
 
 CONSENT_V1 = (
@@ -12,9 +13,17 @@ CONSENT_V1 = (
 )
 
 
+_FIELDS = compiled.attnames(ConsentText)
+# Read by every approval: compiled once.
+_CURRENT = compiled.CompiledRead(
+    lambda: ConsentText.objects.order_by("-version").values_list(*_FIELDS)[:1]
+)
+
+
 def current_consent() -> ConsentText:
     """The consent text in force: the highest version."""
-    consent = ConsentText.objects.order_by("-version").first()
+    rows = _CURRENT.rows()
+    consent = compiled.instance(ConsentText, _FIELDS, rows[0]) if rows else None
     if consent is None:
         # A migration writes version 1; this only refills a database emptied since.
         try:

@@ -1,6 +1,7 @@
 """Reads of records, their history and unlock requests."""
 
 import functools
+import uuid
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
@@ -52,6 +53,70 @@ _TENANT_BY_SLUG = compiled.CompiledRead(
 def _tenant_by_slug(slug):
     rows = _TENANT_BY_SLUG.rows(slug=slug)
     return compiled.instance(Tenant, _TENANT_FIELDS, rows[0]) if rows else None
+
+
+_REQUEST_FIELDS = compiled.attnames(UnlockRequest)
+# Every approval and cancellation locks its request first: compiled once.
+_LOCKED_REQUEST = compiled.CompiledRead(
+    lambda pk: (
+        UnlockRequest.objects.select_for_update(of=("self",))
+        .filter(pk=pk)
+        .order_by()
+        .values_list(*_REQUEST_FIELDS, *[f"tenant__{name}" for name in _TENANT_FIELDS])
+    ),
+    pk=compiled.uuid_stand_in(),
+)
+_LOCKED_TENANT = compiled.CompiledRead(
+    lambda pk: (
+        Tenant.objects.select_for_update().filter(pk=pk).order_by().values_list(*_TENANT_FIELDS)
+    ),
+    pk=compiled.number_stand_in(),
+)
+_TARGET_FIELDS = compiled.attnames(UnlockTarget)
+_TARGETS_OF = compiled.CompiledRead(
+    lambda request_id: (
+        UnlockTarget.objects.filter(request_id=request_id)
+        .order_by("pk")
+        .values_list(*_TARGET_FIELDS)
+    ),
+    request_id=compiled.uuid_stand_in(),
+)
+
+
+def locked_request(request_id):
+    """The request with its tenant, its row locked (SELECT ... FOR UPDATE OF the request);
+    raises UnlockRequest.DoesNotExist for an unknown or malformed id."""
+    try:
+        pk = uuid.UUID(str(request_id))
+    except (ValueError, TypeError, AttributeError):
+        raise UnlockRequest.DoesNotExist from None
+    rows = _LOCKED_REQUEST.rows(pk=pk)
+    if not rows:
+        raise UnlockRequest.DoesNotExist
+    own = len(_REQUEST_FIELDS)
+    request = compiled.instance(UnlockRequest, _REQUEST_FIELDS, rows[0][:own])
+    request.tenant = compiled.instance(Tenant, _TENANT_FIELDS, rows[0][own:])
+    return request
+
+
+def locked_tenant(tenant_id):
+    """The tenant, its row locked: what serialises one tenant's PIN checks."""
+    [row] = _LOCKED_TENANT.rows(pk=tenant_id)
+    return compiled.instance(Tenant, _TENANT_FIELDS, row)
+
+
+def hold_targets(request, targets=None):
+    """Let `request.targets.all()` answer `targets` (read now if not given), in id order, as
+    a prefetch would: the rules, the receipt and the answer read them from there."""
+    if targets is None:
+        targets = [
+            compiled.instance(UnlockTarget, _TARGET_FIELDS, row)
+            for row in _TARGETS_OF.rows(request_id=request.pk)
+        ]
+    held = request.targets.all()
+    held._result_cache = list(targets)
+    held._prefetch_done = True
+    request._prefetched_objects_cache = {"targets": held}
 
 
 def _plausible_slug(slug):

@@ -12,10 +12,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import connection, transaction
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from accounts.models import Role, Tenant
+from accounts.models import Role
 from accounts.pins import pin_matches
 from accounts.selectors import admin_membership, caller_and_admins
 from audit.actors import Actor
@@ -35,7 +34,15 @@ from unlocks.models import (
 )
 from unlocks.refusals import Refusal
 from unlocks.rules import not_tenant_admin, refusals_for, unknown_record, warnings_for
-from unlocks.selectors import find_records, find_records_named, gather_facts, storable
+from unlocks.selectors import (
+    find_records,
+    find_records_named,
+    gather_facts,
+    hold_targets,
+    locked_request,
+    locked_tenant,
+    storable,
+)
 
 
 @dataclass
@@ -253,16 +260,10 @@ def open_request(
 
 
 def _hold_targets(request, targets):
-    """Let `request.targets.all()` answer the rows just inserted, as a prefetch would, without
-    reading them back. bulk_create returns them with their ids, in id order (the targets'
-    ordering), where the database returns inserted rows (PostgreSQL, SQLite 3.35+)."""
-    if any(target.pk is None for target in targets):
-        prefetch_related_objects([request], "targets")
-        return
-    held = request.targets.all()
-    held._result_cache = list(targets)
-    held._prefetch_done = True
-    request._prefetched_objects_cache = {"targets": held}
+    """Let `request.targets.all()` answer the rows just inserted without reading them back.
+    bulk_create returns them with their ids, in id order (the targets' ordering), where the
+    database returns inserted rows (PostgreSQL, SQLite 3.35+); else they are read."""
+    hold_targets(request, None if any(t.pk is None for t in targets) else targets)
 
 
 # ---------------------------------------------------------------- verify
@@ -299,12 +300,8 @@ def verify_and_unlock(
 
 def _lock_request(request_id):
     try:
-        return (
-            UnlockRequest.objects.select_for_update(of=("self",))
-            .select_related("tenant")
-            .get(pk=request_id)
-        )
-    except (UnlockRequest.DoesNotExist, ValidationError, ValueError, TypeError):
+        return locked_request(request_id)
+    except UnlockRequest.DoesNotExist:
         shown = str(request_id)
         raise Refusal(
             "not_found",
@@ -379,7 +376,7 @@ def _verify_locked(
     approver = membership.user
 
     # The tenant row serialises PIN checks, so concurrent guesses count one by one.
-    tenant = Tenant.objects.select_for_update().get(pk=request.tenant_id)
+    tenant = locked_tenant(request.tenant_id)
     request.tenant = tenant
     if tenant.pin_locked_until and tenant.pin_locked_until > now:
         return _refuse(request, _pin_locked(tenant, now), actor)
@@ -424,7 +421,7 @@ def _verify_locked(
         )
 
     # The receipt and the caller's answer read the targets too: once, here.
-    prefetch_related_objects([request], "targets")
+    hold_targets(request)
     specs = [(t.record_type, t.number) for t in request.targets.all()]
     views, refusals = _judge(tenant, specs, lock=True)
     if any(v["warnings"] for v in views) and duplicate_risk_acknowledged is not True:
@@ -575,7 +572,17 @@ def _unlock(request, views, approver, consent, now, actor):
     request.closed_at = now
     request.consent_version = consent.version
     request.consent_sha256 = consent.sha256
-    request.save()
+    request.save(
+        update_fields=[
+            "status",
+            "approved_by",
+            "approved_at",
+            "completed_at",
+            "closed_at",
+            "consent_version",
+            "consent_sha256",
+        ]
+    )
     approved = {
         "action": AuditAction.REQUEST_APPROVED,
         "request": request,

@@ -1,6 +1,7 @@
 """Compiled reads and updates answer what the ORM would, with the values of each call."""
 
 import datetime
+import uuid
 
 import pytest
 from django.db import connection
@@ -9,8 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Tenant
-from accounts.tests.factories import TenantFactory
+from accounts.tests.factories import TenantFactory, admin_of
 from config import compiled
+from unlocks.models import UnlockRequest
+from unlocks.tests import factories as f
+from unlocks.tests.conftest import open_for
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +179,18 @@ def test_prepared_statements_can_be_turned_off(settings):
         assert read.rows(slug="acme") == [("acme", "Acme")]
     assert queries[0]["sql"].startswith("SELECT")
     assert read._name not in _prepared_names()
+
+
+def test_a_uuid_stand_in_takes_each_calls_uuid_on_either_database():
+    tenant = TenantFactory(slug="acme")
+    admin_of(tenant)
+    request = open_for(tenant, f.imported_invoice(tenant))
+    by_id = compiled.CompiledRead(
+        lambda pk: UnlockRequest.objects.filter(pk=pk).values_list("pk", "status"),
+        pk=compiled.uuid_stand_in(),
+    )
+
+    assert by_id.rows(pk=request.pk) == [(request.pk, "pending")]
+    assert by_id.rows(pk=uuid.uuid4()) == []
+    # A stand-in is never a version-4 uuid, so no generated id can equal one.
+    assert compiled.uuid_stand_in().version is None
