@@ -106,7 +106,7 @@ FIXES = [
         "`record_by_number`, which it needs whole (the requests, not only their ids).",
     ),
     (
-        "opening a request, phase C (`unlocks/services.py` `_hold_targets`, "
+        "opening a request, phase C (`unlocks/selectors.py` `hold_targets`, "
         "`unlocks/api/serializers.py` `request_out`)",
         "the targets just inserted were read back (one query) for the event and the "
         "answer: bulk_create returns them with their ids, so the request now holds them "

@@ -106,9 +106,11 @@ def locked_tenant(tenant_id):
 
 
 def hold_targets(request, targets=None):
-    """Let `request.targets.all()` answer `targets` (read now if not given), in id order, as
-    a prefetch would: the rules, the receipt and the answer read them from there."""
-    if targets is None:
+    """Let `request.targets.all()` answer `targets`, in id order, as a prefetch would: the
+    rules, the receipt and the answer read them from there. Targets just inserted come
+    with their ids where the database returns inserted rows (PostgreSQL, SQLite 3.35+);
+    without `targets`, or without their ids, they are read."""
+    if targets is None or any(target.pk is None for target in targets):
         targets = [
             compiled.instance(UnlockTarget, _TARGET_FIELDS, row)
             for row in _TARGETS_OF.rows(request_id=request.pk)

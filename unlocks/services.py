@@ -232,7 +232,7 @@ def open_request(
             ]
         )
         # The event's emails and webhooks, and the caller's answer, read the targets.
-        _hold_targets(request, targets)
+        hold_targets(request, targets)
         _after_commit("created", request, admins=admins)
         # The audit entry last: it locks the tenant's chain head, which every change of the
         # tenant waits for, so the lock is held only for its insert and the commit.
@@ -257,13 +257,6 @@ def open_request(
             },
         )
     return request
-
-
-def _hold_targets(request, targets):
-    """Let `request.targets.all()` answer the rows just inserted without reading them back.
-    bulk_create returns them with their ids, in id order (the targets' ordering), where the
-    database returns inserted rows (PostgreSQL, SQLite 3.35+); else they are read."""
-    hold_targets(request, None if any(t.pk is None for t in targets) else targets)
 
 
 # ---------------------------------------------------------------- verify
