@@ -49,13 +49,27 @@ DATA = CSV_HEADER.index("data")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# The `data` column's text. json.dumps with options builds an encoder per call; this one
+# serves every row, on either path.
+_encode_data = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+
+
 def _csv_row(row):
     row = list(row)
     for i in CLIENT_TEXT:
         if row[i].startswith(FORMULA_START):
             row[i] = "'" + row[i]
-    row[DATA] = json.dumps(row[DATA], sort_keys=True, ensure_ascii=False)
+    row[DATA] = _encode_data(row[DATA])
     return row
+
+
+def _blocks(rows):
+    """`rows` in lists of CSV_BLOCK, the last one shorter (empty if they divide evenly)."""
+    while True:
+        block = list(islice(rows, CSV_BLOCK))
+        yield block
+        if len(block) < CSV_BLOCK:
+            return
 
 
 def _csv_pieces(header, rows):
@@ -63,13 +77,10 @@ def _csv_pieces(header, rows):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    while True:
-        block = list(islice(rows, CSV_BLOCK))
+    for block in _blocks(rows):
         writer.writerows(map(_csv_row, block))
         if buffer.tell():
             yield buffer.getvalue()
-        if len(block) < CSV_BLOCK:
-            return
         buffer.seek(0)
         buffer.truncate()
 
@@ -176,13 +187,10 @@ def _csv_pieces_of_text(header, rows):
     buffer = io.StringIO()
     csv.writer(buffer).writerow(header)
     lines = [buffer.getvalue()]
-    # json.dumps with options builds an encoder per call; this one serves every row.
-    encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
-    loads = json.loads
+    encode, loads = _encode_data, json.loads
     # A client that goes away closes this generator: close the rows' reader with it.
     with closing(rows):
-        while True:
-            block = list(islice(rows, CSV_BLOCK))
+        for block in _blocks(rows):
             for before, data, after in block:
                 data = encode(loads(data))
                 # The encoder escapes \r and \n: a quote or a comma is all csv quotes for.
@@ -193,8 +201,6 @@ def _csv_pieces_of_text(header, rows):
                 lines.append(f"{before},{data},{after}\r\n")
             if lines:
                 yield "".join(lines)
-            if len(block) < CSV_BLOCK:
-                return
             lines = []
 
 

@@ -65,7 +65,7 @@ def write_email(event: str, request, to: str) -> Email:
 def _person(email):
     """Who the greeting names: the user with that email, or, if they have gone since, the
     address itself."""
-    user = User.objects.filter(email__iexact=email).first()
-    if user is not None:
-        return user
-    return SimpleNamespace(email=email, get_short_name=email)
+    try:
+        return User.objects.get_by_natural_key(email)
+    except User.DoesNotExist:
+        return SimpleNamespace(email=email, get_short_name=email)
