@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from dataclasses import dataclass
 
 # The fields an entry's hash covers, in a fixed order. Changing this list breaks
 # every existing chain, so it only ever grows with a new chain version.
@@ -85,25 +86,66 @@ def verify_rows(rows):
     return count, None
 
 
-def verify_prepared(rows, recheck):
+@dataclass(frozen=True)
+class Stretch:
+    """What checking one stretch of a chain found, for `join_stretches`.
+
+    `count` and `first_bad` are as verify_rows gives them, taking the first row's link
+    on trust when the stretch does not start the chain; `first` and `last` are the
+    (seq, prev_hash) of its first row and the (seq, hash) of its last, None when empty.
+    """
+
+    count: int
+    first_bad: int | None
+    first: tuple | None
+    last: tuple | None
+
+
+def verify_stretch(rows, recheck, *, first_seq, first_prev=None):
     """verify_rows for rows of (seq, prev_hash, hash, head, data) that the database
-    prepared: `head` is the hashed JSON text up to `data`, which comes as JSON text.
+    prepared, from `first_seq` on: `head` is the hashed JSON text up to `data`, which
+    comes as JSON text. `first_prev=None` leaves the first row's link to
+    `join_stretches`, which knows the stretch before.
 
     Only `data` is serialised here (its canonical form needs sorted keys). A row whose
     prepared hash does not match is checked again with `recheck(seq)`, the plain
     entry_hash of the stored row, so the fast path can never name a good entry.
     """
     count = 0
-    expected_prev = ""
-    expected_seq = 1
+    expected_prev = first_prev
+    expected_seq = first_seq
+    first = last = None
     loads, encode, sha256 = json.loads, _encode, hashlib.sha256
     for seq, prev_hash, stored_hash, head, data in rows:
         count += 1
+        if first is None:
+            first = (seq, prev_hash)
+            if expected_prev is None:
+                expected_prev = prev_hash
         if seq != expected_seq or prev_hash != expected_prev:
-            return count, seq if seq == expected_seq else expected_seq
+            return Stretch(count, seq if seq == expected_seq else expected_seq, first, last)
         body = "{}" if data == "{}" else encode(loads(data))
         if sha256(f"{head}{body}]".encode()).hexdigest() != stored_hash and not recheck(seq):
-            return count, seq
+            return Stretch(count, seq, first, last)
         expected_prev = stored_hash
         expected_seq = seq + 1
+        last = (seq, stored_hash)
+    return Stretch(count, None, first, last)
+
+
+def join_stretches(stretches):
+    """(count, first_bad_seq) of the chain the stretches make, in seq order: what one
+    verify_rows over all their rows would give."""
+    count, expected_seq, expected_prev = 0, 1, ""
+    for stretch in stretches:
+        if stretch.first is None:
+            # Nothing here: a gap shows at the next stretch's first row, or at the head.
+            continue
+        seq, prev_hash = stretch.first
+        if seq != expected_seq or prev_hash != expected_prev:
+            return count + 1, expected_seq
+        if stretch.first_bad is not None:
+            return count + stretch.count, stretch.first_bad
+        count += stretch.count
+        expected_seq, expected_prev = stretch.last[0] + 1, stretch.last[1]
     return count, None

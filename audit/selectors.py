@@ -2,11 +2,13 @@
 
 import queue
 import threading
+from contextlib import closing
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 
-from audit.chain import HASHED_FIELDS, entry_hash, verify_prepared, verify_rows
+from audit.chain import HASHED_FIELDS, entry_hash, join_stretches, verify_rows, verify_stretch
 from audit.models import AuditChainHead, AuditEntry
 
 
@@ -33,10 +35,7 @@ def verify_chain(*, tenant) -> ChainReport:
         entries = entries.filter(seq__lte=max_seq)
     head_sql = _hashed_head_sql() if connection.vendor == "postgresql" else None
     if head_sql:
-        count, first_bad = verify_prepared(
-            _prepared_rows(tenant.pk, head_sql, max_seq=max_seq),
-            lambda seq: _entry_fits(entries, seq),
-        )
+        count, first_bad = _verify_prepared(tenant.pk, head_sql, max_seq, entries)
     else:
         rows = (
             entries.order_by("seq")
@@ -115,14 +114,70 @@ def _hashed_head_sql():
     )
 
 
-def _prepared_rows(tenant_id, head_sql, *, max_seq=None, chunk_size=10_000):
-    """The rows, fetched a chunk ahead while this one is hashed."""
+def _prepared_rows(tenant_id, head_sql, *, first_seq=1, last_seq=None, chunk_size=10_000):
+    """The rows from `first_seq` to `last_seq`, fetched a chunk ahead while this one is
+    hashed."""
     sql = (
         f"SELECT seq, prev_hash, hash, {head_sql}, data::text "  # noqa: S608
-        f"FROM {AuditEntry._meta.db_table} WHERE tenant_id = %s AND seq <= %s ORDER BY seq"
+        f"FROM {AuditEntry._meta.db_table} "
+        "WHERE tenant_id = %s AND seq >= %s AND seq <= %s ORDER BY seq"
     )
-    params = [tenant_id, max_seq if max_seq is not None else 2**62]
+    params = [tenant_id, first_seq, last_seq if last_seq is not None else 2**62]
     return prefetched_rows(sql, params, chunk_size=chunk_size)
+
+
+def _verify_prepared(tenant_id, head_sql, max_seq, entries):
+    """(count, first_bad_seq) of the chain up to `max_seq`.
+
+    A long chain is cut into AUDIT_VERIFY_CONNECTIONS stretches of seq, each checked on
+    a connection of its own at the same time, so the database's part (writing each row's
+    JSON text) runs on as many cores; `join_stretches` then ties their ends together and
+    answers as one pass in order would. Only outside a transaction: other connections see
+    only what has been committed, and the head read here must be no newer than that.
+    """
+    parts = settings.AUDIT_VERIFY_CONNECTIONS
+    if (
+        parts < 2
+        or max_seq is None
+        or max_seq < settings.AUDIT_VERIFY_STRETCH_MIN * parts
+        or connection.in_atomic_block
+    ):
+        with closing(_prepared_rows(tenant_id, head_sql, last_seq=max_seq)) as rows:
+            stretch = verify_stretch(
+                rows, lambda seq: _entry_fits(entries, seq), first_seq=1, first_prev=""
+            )
+        return join_stretches([stretch])
+    size = -(-max_seq // parts)
+    bounds = [(lo, min(lo + size - 1, max_seq)) for lo in range(1, max_seq + 1, size)]
+    results, failures = [None] * len(bounds), []
+
+    def check(index, lo, hi):
+        # A thread's own connection (Django's are per thread), closed when it is done.
+        try:
+            # Closed here, in its thread: a stretch that stops early ends its reader now.
+            with closing(_prepared_rows(tenant_id, head_sql, first_seq=lo, last_seq=hi)) as rows:
+                results[index] = verify_stretch(
+                    rows,
+                    lambda seq: _entry_fits(entries, seq),
+                    first_seq=lo,
+                    first_prev="" if lo == 1 else None,
+                )
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=check, args=(i, lo, hi), name="verify_chain")
+        for i, (lo, hi) in enumerate(bounds)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return join_stretches(results)
 
 
 def prefetched_rows(sql, params, *, chunk_size):
