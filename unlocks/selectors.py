@@ -66,11 +66,16 @@ _LOCKED_REQUEST = compiled.CompiledRead(
     ),
     pk=compiled.uuid_stand_in(),
 )
-_LOCKED_TENANT = compiled.CompiledRead(
+# Approving locks the tenant's row too (it serialises PIN checks): both in one statement.
+_LOCKED_REQUEST_AND_TENANT = compiled.CompiledRead(
     lambda pk: (
-        Tenant.objects.select_for_update().filter(pk=pk).order_by().values_list(*_TENANT_FIELDS)
+        # No OF: FOR UPDATE locks the row of every table the query reads, these two.
+        UnlockRequest.objects.select_for_update()
+        .filter(pk=pk)
+        .order_by()
+        .values_list(*_REQUEST_FIELDS, *[f"tenant__{name}" for name in _TENANT_FIELDS])
     ),
-    pk=compiled.number_stand_in(),
+    pk=compiled.uuid_stand_in(),
 )
 _TARGET_FIELDS = compiled.attnames(UnlockTarget)
 _TARGETS_OF = compiled.CompiledRead(
@@ -83,26 +88,21 @@ _TARGETS_OF = compiled.CompiledRead(
 )
 
 
-def locked_request(request_id):
-    """The request with its tenant, its row locked (SELECT ... FOR UPDATE OF the request);
-    raises UnlockRequest.DoesNotExist for an unknown or malformed id."""
+def locked_request(request_id, *, with_tenant=False):
+    """The request with its tenant, its row locked (SELECT ... FOR UPDATE OF the request,
+    and of the tenant too `with_tenant`); raises UnlockRequest.DoesNotExist for an unknown
+    or malformed id."""
     try:
         pk = uuid.UUID(str(request_id))
     except (ValueError, TypeError, AttributeError):
         raise UnlockRequest.DoesNotExist from None
-    rows = _LOCKED_REQUEST.rows(pk=pk)
+    rows = (_LOCKED_REQUEST_AND_TENANT if with_tenant else _LOCKED_REQUEST).rows(pk=pk)
     if not rows:
         raise UnlockRequest.DoesNotExist
     own = len(_REQUEST_FIELDS)
     request = compiled.instance(UnlockRequest, _REQUEST_FIELDS, rows[0][:own])
     request.tenant = compiled.instance(Tenant, _TENANT_FIELDS, rows[0][own:])
     return request
-
-
-def locked_tenant(tenant_id):
-    """The tenant, its row locked: what serialises one tenant's PIN checks."""
-    [row] = _LOCKED_TENANT.rows(pk=tenant_id)
-    return compiled.instance(Tenant, _TENANT_FIELDS, row)
 
 
 def hold_targets(request, targets=None):

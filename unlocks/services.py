@@ -40,7 +40,6 @@ from unlocks.selectors import (
     gather_facts,
     hold_targets,
     locked_request,
-    locked_tenant,
     storable,
 )
 
@@ -291,9 +290,9 @@ def verify_and_unlock(
     return outcome
 
 
-def _lock_request(request_id):
+def _lock_request(request_id, *, with_tenant=False):
     try:
-        return locked_request(request_id)
+        return locked_request(request_id, with_tenant=with_tenant)
     except UnlockRequest.DoesNotExist:
         shown = str(request_id)
         raise Refusal(
@@ -349,7 +348,10 @@ def _verify_locked(
     duplicate_risk_acknowledged,
     actor,
 ):
-    request = _lock_request(request_id)
+    # The tenant's row is locked with the request's: it serialises PIN checks, so
+    # concurrent guesses count one by one.
+    request = _lock_request(request_id, with_tenant=True)
+    tenant = request.tenant
     now = timezone.now()
     _expire_if_due(request, now)
     if request.status != RequestStatus.PENDING:
@@ -368,9 +370,6 @@ def _verify_locked(
         )
     approver = membership.user
 
-    # The tenant row serialises PIN checks, so concurrent guesses count one by one.
-    tenant = locked_tenant(request.tenant_id)
-    request.tenant = tenant
     if tenant.pin_locked_until and tenant.pin_locked_until > now:
         return _refuse(request, _pin_locked(tenant, now), actor)
     if not tenant.has_pin:
