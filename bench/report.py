@@ -206,50 +206,76 @@ FIXES = [
         "before, 11.4 ms after; the bulk unlock of 100,000 transactions 2.25-2.64 s → "
         "1.97 s in this session's runs.",
     ),
+    (
+        "audit_verify, phase F (`audit/selectors.py` `_verify_prepared`, `audit/chain.py` "
+        "`verify_stretch`, `join_stretches`)",
+        "one pass kept one PostgreSQL backend writing the rows' JSON text (7.5 µs per "
+        "entry) beside one Python thread hashing them (5.8 µs): the database's side was "
+        "the bound. On PostgreSQL a chain of at least 2 × 100,000 entries is now cut into "
+        "AUDIT_VERIFY_CONNECTIONS (2) stretches of seq, each checked at once on a "
+        "connection of its own; `join_stretches` ties their ends (the first row's seq and "
+        "link against the stretch before) and answers as one pass in order does, which "
+        "tests check at every stretch edge for altered, removed, cut-off and re-hashed "
+        "entries. Inside a transaction it stays one pass (other connections would not see "
+        "its writes). The same 1,003,797 entries, interleaved in one process: one pass "
+        "89,727 and 95,275 entries/s, two stretches 137,282 and 145,132.",
+    ),
+    (
+        "every change, phase F (`audit/services.py` `_insert_moving_head`, "
+        "`unlocks/selectors.py` `locked_request`)",
+        "on PostgreSQL an audit write inserts its entries and moves the chain's head in "
+        "one statement (a data-modifying WITH, which runs once and fails with the "
+        "INSERT), and an approval locks the request and its tenant in one SELECT ... FOR "
+        "UPDATE: an open is 11 statements (12 before), an approval 13 (15 before), a bulk "
+        "unlock 17 at every size (19 before).",
+    ),
 ]
 
 # Measured, not yet applied: what to reach for if a target is missed on a quiet machine.
 LEVERS = [
-    "open against the floor: after phase E an open is 10 statements and BEGIN/COMMIT, "
-    "nine of them prepared or one-row INSERTs, and renders nothing. What it still "
+    "open against the floor: after phase F an open is 9 statements and BEGIN/COMMIT, "
+    "most of them prepared or one-row INSERTs, and renders nothing. What it still "
     "spends beyond the floor, by share of its samples in a py-spy profile of the bench "
-    "process: its four INSERTs' Python (request, targets, outbox row, audit entry; about "
+    "process: its INSERTs' Python (request, targets, outbox row, audit entries; about "
     "10%), Celery's enqueue after commit (7%; one publish per message, needed for mail "
     "to leave while the customer is on the phone), the audit chain's hash and head "
-    "(5%), the input serializer (5%). Left to take: one statement for the audit entry's "
-    "INSERT and the head's UPDATE, and INSERTs compiled once as the reads are. The floor "
-    "itself moves with the machine (176-610 req/s in full runs on the two machines of "
-    "2026-11-25), so the ratio moves by several points from one run to the next.",
+    "(5%), the input serializer (5%). Left to take: INSERTs compiled once as the reads "
+    "are. Work both pay (the API key's read, say) lowers the ratio when it is made "
+    "cheaper, since the floor gains more from it. The floor itself moves with the "
+    "machine (176-610 req/s in full runs on the machines of 2026-11-25), so the ratio "
+    "moves by several points from one run to the next.",
     "verify against the bare PIN-hash check: the PIN check is Argon2 with Django's "
-    "parameters (100 MB, two passes, eight lanes: 330 ms of CPU over 190 ms of wall time "
-    "on this machine, both cores). Everything else an approval does (lock the request "
-    "and the tenant, read the consent, the targets and the records, unlock, audit, "
-    "write the outbox row, commit, enqueue) took 16.5 ms in the bench process in this "
-    "session's slow phase (14.5 ms of it after the PIN check) and about 28 ms inside a "
-    "gunicorn worker, plus about 5 ms of HTTP: 32-44 ms over the bare check then, "
-    "against 16-23 ms in the faster runs. A fixed 25 ms allowance is met only while the "
-    "machine runs at its faster speed. Measured and not applied: running the PIN check "
-    "in a thread beside the approval's reads gains little on two cores, because Argon2 "
-    "already keeps both busy; keeping Argon2's 100 MB in the process between checks "
-    "(glibc's mmap threshold) makes every check 25-35% faster (no page faults) but "
-    "narrowed the gap by only 4 ms and costs 100 MB of memory per worker.",
-    "audit_verify under a slow machine: PostgreSQL's share (writing each row's hashed "
-    "JSON text) was 5-9 µs per entry and the bench process's 2.4-6.2 µs, on two cores in "
-    "parallel: 124,000-173,000 entries/s in the faster runs, 95,000/s in this session's "
-    "slowest. Tried on 300,000 entries and not applied: PostgreSQL's JIT off (no "
-    "change) and a cheaper timestamp format than to_char (within the noise).",
+    "parameters (100 MB, two passes, eight lanes: about 300 ms of CPU over 175-200 ms "
+    "of wall time on this machine, both cores). Timed inside a gunicorn worker after "
+    "phase F (30 approvals, medians): 2.1 ms before the PIN check (lock the request and "
+    "its tenant, the admin's membership), 11.7 ms after it (the consent, the targets "
+    "and the records, locked; unlock, audit, outbox row), 3.4 ms to commit and enqueue; "
+    "the view, DRF and the middleware about 8 ms, HTTP about 6 ms: 31-34 ms over the "
+    "bare check on this machine, against 16-23 ms on the faster machine of the earlier "
+    "sessions. Measured and not applied: (1) running the PIN check in a thread while "
+    "the approval does all its work beside it (reads and writes, undone by a savepoint "
+    "if the PIN is wrong) brought the gap to 23.6-28.6 ms against 32.5-33.6 ms in the "
+    "same minutes: Argon2 leaves about a quarter of the two cores idle, so 20 ms of "
+    "other CPU beside a check adds about 9 ms to it, not 20; it would still miss in a "
+    "slow phase, and it writes the unlock before the PIN is known, which an approval "
+    "should not do; (2) keeping Argon2's 100 MB in the process between checks (glibc's "
+    "mmap threshold) makes every check 25-35% faster (no page faults) but narrowed the "
+    "gap by only 4 ms and costs 100 MB of memory per worker.",
+    "audit_verify under a slow machine: with two stretches both cores are busy, "
+    "PostgreSQL writing the rows' JSON text (about 7.5 µs per entry) and Python hashing "
+    "them (about 5.8 µs), so the rate is about two cores over 13 µs: 106,000-145,000 "
+    "entries/s on this machine, less while other work holds a core. Tried and not "
+    "applied: having PostgreSQL hash the rows whose `data` is empty itself (sha256(), "
+    "80% of the bench's entries) moves work onto the side that is already the bound: "
+    "76,139-80,506 entries/s in one pass (89,727-95,275 without), 125,986-133,771 in two "
+    "stretches (137,282-145,132 without); three or four stretches on two cores gave "
+    "nothing more (114,151-129,653); JIT off and a cheaper timestamp format than "
+    "to_char were within the noise.",
     "lookup p99 from 10,000 to 1,000,000 invoices: the lookup is one index lookup per "
     "table on either tenant (record_summary's p50 and p99 in the bench process are "
     "the same for both sizes, see the table above); over HTTP a 10-second wrk run's "
     "p99 is its slowest 1% and moves with what else the machine runs in those ten "
     "seconds, so on a loaded machine this verdict can flip from one run to the next.",
-    "audit_verify: about 2.6 µs of CPU per entry in the bench process and 5 µs in "
-    "PostgreSQL, on two cores in parallel: 145,000-170,000 entries/s in three "
-    "full-scale runs, 59,000/s in one where other test suites held the cores: it meets "
-    "the target only while the machine is not loaded beyond its cores. Checking the "
-    "hashes in PostgreSQL (sha256() and a self-join on seq for the links, which a "
-    "parallel plan can spread over both cores) would take the Python side out; not "
-    "done in this phase.",
     "bulk unlock: most of the 100,000-transaction approval is PostgreSQL updating the "
     "rows and their indexes (about 1.2 s of 2.1 s in a profile); the foreign-key indexes "
     "that composite indexes cover are already gone (migration 0004).",
