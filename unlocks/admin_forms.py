@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 
-from unlocks.models import Channel
+from unlocks.models import REASON_MAX_LENGTH, Channel
 
 
 class OpenRequestForm(forms.Form):
@@ -21,7 +21,9 @@ class OpenRequestForm(forms.Form):
     caller_name = forms.CharField(label="Caller's name", max_length=200)
     caller_email = forms.EmailField(label="Caller's email", max_length=254)
     channel = forms.ChoiceField(label="Channel", choices=Channel.choices, initial=Channel.PHONE)
-    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="Reason", max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
     ticket = forms.CharField(label="Helpdesk ticket", max_length=100, required=False)
 
     def __init__(self, *args, tenants, target_choices, **kwargs):
@@ -78,6 +80,6 @@ class VerifyForm(forms.Form):
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label="Why cancel",
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.TextInput(attrs={"size": 50}),
     )

@@ -194,6 +194,10 @@ class UnlockRequestQuerySet(models.QuerySet):
         return self.filter(status=status)
 
 
+# How long a reason for opening or cancelling a request may be, wherever it is typed.
+REASON_MAX_LENGTH = 2000
+
+
 class UnlockRequest(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Indexed by request_tenant_status_idx, which leads with it.
@@ -212,7 +216,7 @@ class UnlockRequest(models.Model):
     )
     caller_is_tenant_admin = models.BooleanField(default=False)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    reason = models.TextField()
+    reason = models.TextField()  # at most REASON_MAX_LENGTH, checked by the services
     ticket = models.CharField(max_length=100, blank=True)
     opened_by = models.CharField(max_length=254, help_text="The agent or API client who opened it.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -22,6 +22,7 @@ from audit.models import AuditAction
 from audit.services import record_entries, record_entry
 from unlocks.consent import current_consent
 from unlocks.models import (
+    REASON_MAX_LENGTH,
     Batch,
     Channel,
     Invoice,
@@ -175,7 +176,7 @@ def open_request(
         raise _invalid("caller", "The caller's email is not an email address.") from None
     if channel not in Channel.values:
         raise _invalid("channel", "The channel must be phone, email, chat or api.")
-    reason = _required_text("reason", reason, 2000, "a reason")
+    reason = _required_text("reason", reason, REASON_MAX_LENGTH, "a reason")
     if ticket is None:
         ticket = ""
     if not isinstance(ticket, str) or not storable(ticket):
@@ -626,7 +627,7 @@ def _close(request, status, now, *, actor, reason=""):
 
 def cancel_request(*, request_id, reason: str, actor: Actor) -> UnlockRequest:
     """Cancel a pending request, with the reason why."""
-    reason = _required_text("reason", reason, 2000, "a reason for cancelling")
+    reason = _required_text("reason", reason, REASON_MAX_LENGTH, "a reason for cancelling")
     with transaction.atomic():
         request = _lock_request(request_id)
         now = timezone.now()

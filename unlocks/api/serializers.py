@@ -12,7 +12,7 @@ from rest_framework import serializers
 from audit.models import AuditAction
 from unlocks import links
 from unlocks.api.errors import REQUEST_ID_HINT
-from unlocks.models import Channel, RecordType, RequestStatus
+from unlocks.models import REASON_MAX_LENGTH, Channel, RecordType, RequestStatus
 
 # ---------------------------------------------------------------- in
 #
@@ -122,7 +122,7 @@ class UnlockRequestIn(serializers.Serializer):
     targets = TargetsField(child=TargetIn(), min_length=1, max_length=settings.UNLOCK_MAX_TARGETS)
     caller = CallerIn()
     channel = Choice(choices=Channel.choices)
-    reason = text(max_length=2000)
+    reason = text(max_length=REASON_MAX_LENGTH)
     ticket = String(max_length=100, required=False, allow_blank=True, default="")
 
 
@@ -131,7 +131,7 @@ class PreviewIn(UnlockRequestIn):
 
     caller = CallerIn(required=False)
     channel = Choice(choices=Channel.choices, required=False)
-    reason = text(max_length=2000, required=False)
+    reason = text(max_length=REASON_MAX_LENGTH, required=False)
 
 
 class VerifyIn(serializers.Serializer):
@@ -167,7 +167,7 @@ class VerifyIn(serializers.Serializer):
 
 
 class CancelIn(serializers.Serializer):
-    reason = text(max_length=2000)
+    reason = text(max_length=REASON_MAX_LENGTH)
 
 
 class PageQuery(serializers.Serializer):

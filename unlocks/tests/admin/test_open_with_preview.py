@@ -1,6 +1,6 @@
 from audit.models import AuditEntry
-from unlocks import platform
-from unlocks.models import RequestStatus, UnlockRequest
+from unlocks import platform, services
+from unlocks.models import REASON_MAX_LENGTH, RequestStatus, UnlockRequest
 from unlocks.tests import factories as f
 
 URL = "/admin/unlocks/unlockrequest/open/"
@@ -156,14 +156,16 @@ def test_recording_a_refused_attempt_audits_it_and_creates_nothing(agent_client,
     assert "/admin/audit/auditentry/?action__exact=open_refused" in page
 
 
-def test_a_refusal_not_recorded_is_not_said_to_be(agent_client, tenant):
+def test_a_refusal_not_recorded_is_not_said_to_be(agent_client, tenant, monkeypatch):
     batch = f.exported_batch(tenant)
-    # The form takes any length of reason; the service refuses one this long as invalid,
-    # before judging anything, and records nothing.
-    data = form_data(tenant, batch, action="record", reason="x" * 2001)
+    # Input the form lets through and the service refuses as invalid, before judging
+    # anything, recording nothing: here a reason longer than the service's limit, made
+    # shorter than the form's for the test.
+    monkeypatch.setattr(services, "REASON_MAX_LENGTH", 10)
+    data = form_data(tenant, batch, action="record", reason="x" * 11)
     response = agent_client.post(url_for(batch), data)
 
-    assert "longer than 2000 characters" in str(response.context["form"].non_field_errors())
+    assert "longer than 10 characters" in str(response.context["form"].non_field_errors())
     assert b"is recorded in the audit trail" not in response.content
     assert not AuditEntry.objects.filter(action="open_refused").exists()
 
@@ -196,3 +198,17 @@ def test_the_preview_shows_no_duplicate_risk_next_to_a_refused_target(agent_clie
     assert "Duplicate risk" not in target_row(response, batch.number)
     assert "Refused" in target_row(response, batch.number)
     assert "Duplicate risk" in target_row(response, invoice.number)
+
+
+def test_a_reason_too_long_is_refused_by_the_form_and_the_box_says_its_limit(agent_client, tenant):
+    batch = f.bypassed_batch(tenant)
+    page = agent_client.get(url_for(batch)).content.decode()
+    assert f'maxlength="{REASON_MAX_LENGTH}"' in page
+    response = agent_client.post(
+        url_for(batch),
+        form_data(tenant, batch, action="open", reason="x" * (REASON_MAX_LENGTH + 1)),
+    )
+    assert response.status_code == 200
+    error = response.context["form"].errors["reason"][0]
+    assert f"at most {REASON_MAX_LENGTH} characters (it has {REASON_MAX_LENGTH + 1})" in error
+    assert not UnlockRequest.objects.exists()
