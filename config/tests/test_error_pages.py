@@ -39,6 +39,17 @@ def test_the_not_found_page_leads_a_signed_in_agent_to_the_console(db):
     client.force_login(UserFactory(email="agent@support.test", is_staff=True))
     page = assert_site_page(client.get("/receipts/abc/"), 404)
     assert 'href="/admin/"' in page
+    # The header too: the tenant admins' requests page would only tell an agent no.
+    assert ">Support console</a>" in page
+    assert 'href="/requests/"' not in page
+
+
+def test_the_not_found_page_leads_a_signed_in_customer_to_their_requests(db):
+    client = Client()
+    client.force_login(UserFactory(email="pat@acme.test"))
+    page = assert_site_page(client.get("/receipts/abc/"), 404)
+    assert 'href="/requests/">Requests</a>' in page
+    assert 'href="/admin/"' not in page
 
 
 def test_an_unknown_api_address_stays_json(client, db):
