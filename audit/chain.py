@@ -91,8 +91,8 @@ class Stretch:
     """What checking one stretch of a chain found, for `join_stretches`.
 
     `count` and `first_bad` are as verify_rows gives them, taking the first row's link
-    on trust when the stretch does not start the chain; `first` and `last` are the
-    (seq, prev_hash) of its first row and the (seq, hash) of its last, None when empty.
+    on trust when the stretch does not start the chain; `first` is the (seq, prev_hash)
+    of its first row and `last` the (seq, hash) of its last row that fit, None if none.
     """
 
     count: int

@@ -142,11 +142,7 @@ def _verify_prepared(tenant_id, head_sql, max_seq, entries):
         or max_seq < settings.AUDIT_VERIFY_STRETCH_MIN * parts
         or connection.in_atomic_block
     ):
-        with closing(_prepared_rows(tenant_id, head_sql, last_seq=max_seq)) as rows:
-            stretch = verify_stretch(
-                rows, lambda seq: _entry_fits(entries, seq), first_seq=1, first_prev=""
-            )
-        return join_stretches([stretch])
+        return join_stretches([_stretch(tenant_id, head_sql, entries, 1, max_seq)])
     size = -(-max_seq // parts)
     bounds = [(lo, min(lo + size - 1, max_seq)) for lo in range(1, max_seq + 1, size)]
     results, failures = [None] * len(bounds), []
@@ -154,14 +150,7 @@ def _verify_prepared(tenant_id, head_sql, max_seq, entries):
     def check(index, lo, hi):
         # A thread's own connection (Django's are per thread), closed when it is done.
         try:
-            # Closed here, in its thread: a stretch that stops early ends its reader now.
-            with closing(_prepared_rows(tenant_id, head_sql, first_seq=lo, last_seq=hi)) as rows:
-                results[index] = verify_stretch(
-                    rows,
-                    lambda seq: _entry_fits(entries, seq),
-                    first_seq=lo,
-                    first_prev="" if lo == 1 else None,
-                )
+            results[index] = _stretch(tenant_id, head_sql, entries, lo, hi)
         except Exception as exc:
             failures.append(exc)
         finally:
@@ -178,6 +167,18 @@ def _verify_prepared(tenant_id, head_sql, max_seq, entries):
     if failures:
         raise failures[0]
     return join_stretches(results)
+
+
+def _stretch(tenant_id, head_sql, entries, lo, hi):
+    """verify_stretch over the entries from seq `lo` to `hi` (None: to the end)."""
+    # Closed here, in the caller's thread: a stretch that stops early ends its reader now.
+    with closing(_prepared_rows(tenant_id, head_sql, first_seq=lo, last_seq=hi)) as rows:
+        return verify_stretch(
+            rows,
+            lambda seq: _entry_fits(entries, seq),
+            first_seq=lo,
+            first_prev="" if lo == 1 else None,
+        )
 
 
 def prefetched_rows(sql, params, *, chunk_size):

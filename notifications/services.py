@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 def record_event(event: str, request, *, admins=None) -> list[OutboxMessage]:
     """Write the event's emails and webhook calls as outbox rows in the current
     transaction, and enqueue them once it commits (in a web request, once its response is
-    sent: `enqueue_soon`). `admins`: the tenant's admins, if the
-    caller has read them in this transaction already.
+    sent: `enqueue_soon`). `admins`: the tenant's admins, if the caller has read them in
+    this transaction already.
 
     An email row names its recipient; its text is written when it is first sent
     (`_written`), by the worker, not in the change's request."""

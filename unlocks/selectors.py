@@ -56,27 +56,26 @@ def _tenant_by_slug(slug):
 
 
 _REQUEST_FIELDS = compiled.attnames(UnlockRequest)
-# Every approval and cancellation locks its request first: compiled once.
-_LOCKED_REQUEST = compiled.CompiledRead(
-    lambda pk: (
-        UnlockRequest.objects.select_for_update(of=("self",))
-        .filter(pk=pk)
-        .order_by()
-        .values_list(*_REQUEST_FIELDS, *[f"tenant__{name}" for name in _TENANT_FIELDS])
-    ),
-    pk=compiled.uuid_stand_in(),
-)
-# Approving locks the tenant's row too (it serialises PIN checks): both in one statement.
-_LOCKED_REQUEST_AND_TENANT = compiled.CompiledRead(
-    lambda pk: (
-        # No OF: FOR UPDATE locks the row of every table the query reads, these two.
-        UnlockRequest.objects.select_for_update()
-        .filter(pk=pk)
-        .order_by()
-        .values_list(*_REQUEST_FIELDS, *[f"tenant__{name}" for name in _TENANT_FIELDS])
-    ),
-    pk=compiled.uuid_stand_in(),
-)
+
+
+def _locked_request_read(**lock):
+    """The request with its tenant's columns, locked as `lock` says: compiled once."""
+    return compiled.CompiledRead(
+        lambda pk: (
+            UnlockRequest.objects.select_for_update(**lock)
+            .filter(pk=pk)
+            .order_by()
+            .values_list(*_REQUEST_FIELDS, *[f"tenant__{name}" for name in _TENANT_FIELDS])
+        ),
+        pk=compiled.uuid_stand_in(),
+    )
+
+
+# Every approval and cancellation locks its request first.
+_LOCKED_REQUEST = _locked_request_read(of=("self",))
+# Approving locks the tenant's row too (it serialises PIN checks), in the same statement:
+# with no OF, FOR UPDATE locks the row of every table the query reads, these two.
+_LOCKED_REQUEST_AND_TENANT = _locked_request_read()
 _TARGET_FIELDS = compiled.attnames(UnlockTarget)
 _TARGETS_OF = compiled.CompiledRead(
     lambda request_id: (
