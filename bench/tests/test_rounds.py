@@ -31,3 +31,21 @@ def test_the_note_names_every_rounds_figure():
 
     assert "in 2 rounds" in note
     assert "floor 390, 452; open 230, 201" in note
+
+
+def test_the_verify_pool_is_approved_round_after_round_each_round_locked_again(monkeypatch):
+    from bench import measure
+    from bench.plan import TenantPlan
+
+    tplan = TenantPlan(
+        "t", invoices=300, payments=60, batches=10, audit_entries=1, requests=1, verify_pool=3
+    )
+    events = []
+    monkeypatch.setattr(measure, "relock_verify_pool", lambda plan: events.append("relock"))
+
+    for number in measure.pool_rounds(tplan, 2):
+        events.append(number)
+
+    first = tplan.verify_numbers
+    assert len(first) == 3
+    assert events == ["relock", *first, "relock", *first]
