@@ -546,10 +546,11 @@ def _unlock(request, views, approver, consent, now, actor):
             for batch_id, number in _open_bypassed_in(model, batch_ids, now):
                 with_batch[batch_id][key].append(number)
         # Never `exported`: the rules refused it on these locked rows, and the statement
-        # itself would not open it either.
-        model.objects.filter(pk__in=ids[record_type], state__in=UNLOCKABLE).update(
-            state=LockState.OPEN, updated_at=now
-        )
+        # itself would not open it either. No targets of the type, nothing to compile.
+        if ids[record_type]:
+            model.objects.filter(pk__in=ids[record_type], state__in=UNLOCKABLE).update(
+                state=LockState.OPEN, updated_at=now
+            )
     for contents in with_batch.values():
         contents["invoices"].sort()
         contents["payments"].sort()
