@@ -132,8 +132,8 @@ def main():
     say(f"  audit_verify: {results['audit_verify']['per_second']:,.0f} entries/s")
     results["lookup_selector_small"] = measure.lookup_selector(small)
     results["lookup_selector_big"] = measure.lookup_selector(big)
-    # Each verify measurement approves the whole pool, round after round (a median of 20
-    # moved by 5 ms from one run to the next): the service here, the endpoint over HTTP.
+    # Each verify measurement approves the whole pool, round after round (medians of 40
+    # moved by up to 10 ms from one run to the next): the service here, the endpoint over HTTP.
     approvals = settings["verify_rounds"] * len(big.verify_numbers)
     results["verify_service"] = measure.verify_latency(
         big,
