@@ -5,73 +5,35 @@ from django.db.models.functions import Lower
 
 from accounts.models import ApiClient, Membership, Role, Tenant, User
 from accounts.services import hash_api_key
-from config import compiled
 
 
-def _members():
+def _active_members(tenant):
     # Emails compared case aside by the database's own rule (that of the unique index on
-    # Lower(email)). Not iexact: on SQLite it escapes its value into a LIKE pattern while
-    # compiling, which a compiled read cannot keep.
-    return Membership.objects.alias(member_email=Lower("user__email"))
+    # Lower(email)), as equality: not iexact, which on SQLite matches as a LIKE pattern.
+    return (
+        Membership.objects.select_related("user")
+        .alias(member_email=Lower("user__email"))
+        .filter(tenant=tenant, user__is_active=True)
+    )
 
 
 def _email_is(email):
-    return {"member_email": Lower(Value(email))}
-
-
-_MEMBERSHIP_FIELDS = compiled.attnames(Membership)
-_USER_FIELDS = compiled.attnames(User)
-
-# Read on every unlock request opened and approved: compiled once (config/compiled.py).
-_MEMBERSHIP_BY_EMAIL = compiled.CompiledRead(
-    lambda tenant_id, email: (
-        _members()
-        .filter(tenant_id=tenant_id, user__is_active=True, **_email_is(email))
-        .order_by("pk")
-        .values_list(*_MEMBERSHIP_FIELDS, *(f"user__{name}" for name in _USER_FIELDS))[:1]
-    ),
-    tenant_id=compiled.number_stand_in(),
-    email=compiled.text_stand_in(),
-)
-
-
-def _admins_of(tenant_id):
-    return User.objects.filter(
-        is_active=True, memberships__tenant_id=tenant_id, memberships__role=Role.ADMIN
-    ).order_by("email")
-
-
-_ADMIN_USERS = compiled.CompiledRead(
-    lambda tenant_id: _admins_of(tenant_id).values_list(*_USER_FIELDS),
-    tenant_id=compiled.number_stand_in(),
-)
-
-
-# Opening a request needs both who the caller is and whom to mail: one read.
-_CALLER_AND_ADMINS = compiled.CompiledRead(
-    lambda tenant_id, email: (
-        _members()
-        .filter(tenant_id=tenant_id, user__is_active=True)
-        .filter(Q(role=Role.ADMIN) | Q(**_email_is(email)))
-        .annotate(
-            # Told apart by the database's own case rule, the same as it matched by.
-            is_caller=ExpressionWrapper(Q(**_email_is(email)), output_field=BooleanField())
-        )
-        .order_by("user__email", "pk")
-        .values_list(*_MEMBERSHIP_FIELDS, *(f"user__{name}" for name in _USER_FIELDS), "is_caller")
-    ),
-    tenant_id=compiled.number_stand_in(),
-    email=compiled.text_stand_in(),
-)
+    return Q(member_email=Lower(Value(email)))
 
 
 def caller_and_admins(*, tenant, email):
     """(the membership of the active user with `email` in `tenant`, or None; the tenant's
     active admins by email), in one query: what opening a request reads of people."""
     caller, admins = None, []
-    for *row, is_caller in _CALLER_AND_ADMINS.rows(tenant_id=tenant.pk, email=email):
-        membership = _membership(row, tenant)
-        if is_caller:
+    memberships = (
+        _active_members(tenant)
+        .filter(Q(role=Role.ADMIN) | _email_is(email))
+        .annotate(is_caller=ExpressionWrapper(_email_is(email), output_field=BooleanField()))
+        .order_by("user__email", "pk")
+    )
+    for membership in memberships:
+        membership.tenant = tenant
+        if membership.is_caller:
             caller = membership
         if membership.role == Role.ADMIN:
             admins.append(membership.user)
@@ -83,18 +45,9 @@ def membership_by_email(*, tenant, email):
     or None: who a caller is to the tenant, in one query."""
     if not email:
         return None
-    rows = _MEMBERSHIP_BY_EMAIL.rows(tenant_id=tenant.pk, email=email)
-    if not rows:
-        return None
-    return _membership(rows[0], tenant)
-
-
-def _membership(row, tenant):
-    """A membership with its user and tenant, from a row of its columns then its user's."""
-    split = len(_MEMBERSHIP_FIELDS)
-    membership = compiled.instance(Membership, _MEMBERSHIP_FIELDS, row[:split])
-    membership.user = compiled.instance(User, _USER_FIELDS, row[split:])
-    membership.tenant = tenant
+    membership = _active_members(tenant).filter(_email_is(email)).order_by("pk").first()
+    if membership is not None:
+        membership.tenant = tenant
     return membership
 
 
@@ -104,16 +57,16 @@ def admin_membership(*, tenant, email):
     return membership if membership is not None and membership.role == Role.ADMIN else None
 
 
-def admin_users(*, tenant):
-    """The tenant's active admins, by email: a list, for each event that mails them."""
-    return [
-        compiled.instance(User, _USER_FIELDS, row) for row in _ADMIN_USERS.rows(tenant_id=tenant.pk)
-    ]
-
-
 def tenant_admins(*, tenant):
     """The tenant's active admins, by email, as a queryset (for the console's forms)."""
-    return _admins_of(tenant.pk)
+    return User.objects.filter(
+        is_active=True, memberships__tenant=tenant, memberships__role=Role.ADMIN
+    ).order_by("email")
+
+
+def admin_users(*, tenant):
+    """The tenant's active admins, by email: a list, for each event that mails them."""
+    return list(tenant_admins(tenant=tenant))
 
 
 def api_client_for_key(key):

@@ -99,10 +99,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers wait for each other instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-# The hot fixed-shape reads (config/compiled.py) are prepared statements on PostgreSQL:
-# planned once per connection. Turn off behind a pooler that shares server connections
-# between clients from one transaction to the next (PgBouncer in transaction mode).
-DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -2,7 +2,6 @@
 
 from django.db import IntegrityError, transaction
 
-from config import compiled
 from unlocks.models import ConsentText
 
 CONSENT_V1 = (
@@ -13,17 +12,9 @@ CONSENT_V1 = (
 )
 
 
-_FIELDS = compiled.attnames(ConsentText)
-# Read by every approval: compiled once.
-_CURRENT = compiled.CompiledRead(
-    lambda: ConsentText.objects.order_by("-version").values_list(*_FIELDS)[:1]
-)
-
-
 def current_consent() -> ConsentText:
     """The consent text in force: the highest version."""
-    rows = _CURRENT.rows()
-    consent = compiled.instance(ConsentText, _FIELDS, rows[0]) if rows else None
+    consent = ConsentText.objects.order_by("-version").first()
     if consent is None:
         # A migration writes version 1; this only refills a database emptied since.
         try:

@@ -7,18 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-
-class LockState(models.TextChoices):
-    OPEN = "open", "Open"
-    EXPORTED = "exported", "Exported"
-    BYPASSED = "bypassed", "Bypassed"
-    IMPORTED = "imported", "Imported"
-
-
-class RecordType(models.TextChoices):
-    BATCH = "batch", "Batch"
-    INVOICE = "invoice", "Invoice"
-    PAYMENT = "payment", "Payment"
+from unlocks import rules
+from unlocks.states import Channel, LockState, RecordType, RequestStatus
 
 
 class Record(models.Model):
@@ -163,21 +153,6 @@ class ConsentText(models.Model):
         super().save(*args, **kwargs)
 
 
-class RequestStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
-    EXPIRED = "expired", "Expired"
-    REFUSED = "refused", "Refused"
-
-
-class Channel(models.TextChoices):
-    PHONE = "phone", "Phone"
-    EMAIL = "email", "Email"
-    CHAT = "chat", "Chat"
-    API = "api", "API"
-
-
 class UnlockRequestQuerySet(models.QuerySet):
     def reading(self, status):
         """The requests whose status reads `status` now (see `status_now`): a pending
@@ -267,7 +242,7 @@ class UnlockRequest(models.Model):
         return self.is_overdue_at(timezone.now())
 
     def is_overdue_at(self, now):
-        return self.is_pending and self.expires_at <= now
+        return rules.overdue(self, now)
 
     @property
     def status_now(self):

@@ -1,13 +1,36 @@
-"""The rules of an unlock (SPEC.md), as plain functions that return refusals.
+"""The rules of an unlock (SPEC.md), each a plain decision over facts already read.
 
-Every function here is pure: it judges records and the facts gathered about them
-(see `unlocks.selectors.gather_facts`) and touches no database.
+Every function here is pure: it judges rows and facts the services have read (and
+locked), touches no database and returns a refusal, or None when the rule passes.
+The services read, ask these, and write; the PIN page and the console ask the same
+functions what to show. SPEC's rules, and where each is decided:
+
+1. Exported is final ............................ exported_batch, exported_record
+2. Nothing in the batch may have been exported .. transactions_exported
+3. Only locked records .......................... not_locked
+4. Bypassed batches carry a duplicate risk ...... warnings_for, needs_duplicate_risk_ack,
+                                                  duplicate_risk_not_acknowledged
+5. An admin authorises, at the moment of approval is_tenant_admin, not_tenant_admin
+6. PIN verification and its lock-out ............ pin_locked_now, pin_locked, pin_not_set,
+                                                  failures_in_window, wrong_pin
+7. Consent, word for word ....................... consent_not_given
+8. Approval unlocks at once, judged on locked rows UNLOCKABLE, refusals_for (the services
+                                                  call it again on the locked rows)
+9. Requests expire .............................. expires_at, overdue
+10. Everything is audited: not a decision but a duty of the services, each of which
+    writes its step's audit entry in the step's own transaction (audit.services); the
+    service tests (`test_it_audits_*`, `test_*_is_audited`) and the fault tests hold them
+    to it.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from unlocks.models import LockState, RecordType
+from django.conf import settings
+
+from accounts.models import Role
 from unlocks.refusals import Refusal
+from unlocks.states import LockState, RecordType, RequestStatus
 
 DUPLICATE_RISK = "duplicate_risk"
 
@@ -125,10 +148,147 @@ def unknown_record(record_type, number, tenant):
     )
 
 
-def not_tenant_admin(tenant, email):
+# ---------------------------------------------------------------- 4. duplicate risk
+
+
+def needs_duplicate_risk_ack(views):
+    """Whether approving these targets, judged as they are now, needs the acknowledgement."""
+    return any(v["warnings"] for v in views)
+
+
+def duplicate_risk_not_acknowledged(views, acknowledged):
+    """Refuses an approval of risky targets (judged now, not at opening) without the tick."""
+    if not needs_duplicate_risk_ack(views) or acknowledged is True:
+        return None
+    return Refusal(
+        "duplicate_risk_not_acknowledged",
+        "Re-exporting these records can duplicate entries the customer already keyed "
+        "in by hand; adding the items manually in QuickBooks is recommended instead. "
+        "To go ahead, acknowledge the duplicate risk.",
+        {"targets": [{"type": v["type"], "number": v["number"]} for v in views if v["warnings"]]},
+    )
+
+
+# ---------------------------------------------------------------- 5. an admin authorises
+
+
+def is_tenant_admin(membership):
+    """Whether a membership (of an active user, read now) is an admin's."""
+    return membership is not None and membership.role == Role.ADMIN
+
+
+def not_tenant_admin(tenant, email, membership=None):
+    """Refuses anyone whose membership (read now) is not an active admin's of the tenant."""
+    if is_tenant_admin(membership):
+        return None
     return Refusal(
         "not_tenant_admin",
         f"{email or 'That person'} is not an admin of {tenant.name} now. Only one of the "
         "tenant's assigned admins can approve; ask one to verify.",
         {"admin_email": email},
     )
+
+
+# ---------------------------------------------------------------- 6. the PIN
+
+
+def pin_locked_now(tenant, now):
+    """Whether PIN verification of the tenant is locked at `now`, on every channel."""
+    return tenant.pin_locked_until is not None and tenant.pin_locked_until > now
+
+
+def pin_locked(tenant, now):
+    """Refuses a PIN check while the tenant's PIN is locked."""
+    if not pin_locked_now(tenant, now):
+        return None
+    retry_after = max(1, int((tenant.pin_locked_until - now).total_seconds() + 0.999))
+    return Refusal(
+        "pin_locked",
+        f"Too many wrong PINs: PIN verification for this account is locked until "
+        f"{tenant.pin_locked_until:%H:%M} UTC. Try again after that.",
+        {"retry_after": retry_after, "locked_until": tenant.pin_locked_until.isoformat()},
+    )
+
+
+def pin_not_set(tenant):
+    if tenant.has_pin:
+        return None
+    return Refusal(
+        "pin_not_set",
+        f"{tenant.name} has no account PIN yet, so nothing can be approved. Ask "
+        "support to set one (manage.py set_pin), then try again.",
+    )
+
+
+def failures_in_window(failure_times, now):
+    """The wrong PINs (ISO times) that still count at `now`."""
+    window_start = now - settings.PIN_FAILURE_WINDOW
+    return [t for t in failure_times if datetime.fromisoformat(t) > window_start]
+
+
+@dataclass(frozen=True)
+class WrongPin:
+    """What one more wrong PIN at `now` does: the failures that count, and a lock-out."""
+
+    failures: list
+    attempts_left: int
+    locked_until: datetime | None
+
+
+def wrong_pin(failure_times, now):
+    """Judge one more wrong PIN: after PIN_MAX_FAILURES within the window, the PIN locks."""
+    failures = [*failures_in_window(failure_times, now), now.isoformat()]
+    attempts_left = max(0, settings.PIN_MAX_FAILURES - len(failures))
+    locked_until = now + settings.PIN_LOCK_DURATION if attempts_left == 0 else None
+    return WrongPin(failures=failures, attempts_left=attempts_left, locked_until=locked_until)
+
+
+def pin_incorrect(attempts_left):
+    return Refusal(
+        "pin_incorrect",
+        f"That PIN is not right. {attempts_left} "
+        f"{'try is' if attempts_left == 1 else 'tries are'} left before PIN verification "
+        "is locked for this account.",
+        {"attempts_left": attempts_left},
+    )
+
+
+# ---------------------------------------------------------------- 7. consent
+
+
+def consent_not_given(*, accepted, version, consent):
+    """Refuses an approval whose consent was not accepted, or names a stale version."""
+    if accepted is not True:
+        return Refusal(
+            "consent_required",
+            "The admin must accept the consent text, read in full, before anything is "
+            "unlocked. Tick that it was accepted and try again.",
+        )
+    # True == 1 in Python: a bool names no version of the text.
+    if isinstance(version, bool) or version != consent.version:
+        return Refusal(
+            "consent_stale",
+            f"The consent text changed: version {consent.version} is current, not "
+            f"{version}. Show the admin the current text and ask again.",
+            {"current_version": consent.version, "sha256": consent.sha256},
+        )
+    return None
+
+
+# ---------------------------------------------------------------- 8. what an approval opens
+
+# What an approval may open; `exported` is final (rule 1).
+UNLOCKABLE = (LockState.BYPASSED, LockState.IMPORTED)
+
+
+# ---------------------------------------------------------------- 9. expiry
+
+
+def expires_at(opened_at):
+    """When a request opened at `opened_at` expires unless approved (UNLOCK_REQUEST_TTL)."""
+    return opened_at + settings.UNLOCK_REQUEST_TTL
+
+
+def overdue(request, now):
+    """Pending past its expiry: it reads expired, and whoever acts on it next expires it."""
+    return request.status == RequestStatus.PENDING and request.expires_at <= now

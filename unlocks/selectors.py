@@ -1,20 +1,16 @@
 """Reads of records, their history and unlock requests."""
 
-import functools
 import uuid
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from accounts.models import Tenant
 from audit.models import AuditAction, AuditEntry
-from config import compiled
 from unlocks.models import (
     RECORD_MODELS,
-    Batch,
     ExportRecord,
     Invoice,
     LockState,
@@ -43,81 +39,22 @@ def storable(text):
     return True
 
 
-_TENANT_FIELDS = compiled.attnames(Tenant)
-_TENANT_BY_SLUG = compiled.CompiledRead(
-    lambda slug: Tenant.objects.filter(slug=slug).values_list(*_TENANT_FIELDS)[:1],
-    slug=compiled.text_stand_in(),
-)
-
-
-def _tenant_by_slug(slug):
-    rows = _TENANT_BY_SLUG.rows(slug=slug)
-    return compiled.instance(Tenant, _TENANT_FIELDS, rows[0]) if rows else None
-
-
-_REQUEST_FIELDS = compiled.attnames(UnlockRequest)
-
-
-def _locked_request_read(**lock):
-    """The request with its tenant's columns, locked as `lock` says: compiled once."""
-    return compiled.CompiledRead(
-        lambda pk: (
-            UnlockRequest.objects.select_for_update(**lock)
-            .filter(pk=pk)
-            .order_by()
-            .values_list(*_REQUEST_FIELDS, *[f"tenant__{name}" for name in _TENANT_FIELDS])
-        ),
-        pk=compiled.uuid_stand_in(),
-    )
-
-
-# Every approval and cancellation locks its request first.
-_LOCKED_REQUEST = _locked_request_read(of=("self",))
-# Approving locks the tenant's row too (it serialises PIN checks), in the same statement:
-# with no OF, FOR UPDATE locks the row of every table the query reads, these two.
-_LOCKED_REQUEST_AND_TENANT = _locked_request_read()
-_TARGET_FIELDS = compiled.attnames(UnlockTarget)
-_TARGETS_OF = compiled.CompiledRead(
-    lambda request_id: (
-        UnlockTarget.objects.filter(request_id=request_id)
-        .order_by("pk")
-        .values_list(*_TARGET_FIELDS)
-    ),
-    request_id=compiled.uuid_stand_in(),
-)
-
-
 def locked_request(request_id, *, with_tenant=False):
-    """The request with its tenant, its row locked (SELECT ... FOR UPDATE OF the request,
-    and of the tenant too `with_tenant`); raises UnlockRequest.DoesNotExist for an unknown
-    or malformed id."""
+    """The request with its tenant and targets, its row locked (SELECT ... FOR UPDATE OF the
+    request, and of the tenant too `with_tenant`); raises UnlockRequest.DoesNotExist for an
+    unknown or malformed id."""
     try:
         pk = uuid.UUID(str(request_id))
     except (ValueError, TypeError, AttributeError):
         raise UnlockRequest.DoesNotExist from None
-    rows = (_LOCKED_REQUEST_AND_TENANT if with_tenant else _LOCKED_REQUEST).rows(pk=pk)
-    if not rows:
-        raise UnlockRequest.DoesNotExist
-    own = len(_REQUEST_FIELDS)
-    request = compiled.instance(UnlockRequest, _REQUEST_FIELDS, rows[0][:own])
-    request.tenant = compiled.instance(Tenant, _TENANT_FIELDS, rows[0][own:])
-    return request
-
-
-def hold_targets(request, targets=None):
-    """Let `request.targets.all()` answer `targets`, in id order, as a prefetch would: the
-    rules, the receipt and the answer read them from there. Targets just inserted come
-    with their ids where the database returns inserted rows (PostgreSQL, SQLite 3.35+);
-    without `targets`, or without their ids, they are read."""
-    if targets is None or any(target.pk is None for target in targets):
-        targets = [
-            compiled.instance(UnlockTarget, _TARGET_FIELDS, row)
-            for row in _TARGETS_OF.rows(request_id=request.pk)
-        ]
-    held = request.targets.all()
-    held._result_cache = list(targets)
-    held._prefetch_done = True
-    request._prefetched_objects_cache = {"targets": held}
+    # With no OF, FOR UPDATE locks the row of every table the query reads: these two.
+    lock = {} if with_tenant else {"of": ("self",)}
+    return (
+        UnlockRequest.objects.select_for_update(**lock)
+        .select_related("tenant")
+        .prefetch_related(Prefetch("targets", queryset=UnlockTarget.objects.order_by("pk")))
+        .get(pk=pk)
+    )
 
 
 def _plausible_slug(slug):
@@ -128,7 +65,7 @@ def _plausible_slug(slug):
 def tenant_named(slug):
     """The tenant with this slug, or the unknown_tenant refusal."""
     plausible = _plausible_slug(slug)
-    tenant = _tenant_by_slug(slug) if plausible else None
+    tenant = Tenant.objects.filter(slug=slug).first() if plausible else None
     if tenant is None:
         shown = repr(slug) if plausible else "given"
         raise Refusal(
@@ -146,12 +83,7 @@ def find_records(*, tenant, specs, lock=False):
     With `lock`, the rows are locked (SELECT ... FOR UPDATE) in a fixed order.
     A transaction comes with its batch and `has_export_history`, for `gather_facts`.
     """
-    return _find(
-        specs,
-        lambda record_type, numbers: _records_read(
-            record_type, len(numbers), lock, by_slug=False
-        ).records(tenant=tenant.pk, numbers=numbers),
-    )
+    return _find(specs, lambda qs: qs.filter(tenant=tenant), lock=lock)
 
 
 def find_records_named(*, tenant_slug, specs):
@@ -161,16 +93,13 @@ def find_records_named(*, tenant_slug, specs):
     if not _plausible_slug(tenant_slug):
         tenant_named(tenant_slug)  # raises unknown_tenant
     records, missing = _find(
-        specs,
-        lambda record_type, numbers: _records_read(
-            record_type, len(numbers), False, by_slug=True
-        ).records(tenant=tenant_slug, numbers=numbers),
+        specs, lambda qs: qs.filter(tenant__slug=tenant_slug).select_related("tenant")
     )
     tenant = records[0].tenant if records else tenant_named(tenant_slug)
     return tenant, records, missing
 
 
-def _find(specs, read):
+def _find(specs, of_tenant, *, lock=False):
     wanted = defaultdict(list)
     for record_type, number in specs:
         wanted[record_type].append(number)
@@ -179,73 +108,21 @@ def _find(specs, read):
         numbers = wanted.get(record_type)
         if not numbers:
             continue
-        for record in read(record_type, numbers):
+        model = RECORD_MODELS[record_type]
+        qs = of_tenant(model.objects.filter(number__in=numbers))
+        if record_type != RecordType.BATCH:
+            qs = qs.select_related("batch").annotate(
+                has_export_history=Exists(
+                    ExportRecord.objects.filter(**{record_type: OuterRef("pk")})
+                )
+            )
+        if lock:
+            qs = qs.select_for_update(of=("self",)).order_by("pk")
+        for record in qs:
             found[(record_type, record.number)] = record
     records = [found[s] for s in specs if s in found]
     missing = [s for s in specs if s not in found]
     return records, missing
-
-
-class _RecordsRead:
-    """Records of one type by number, with what the rules need of them, in one query whose
-    SQL is compiled once per type, count and locking (config/compiled.py): every unlock
-    request opened, previewed and approved reads its records so."""
-
-    def __init__(self, record_type, count, lock, by_slug):
-        self.model = RECORD_MODELS[record_type]
-        self.fields = compiled.attnames(self.model)
-        self.is_batch = record_type == RecordType.BATCH
-        self.batch_fields = [] if self.is_batch else compiled.attnames(Batch)
-        # By slug, the tenant's columns come last in each row (the tenant joined by slug).
-        self.tenant_fields = _TENANT_FIELDS if by_slug else []
-        numbers = {f"number_{i}": compiled.text_stand_in() for i in range(count)}
-        self.read = compiled.CompiledRead(
-            lambda tenant, **numbers: self._query(tenant, list(numbers.values()), lock, by_slug),
-            tenant=compiled.text_stand_in() if by_slug else compiled.number_stand_in(),
-            **numbers,
-        )
-
-    def _query(self, tenant, numbers, lock, by_slug):
-        by = {"tenant__slug": tenant} if by_slug else {"tenant_id": tenant}
-        qs = self.model.objects.filter(**by, number__in=numbers)
-        columns = list(self.fields)
-        if not self.is_batch:
-            qs = qs.annotate(
-                has_export_history=Exists(
-                    ExportRecord.objects.filter(**{self.model.record_type: OuterRef("pk")})
-                )
-            )
-            # The batch's columns through the join select_related would make (LEFT OUTER).
-            columns += [f"batch__{name}" for name in self.batch_fields] + ["has_export_history"]
-        columns += [f"tenant__{name}" for name in self.tenant_fields]
-        qs = qs.select_for_update(of=("self",)).order_by("pk") if lock else qs.order_by()
-        return qs.values_list(*columns)
-
-    def records(self, *, tenant, numbers):
-        """`tenant`: its id, or its slug for a read by slug."""
-        values = {f"number_{i}": number for i, number in enumerate(numbers)}
-        records = []
-        own, batch = len(self.fields), len(self.batch_fields)
-        for row in self.read.rows(tenant=tenant, **values):
-            record = compiled.instance(self.model, self.fields, row[:own])
-            if not self.is_batch:
-                record.batch = (
-                    compiled.instance(Batch, self.batch_fields, row[own : own + batch])
-                    if record.batch_id is not None
-                    else None
-                )
-                record.has_export_history = row[own + batch]
-            if self.tenant_fields:
-                record.tenant = compiled.instance(
-                    Tenant, self.tenant_fields, row[len(row) - len(self.tenant_fields) :]
-                )
-            records.append(record)
-        return records
-
-
-@functools.cache
-def _records_read(record_type, count, lock, by_slug):
-    return _RecordsRead(record_type, count, lock, by_slug)
 
 
 def gather_facts(records):
@@ -376,34 +253,6 @@ _EXPORT_FIELDS = {
 }
 
 
-def _summary_query(record_type, *, tenant_slug, number, in_one_query):
-    model = RECORD_MODELS[record_type]
-    columns = (
-        ["pk", "state"] if record_type == RecordType.BATCH else ["pk", "state", "batch__number"]
-    )
-    qs = model.objects.filter(tenant__slug=tenant_slug, number=number).order_by()
-    if in_one_query:
-        from django.contrib.postgres.expressions import ArraySubquery
-
-        record = OuterRef("pk")
-        pending = _pending(record_type, record)
-        # Each pending request's expiry beside its id (the same order): which of them are
-        # overdue is decided here, not in SQL, so the query's plan starts from the record.
-        arrays = {
-            "open_request_ids": ArraySubquery(pending.values("id")),
-            "open_request_expiries": ArraySubquery(pending.values("expires_at")),
-        }
-        if record_type != RecordType.BATCH:
-            # One array per column, each in the same order: the n-th of each is one export.
-            arrays |= {
-                f"export_{key}": ArraySubquery(_exports(record_type, record).values(column))
-                for key, column in _EXPORT_FIELDS.items()
-            }
-        qs = qs.annotate(**arrays)
-        columns += list(arrays)
-    return qs.values_list(*columns)[:1], columns
-
-
 def _pending(record_type, record):
     """The record's pending requests, newest first, overdue ones included: filtering on
     expires_at > now in SQL let PostgreSQL start from the pending requests (an estimate
@@ -422,67 +271,37 @@ def _exports(record_type, record):
     return ExportRecord.objects.filter(**{record_type: record}).order_by("exported_at", "id")
 
 
-@functools.cache
-def _compiled_summary(record_type):
-    """The one-query lookup, compiled by the ORM once per record type and process (see
-    config/compiled.py): compiling five subqueries costs more CPU than PostgreSQL takes
-    to run them. Returns the read and the names of its columns."""
-    _, columns = _summary_query(record_type, tenant_slug="", number="", in_one_query=True)
-    read = compiled.CompiledRead(
-        lambda tenant_slug, number: _summary_query(
-            record_type, tenant_slug=tenant_slug, number=number, in_one_query=True
-        )[0],
-        tenant_slug=compiled.text_stand_in(),
-        number=compiled.text_stand_in(),
-    )
-    return read, columns
-
-
 def record_summary(*, tenant_slug, record_type, number):
     """What the record lookup API shows of a record, as plain values; None if there is none.
 
     A dict of type, number, state, locked, batch (its number), exports (dicts of
-    `_EXPORT_FIELDS`, oldest first) and open_request_ids (pending requests naming it, newest
-    first). An agent on the phone waits for this, so it reads only those columns, builds
-    no model instances, and on PostgreSQL takes one query: the exports and the pending
-    requests come as array subqueries of the record's own row.
+    `_EXPORT_FIELDS`, oldest first) and open_requests (ids of pending requests naming it,
+    newest first). An agent on the phone waits for this: it reads only those columns, in
+    three indexed queries.
     """
     if "\x00" in tenant_slug or "\x00" in number:
         # No record holds a NUL character (PostgreSQL refuses it in any text value).
         return None
     model = RECORD_MODELS[record_type]
     is_batch = record_type == RecordType.BATCH
-    if connection.vendor == "postgresql":
-        read, columns = _compiled_summary(record_type)
-        found = read.rows(tenant_slug=tenant_slug, number=number)
-        if not found:
-            return None
-        row = dict(zip(columns, found[0], strict=True))
-        exports = [
+    columns = ["pk", "state"] if is_batch else ["pk", "state", "batch__number"]
+    row = (
+        model.objects.filter(tenant__slug=tenant_slug, number=number)
+        .order_by()
+        .values(*columns)
+        .first()
+    )
+    if row is None:
+        return None
+    # A batch's own history is its state and exported_at; transactions keep exports.
+    exports = (
+        []
+        if is_batch
+        else [
             dict(zip(_EXPORT_FIELDS, export, strict=True))
-            for export in zip(
-                *(row.get(f"export_{key}", ()) for key in _EXPORT_FIELDS), strict=True
-            )
+            for export in _exports(record_type, row["pk"]).values_list(*_EXPORT_FIELDS.values())
         ]
-        open_ids = _live(zip(row["open_request_ids"], row["open_request_expiries"], strict=True))
-    else:
-        query, columns = _summary_query(
-            record_type, tenant_slug=tenant_slug, number=number, in_one_query=False
-        )
-        found = next(iter(query), None)
-        if found is None:
-            return None
-        row = dict(zip(columns, found, strict=True))
-        # A batch's own history is its state and exported_at; transactions keep exports.
-        exports = (
-            []
-            if is_batch
-            else [
-                dict(zip(_EXPORT_FIELDS, export, strict=True))
-                for export in _exports(record_type, row["pk"]).values_list(*_EXPORT_FIELDS.values())
-            ]
-        )
-        open_ids = _live(_pending(record_type, row["pk"]).values_list("id", "expires_at"))
+    )
     return {
         "type": record_type,
         "number": number,
@@ -490,7 +309,7 @@ def record_summary(*, tenant_slug, record_type, number):
         "locked": row["state"] in model.LOCKED_STATES,
         "batch": None if is_batch else row["batch__number"],
         "exports": exports,
-        "open_request_ids": list(open_ids),
+        "open_requests": _live(_pending(record_type, row["pk"]).values_list("id", "expires_at")),
     }
 
 

@@ -3,23 +3,31 @@
 The API, the PIN page and the admin call these functions and nothing else changes
 an unlock's state. A refusal is raised as `Refusal`; refusals that must leave a
 trace (wrong PINs, lock-outs, a request refused at approval) are committed first.
+Each function reads (and locks), asks `unlocks.rules`, then writes.
+
+Row locks, always taken in this order within a transaction:
+1. the unlock request (SELECT ... FOR UPDATE);
+2. the tenant, by an approval only, in the same statement as its request;
+3. the target records, batches then invoices then payments, each type by id;
+4. the tenant's audit chain head (audit.services), last, held only for the insert of
+   the entries and the commit.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from accounts.models import Role
 from accounts.pins import pin_matches
-from accounts.selectors import admin_membership, caller_and_admins
+from accounts.selectors import caller_and_admins, membership_by_email
 from audit.actors import Actor
 from audit.models import AuditAction
 from audit.services import record_entries, record_entry
+from unlocks import rules
 from unlocks.consent import current_consent
 from unlocks.models import (
     REASON_MAX_LENGTH,
@@ -34,12 +42,10 @@ from unlocks.models import (
     UnlockTarget,
 )
 from unlocks.refusals import Refusal
-from unlocks.rules import not_tenant_admin, refusals_for, unknown_record, warnings_for
 from unlocks.selectors import (
     find_records,
     find_records_named,
     gather_facts,
-    hold_targets,
     locked_request,
     storable,
 )
@@ -122,16 +128,16 @@ def _judge_named(tenant_slug, specs):
 
 def _judged(tenant, records, missing):
     facts = gather_facts(records)
-    refusals = [unknown_record(t, n, tenant) for t, n in missing]
+    refusals = [rules.unknown_record(t, n, tenant) for t, n in missing]
     views = []
     for record in records:
-        refusals.extend(refusals_for(record, facts))
+        refusals.extend(rules.refusals_for(record, facts))
         views.append(
             {
                 "type": record.record_type,
                 "number": record.number,
                 "state": record.state,
-                "warnings": warnings_for(record, facts),
+                "warnings": rules.warnings_for(record, facts),
                 "record": record,
             }
         )
@@ -206,19 +212,20 @@ def open_request(
 
     with transaction.atomic():
         membership, admins = caller_and_admins(tenant=tenant_obj, email=caller_email)
+        now = timezone.now()
         request = UnlockRequest.objects.create(
             tenant=tenant_obj,
             caller_name=caller_name,
             caller_email=caller_email,
             caller_user=membership.user if membership else None,
-            caller_is_tenant_admin=membership is not None and membership.role == Role.ADMIN,
+            caller_is_tenant_admin=rules.is_tenant_admin(membership),
             channel=channel,
             reason=reason,
             ticket=ticket,
             opened_by=actor.label,
-            expires_at=timezone.now() + settings.UNLOCK_REQUEST_TTL,
+            expires_at=rules.expires_at(now),
         )
-        targets = UnlockTarget.objects.bulk_create(
+        UnlockTarget.objects.bulk_create(
             [
                 UnlockTarget(
                     request=request,
@@ -231,8 +238,8 @@ def open_request(
                 for v in views
             ]
         )
-        # The event's emails and webhooks, and the caller's answer, read the targets.
-        hold_targets(request, targets)
+        # The event's emails and webhooks, and the caller's answer, read the targets: once.
+        prefetch_related_objects([request], "targets")
         _after_commit("created", request, admins=admins)
         # The audit entry last: it locks the tenant's chain head, which every change of the
         # tenant waits for, so the lock is held only for its insert and the commit.
@@ -361,78 +368,31 @@ def _verify_locked(
     if not isinstance(approver_email, str) or not storable(approver_email):
         # Not an email anyone could hold; refused like any non-admin, and safe to audit.
         approver_email = ""
-    membership = admin_membership(tenant=request.tenant, email=approver_email)
-    if membership is None:
-        return _refuse(
-            request,
-            not_tenant_admin(request.tenant, approver_email),
-            actor,
-            data={"admin_email": approver_email},
-        )
+    membership = membership_by_email(tenant=tenant, email=approver_email)
+    if refusal := rules.not_tenant_admin(tenant, approver_email, membership):
+        return _refuse(request, refusal, actor, data={"admin_email": approver_email})
     approver = membership.user
 
-    if tenant.pin_locked_until and tenant.pin_locked_until > now:
-        return _refuse(request, _pin_locked(tenant, now), actor)
-    if not tenant.has_pin:
-        return _refuse(
-            request,
-            Refusal(
-                "pin_not_set",
-                f"{tenant.name} has no account PIN yet, so nothing can be approved. Ask "
-                "support to set one (manage.py set_pin), then try again.",
-            ),
-            actor,
-        )
+    if refusal := rules.pin_locked(tenant, now) or rules.pin_not_set(tenant):
+        return _refuse(request, refusal, actor)
     if not pin_matches(tenant.pin_hash, pin if isinstance(pin, str) else ""):
         return _wrong_pin(request, tenant, approver, now, actor)
     if tenant.pin_failure_times:
         tenant.pin_failure_times = []
         tenant.save(update_fields=["pin_failure_times"])
 
-    if consent_accepted is not True:
-        return _refuse(
-            request,
-            Refusal(
-                "consent_required",
-                "The admin must accept the consent text, read in full, before anything is "
-                "unlocked. Tick that it was accepted and try again.",
-            ),
-            actor,
-        )
     consent = current_consent()
-    # True == 1 in Python: a bool names no version of the text.
-    if isinstance(consent_version, bool) or consent_version != consent.version:
-        return _refuse(
-            request,
-            Refusal(
-                "consent_stale",
-                f"The consent text changed: version {consent.version} is current, not "
-                f"{consent_version}. Show the admin the current text and ask again.",
-                {"current_version": consent.version, "sha256": consent.sha256},
-            ),
-            actor,
-        )
+    if refusal := rules.consent_not_given(
+        accepted=consent_accepted, version=consent_version, consent=consent
+    ):
+        return _refuse(request, refusal, actor)
 
-    # The receipt and the caller's answer read the targets too: once, here.
-    hold_targets(request)
+    # Every rule again, on the locked rows: a record that changed since opening is judged
+    # as it is now, and so is its duplicate risk.
     specs = [(t.record_type, t.number) for t in request.targets.all()]
     views, refusals = _judge(tenant, specs, lock=True)
-    if any(v["warnings"] for v in views) and duplicate_risk_acknowledged is not True:
-        return _refuse(
-            request,
-            Refusal(
-                "duplicate_risk_not_acknowledged",
-                "Re-exporting these records can duplicate entries the customer already keyed "
-                "in by hand; adding the items manually in QuickBooks is recommended instead. "
-                "To go ahead, acknowledge the duplicate risk.",
-                {
-                    "targets": [
-                        {"type": v["type"], "number": v["number"]} for v in views if v["warnings"]
-                    ]
-                },
-            ),
-            actor,
-        )
+    if refusal := rules.duplicate_risk_not_acknowledged(views, duplicate_risk_acknowledged):
+        return _refuse(request, refusal, actor)
     if refusals:
         first = refusals[0]
         request.status = RequestStatus.REFUSED
@@ -456,22 +416,9 @@ def _verify_locked(
     return request
 
 
-def _pin_locked(tenant, now):
-    retry_after = max(1, int((tenant.pin_locked_until - now).total_seconds() + 0.999))
-    return Refusal(
-        "pin_locked",
-        f"Too many wrong PINs: PIN verification for this account is locked until "
-        f"{tenant.pin_locked_until:%H:%M} UTC. Try again after that.",
-        {"retry_after": retry_after, "locked_until": tenant.pin_locked_until.isoformat()},
-    )
-
-
 def _wrong_pin(request, tenant, approver, now, actor):
-    window_start = now - settings.PIN_FAILURE_WINDOW
-    failures = [t for t in tenant.pin_failure_times if datetime.fromisoformat(t) > window_start]
-    failures.append(now.isoformat())
-    attempts_left = max(0, settings.PIN_MAX_FAILURES - len(failures))
-    data = {"approver": approver.email, "attempts_left": attempts_left}
+    judged = rules.wrong_pin(tenant.pin_failure_times, now)
+    data = {"approver": approver.email, "attempts_left": judged.attempts_left}
     record_entry(
         tenant=tenant,
         action=AuditAction.PIN_INCORRECT,
@@ -480,8 +427,8 @@ def _wrong_pin(request, tenant, approver, now, actor):
         code="pin_incorrect",
         data=data,
     )
-    if attempts_left == 0:
-        tenant.pin_locked_until = now + settings.PIN_LOCK_DURATION
+    if judged.locked_until is not None:
+        tenant.pin_locked_until = judged.locked_until
         tenant.pin_failure_times = []
         tenant.save(update_fields=["pin_locked_until", "pin_failure_times"])
         record_entry(
@@ -493,22 +440,10 @@ def _wrong_pin(request, tenant, approver, now, actor):
             data={"locked_until": tenant.pin_locked_until.isoformat()},
         )
         _after_commit("pin_locked", request)
-        return _audited(_pin_locked(tenant, now))
-    tenant.pin_failure_times = failures
+        return _audited(rules.pin_locked(tenant, now))
+    tenant.pin_failure_times = judged.failures
     tenant.save(update_fields=["pin_failure_times"])
-    return _audited(
-        Refusal(
-            "pin_incorrect",
-            f"That PIN is not right. {attempts_left} "
-            f"{'try is' if attempts_left == 1 else 'tries are'} left before PIN verification "
-            "is locked for this account.",
-            {"attempts_left": attempts_left},
-        )
-    )
-
-
-# What an approval may open; `exported` is final (SPEC rule 1).
-UNLOCKABLE = (LockState.BYPASSED, LockState.IMPORTED)
+    return _audited(rules.pin_incorrect(judged.attempts_left))
 
 
 def _open_bypassed_in(model, batch_ids, now):
@@ -548,7 +483,7 @@ def _unlock(request, views, approver, consent, now, actor):
         # Never `exported`: the rules refused it on these locked rows, and the statement
         # itself would not open it either. No targets of the type, nothing to compile.
         if ids[record_type]:
-            model.objects.filter(pk__in=ids[record_type], state__in=UNLOCKABLE).update(
+            model.objects.filter(pk__in=ids[record_type], state__in=rules.UNLOCKABLE).update(
                 state=LockState.OPEN, updated_at=now
             )
     for contents in with_batch.values():

@@ -17,13 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Role
 from accounts.selectors import admin_membership, membership_of, tenants_administered_by
 from audit.actors import Actor, request_context
-from unlocks import services
+from unlocks import rules, services
 from unlocks.consent import current_consent
 from unlocks.forms import ApprovalForm
 from unlocks.links import approval_token, request_id_from_token
 from unlocks.models import LockState, RecordType, RequestStatus
 from unlocks.refusals import HTTP_STATUS, Refusal
-from unlocks.rules import DUPLICATE_RISK, RULE_CODES, not_tenant_admin
+from unlocks.rules import DUPLICATE_RISK, RULE_CODES
 from unlocks.selectors import (
     bypassed_in_batches,
     receipt_for,
@@ -106,9 +106,8 @@ def approve(request, token):
     if closed:
         return _closed(request, unlock)
 
-    if membership.role != Role.ADMIN:
-        # Shown before any PIN is typed; on POST the service decides, on locked rows.
-        refusal = not_tenant_admin(unlock.tenant, request.user.email)
+    # Shown before any PIN is typed; on POST the service decides, on locked rows.
+    if refusal := rules.not_tenant_admin(unlock.tenant, request.user.email, membership):
         return _page(request, unlock, None, consent, refusal=refusal, status=403)
     form = ApprovalForm(initial={"consent_version": consent.version})
     return _page(request, unlock, form, consent)
@@ -171,7 +170,7 @@ def _page(
         for r in judged.refusals
         if "target" in r.details
     }
-    duplicate_risk = duplicate_risk or any(v["warnings"] for v in judged.targets)
+    duplicate_risk = duplicate_risk or rules.needs_duplicate_risk_ack(judged.targets)
     opens_with = bypassed_in_batches(
         [t.batch_id for t in targets if t.record_type == RecordType.BATCH]
     )
@@ -186,9 +185,7 @@ def _page(
         "consent_changed": consent_changed,
         "form": form,
         "refusal": refusal,
-        "pin_locked_until": tenant.pin_locked_until
-        if tenant.pin_locked_until and tenant.pin_locked_until > now
-        else None,
+        "pin_locked_until": tenant.pin_locked_until if rules.pin_locked_now(tenant, now) else None,
     }
     return render(request, "unlocks/approve.html", context, status=status)
 

@@ -279,85 +279,22 @@ class UnlockRequestOut(serializers.Serializer):
         return data
 
 
-_AT = serializers.DateTimeField()
-
-
-def _at(value):
-    return None if value is None else _AT.to_representation(value)
-
-
-def request_out(request):
-    """An unlock request as the API and webhooks show it: UnlockRequestOut's answer, field
-    for field, without building a serializer per call. UnlockRequestOut is the schema (and
-    the reference a test holds this to)."""
-    return {
-        "id": str(request.id),
-        "tenant": request.tenant.slug,
-        "status": str(request.status_now),
-        "targets": [
-            {
-                "type": str(target.record_type),
-                "number": str(target.number),
-                "state": str(target.state_at_open),
-                "warnings": [str(warning) for warning in target.warnings],
-            }
-            for target in request.targets.all()
-        ],
-        "caller": {
-            "name": str(request.caller_name),
-            "email": str(request.caller_email),
-            "is_tenant_admin": bool(request.caller_is_tenant_admin),
-        },
-        "channel": str(request.channel),
-        "reason": str(request.reason),
-        "ticket": str(request.ticket),
-        "approval_url": links.approval_url(request),
-        "created_at": _at(request.created_at),
-        "expires_at": _at(request.expires_at),
-        "approved_by": request.approved_by.email if request.approved_by_id else None,
-        "approved_at": _at(request.approved_at),
-        "consent_version": request.consent_version,
-        "completed_at": _at(request.completed_at),
-        "refusal_code": request.refusal_code or None,
-    }
-
-
 class ExportOut(serializers.Serializer):
-    at = serializers.DateTimeField(source="exported_at")
-    batch = serializers.CharField(source="batch.number")
+    at = serializers.DateTimeField()
+    batch = serializers.CharField()
     system = serializers.CharField()
     external_id = serializers.CharField()
 
 
+# The record lookup's answer, from `selectors.record_summary`'s plain values.
 class RecordOut(serializers.Serializer):
-    type = serializers.ChoiceField(choices=RecordType.choices, source="record_type")
+    type = serializers.ChoiceField(choices=RecordType.choices)
     number = serializers.CharField()
     state = serializers.CharField()
     locked = serializers.BooleanField()
-    batch = serializers.SerializerMethodField()
-    exports = ExportOut(many=True, source="export_history")
-    open_requests = serializers.ListField(child=serializers.UUIDField(), source="open_request_ids")
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_batch(self, record):
-        batch = getattr(record, "batch", None)
-        return batch.number if batch else None
-
-
-def record_out(summary):
-    """RecordOut's answer built straight from `selectors.record_summary`'s plain values.
-
-    The lookup is the hottest read an agent makes; RecordOut stays as its schema.
-    """
-    return {
-        "type": summary["type"],
-        "number": summary["number"],
-        "state": summary["state"],
-        "locked": summary["locked"],
-        "batch": summary["batch"],
-        "exports": [{**export, "at": _at(export["at"])} for export in summary["exports"]],
-        "open_requests": [str(request_id) for request_id in summary["open_request_ids"]],
-    }
+    batch = serializers.CharField(allow_null=True, read_only=True)
+    exports = ExportOut(many=True)
+    open_requests = serializers.ListField(child=serializers.UUIDField())
 
 
 class ActorOut(serializers.Serializer):

@@ -383,7 +383,7 @@ def test_the_unlock_statements_never_open_an_exported_record_even_past_the_rules
     request = open_for(tenant, invoice)
     Invoice.objects.filter(pk=invoice.pk).update(state=LockState.EXPORTED)
     # As if a future caller skipped the rules: the bulk statements still refuse to open it.
-    monkeypatch.setattr(services, "refusals_for", lambda record, facts: [])
+    monkeypatch.setattr(services.rules, "refusals_for", lambda record, facts: [])
     verify(request, admin)
     invoice.refresh_from_db()
     assert invoice.state == LockState.EXPORTED
