@@ -40,17 +40,19 @@ def storable(text):
 
 
 def locked_request(request_id, *, with_tenant=False):
-    """The request with its tenant and targets, its row locked (SELECT ... FOR UPDATE OF the
-    request, and of the tenant too `with_tenant`); raises UnlockRequest.DoesNotExist for an
+    """The request with its tenant and targets, its row locked (SELECT ... FOR NO KEY UPDATE
+    OF the request, and of the tenant too `with_tenant`); raises UnlockRequest.DoesNotExist for an
     unknown or malformed id."""
     try:
         pk = uuid.UUID(str(request_id))
     except (ValueError, TypeError, AttributeError):
         raise UnlockRequest.DoesNotExist from None
-    # With no OF, FOR UPDATE locks the row of every table the query reads: these two.
+    # With no OF, the lock takes the row of every table the query reads: these two. FOR NO
+    # KEY UPDATE: the foreign-key checks of the tenant's other changes (FOR KEY SHARE, at
+    # their commit) do not wait for it, so they never deadlock with an approval.
     lock = {} if with_tenant else {"of": ("self",)}
     return (
-        UnlockRequest.objects.select_for_update(**lock)
+        UnlockRequest.objects.select_for_update(no_key=True, **lock)
         .select_related("tenant")
         .prefetch_related(Prefetch("targets", queryset=UnlockTarget.objects.order_by("pk")))
         .get(pk=pk)
@@ -80,7 +82,7 @@ def find_records(*, tenant, specs, lock=False):
     """Resolve (type, number) pairs within a tenant: one query per record type.
 
     Returns (records in the order asked, pairs that were not found).
-    With `lock`, the rows are locked (SELECT ... FOR UPDATE) in a fixed order.
+    With `lock`, the rows are locked (SELECT ... FOR NO KEY UPDATE) in a fixed order.
     A transaction comes with its batch and `has_export_history`, for `gather_facts`.
     """
     return _find(specs, lambda qs: qs.filter(tenant=tenant), lock=lock)
@@ -117,7 +119,7 @@ def _find(specs, of_tenant, *, lock=False):
                 )
             )
         if lock:
-            qs = qs.select_for_update(of=("self",)).order_by("pk")
+            qs = qs.select_for_update(no_key=True, of=("self",)).order_by("pk")
         for record in qs:
             found[(record_type, record.number)] = record
     records = [found[s] for s in specs if s in found]

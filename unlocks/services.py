@@ -6,9 +6,12 @@ trace (wrong PINs, lock-outs, a request refused at approval) are committed first
 Each function reads (and locks), asks `unlocks.rules`, then writes.
 
 Row locks, always taken in this order within a transaction:
-1. the unlock request (SELECT ... FOR UPDATE);
-2. the tenant, by an approval only, in the same statement as its request;
-3. the target records, batches then invoices then payments, each type by id;
+1. the unlock request (SELECT ... FOR NO KEY UPDATE);
+2. the tenant, by an approval only, in the same statement as its request, FOR NO KEY
+   UPDATE: held across the PIN check (it counts concurrent guesses one by one), it does
+   not block the foreign-key checks (FOR KEY SHARE) of the tenant's other changes;
+3. the target records, batches then invoices then payments, each type by id, FOR NO
+   KEY UPDATE (the targets of an open naming them check their keys at commit);
 4. the tenant's audit chain head (audit.services), last, held only for the insert of
    the entries and the commit.
 """
@@ -586,7 +589,7 @@ def expire_requests(*, now=None, limit=500) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         due = list(
-            UnlockRequest.objects.select_for_update(of=("self",), skip_locked=True)
+            UnlockRequest.objects.select_for_update(no_key=True, of=("self",), skip_locked=True)
             .select_related("tenant")
             .filter(status=RequestStatus.PENDING, expires_at__lte=now)
             .order_by("expires_at")[:limit]
