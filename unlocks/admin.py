@@ -476,16 +476,32 @@ class UnlockRequestAdmin(admin.ModelAdmin):
             verify_form = VerifyForm(admins=admins, initial={"consent_version": consent.version})
         if can_cancel and cancel_form is None:
             cancel_form = CancelForm()
+        # The duplicate risk as approving would judge it now, not as recorded at opening:
+        # a risk that appeared since must be acknowledged, one that went needs no tick.
+        judged = services.preview_pending(unlock) if pending else None
+        risky_now = (
+            {(v["type"], v["number"]) for v in judged.targets if v["warnings"]} if judged else set()
+        )
+        rows = [
+            {
+                "target": t,
+                "duplicate_risk": (t.record_type, t.number) in risky_now
+                if pending
+                else bool(t.warnings),
+            }
+            for t in targets
+        ]
         context = self._context(
             request,
             f"Unlock request {str(unlock.pk)[:8]}",
             original=unlock,
             unlock=unlock,
             targets=targets,
+            target_rows=rows,
             timeline=timeline_for(unlock),
             approval_url=approval_url(unlock) if pending else "",
             consent=consent,
-            needs_ack=any(t.warnings for t in targets),
+            needs_ack=bool(risky_now),
             duplicate_risk_text=DUPLICATE_RISK_TEXT,
             verify_form=verify_form if can_verify else None,
             cancel_form=cancel_form if can_cancel else None,
