@@ -1,8 +1,9 @@
 from accounts.tests.factories import PIN
 from audit.models import AuditEntry
-from unlocks.models import LockState, RequestStatus
+from unlocks import platform
+from unlocks.models import Invoice, LockState, RequestStatus
 from unlocks.tests import factories as f
-from unlocks.tests.conftest import open_for
+from unlocks.tests.conftest import open_for, verify
 
 
 def verify_url(request):
@@ -60,6 +61,40 @@ def test_it_leaves_out_the_duplicate_risk_tick_when_no_target_carries_it(agent_c
     response = agent_client.get(page_url(request))
     assert not response.context["needs_ack"]
     assert b"The admin acknowledges the duplicate risk." not in response.content
+
+
+def test_it_asks_for_the_duplicate_risk_tick_when_the_risk_appeared_after_opening(
+    agent_client, tenant, admin
+):
+    # Opened while imported and never exported: no duplicate risk at opening.
+    invoice = f.imported_invoice(tenant)
+    request = open_for(tenant, invoice)
+    assert request.targets.get().warnings == []
+    # Meanwhile another request unlocks it, and the platform exports and bypasses it.
+    verify(open_for(tenant, invoice), admin)
+    batch = f.open_batch(tenant, invoices=0)
+    invoice = platform.move_to_batch(record=invoice, batch=batch)
+    platform.export_batch(batch=batch)
+    platform.bypass_transaction(record=Invoice.objects.get(pk=invoice.pk))
+
+    response = agent_client.get(page_url(request))
+    assert response.context["needs_ack"]
+    assert b"The admin acknowledges the duplicate risk." in response.content
+    assert [row["duplicate_risk"] for row in response.context["target_rows"]] == [True]
+
+    data = phone_data(admin)
+    del data["duplicate_risk_acknowledged"]
+    response = agent_client.post(verify_url(request), data)
+    assert "acknowledge the duplicate risk" in str(
+        response.context["verify_form"].non_field_errors()
+    )
+    assert b"The admin acknowledges the duplicate risk." in response.content
+
+    response = agent_client.post(verify_url(request), phone_data(admin))
+    assert response.status_code == 302 and response["Location"] == page_url(request)
+    request.refresh_from_db()
+    assert request.status == RequestStatus.COMPLETED
+    assert Invoice.objects.get(pk=invoice.pk).state == LockState.OPEN
 
 
 def test_a_wrong_pin_is_a_form_error_that_counts_and_shows_on_the_timeline(

@@ -1,0 +1,20 @@
+"""The console's own addresses, under the unlock requests' admin address.
+
+`UnlockRequestAdmin.get_urls` puts them ahead of the model's own, so they are named in
+the admin's namespace (`admin:unlocks_lookup`, ...). `admin_view` signs agents in,
+guards against CSRF and keeps the pages out of caches, as for every admin page.
+"""
+
+from django.contrib import admin
+from django.urls import path
+
+from unlocks.console import views
+
+view = admin.site.admin_view
+
+urlpatterns = [
+    path("lookup/", view(views.lookup), name="unlocks_lookup"),
+    path("open/", view(views.open_request), name="unlocks_unlockrequest_open"),
+    path("<path:object_id>/verify/", view(views.verify), name="unlocks_unlockrequest_verify"),
+    path("<path:object_id>/cancel/", view(views.cancel), name="unlocks_unlockrequest_cancel"),
+]

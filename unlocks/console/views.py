@@ -1,0 +1,406 @@
+"""The console's pages: record lookup, opening with a preview, the request page, verify, cancel.
+
+Each reads through the selectors and changes state only through `unlocks.services`, with
+the agent as actor; a `Refusal` becomes a form error or an admin message in
+`show_refusal`, and nowhere else. `unlocks.console.urls` serves them inside the admin
+site, which signs agents in and guards against CSRF; each view checks its permission.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts.models import Tenant
+from accounts.selectors import tenant_admins
+from audit.actors import Actor, request_context
+from unlocks import services
+from unlocks.consent import current_consent
+from unlocks.console.forms import CancelForm, OpenRequestForm, VerifyForm
+from unlocks.console.timeline import timeline_for
+from unlocks.links import approval_url
+from unlocks.models import LockState, RecordType, RequestStatus, UnlockRequest
+from unlocks.refusals import Refusal
+from unlocks.rules import DUPLICATE_RISK_TEXT
+from unlocks.selectors import (
+    batch_members,
+    record_by_number,
+    records_numbered,
+    request_with_targets,
+)
+
+WHY_LOCKED = {
+    LockState.OPEN: "Not locked: it can be edited and exported as it is.",
+    LockState.BYPASSED: "Bypassed: handled outside the export, so it is read-only.",
+    LockState.IMPORTED: "Imported from another system, so it is read-only.",
+    LockState.EXPORTED: "Exported to the accounting system: support can never unlock it.",
+}
+
+OPENED = {
+    "open": "Request opened. Send the approval link to a tenant admin, or verify now with "
+    "the admin on the phone.",
+    "record": "The records changed since the preview: every rule passes now, so the request "
+    "was opened. Send the approval link to a tenant admin, or cancel it if the customer no "
+    "longer wants it.",
+}
+
+
+def actor_for(request):
+    return Actor.for_user(request.user, **request_context(request))
+
+
+def show_refusal(request, refusal, form=None):
+    """The one place a refusal becomes what the agent sees: a form error, else a message."""
+    text = refusal.message
+    if form is not None:
+        form.add_error(None, text)
+    else:
+        messages.error(request, text)
+
+
+def _require(request, codename):
+    if not request.user.has_perm(f"unlocks.{codename}"):
+        raise PermissionDenied
+
+
+def _render(request, template, title, **context):
+    """A page in the admin's frame: its header, navigation and the lookup box."""
+    context = {
+        **admin.site.each_context(request),
+        "opts": UnlockRequest._meta,
+        "title": title,
+        **context,
+    }
+    return TemplateResponse(request, template, context)
+
+
+# ---------------------------------------------------------------- lookup
+
+
+def lookup(request):
+    """One search box: `tenant number` or a number alone across tenants."""
+    _require(request, "view_unlockrequest")
+    query = request.GET.get("q", "").strip()
+    cards, problem = [], ""
+    if query:
+        parts = query.replace("/", " ").split()
+        tenant = None
+        if len(parts) == 2:
+            tenant = Tenant.objects.filter(slug=parts[0].lower()).first()
+            if tenant is None:
+                problem = (
+                    f"There is no tenant with the slug {parts[0]!r}. Check the customer's "
+                    "account slug, or search by the record number alone."
+                )
+        elif len(parts) != 1:
+            problem = "Type a record number (B-1001), optionally after the tenant's slug."
+        if not problem:
+            records = records_numbered(number=parts[-1], tenant=tenant, limit=10)
+            cards = [_card(r) for r in records]
+            if not cards:
+                where = f"in tenant {tenant.slug}" if tenant else "in any tenant"
+                problem = (
+                    f"No batch, invoice or payment is numbered {parts[-1]} {where}. "
+                    "Check the number with the customer (for example B-1001, INV-42)."
+                )
+    return _render(
+        request,
+        "admin/unlocks/lookup.html",
+        "Record lookup",
+        query=query,
+        cards=cards,
+        problem=problem,
+        can_open=request.user.has_perm("unlocks.add_unlockrequest"),
+        duplicate_risk_text=DUPLICATE_RISK_TEXT,
+    )
+
+
+def _card(found):
+    record = record_by_number(
+        tenant=found.tenant, record_type=found.record_type, number=found.number
+    )
+    record.tenant = found.tenant
+    preview = services.preview_request(
+        tenant=found.tenant.slug,
+        targets=[{"type": record.record_type, "number": record.number}],
+    )
+    batch = record if record.record_type == RecordType.BATCH else record.batch
+    members = batch_members(batch) if batch is not None else []
+    requests = record.requests
+    return {
+        "record": record,
+        "why": WHY_LOCKED[record.state],
+        "batch": batch if batch is not record else None,
+        "members": members,
+        "open_requests": [r for r in requests if r.status_now == RequestStatus.PENDING],
+        "past_requests": [r for r in requests if r.status_now != RequestStatus.PENDING],
+        "preview": preview,
+        "warnings": preview.targets[0]["warnings"] if preview.targets else [],
+        "open_url": reverse("admin:unlocks_unlockrequest_open")
+        + "?"
+        + urlencode(
+            {"tenant": found.tenant.slug, "record": f"{record.record_type}:{record.number}"}
+        ),
+    }
+
+
+# ---------------------------------------------------------------- open, with a preview
+
+
+def preview_rows(preview):
+    """The previewed targets as the agent reads them: a refused target shows its refusal,
+    not the duplicate risk, which matters only for what can be unlocked."""
+    refused = {}
+    for refusal in preview.refusals:
+        if target := refusal.details.get("target"):
+            refused.setdefault((target["type"], target["number"]), refusal.code)
+    return [{**t, "refused": refused.get((t["type"], t["number"]), "")} for t in preview.targets]
+
+
+def open_request(request):
+    """Step 1 previews the rule results; step 2 opens the request and shows its page."""
+    _require(request, "add_unlockrequest")
+    tenant_slug = request.POST.get("tenant") or request.GET.get("tenant", "")
+    choices = _target_choices(tenant_slug, request.GET.get("record", ""))
+    form = OpenRequestForm(
+        request.POST or None,
+        tenants=Tenant.objects.order_by("slug"),
+        target_choices=choices,
+        initial={
+            "tenant": tenant_slug,
+            "targets": [request.GET["record"]] if request.GET.get("record") else [],
+        },
+    )
+    preview, recorded = None, False
+    action = request.POST.get("action")
+    if request.method == "POST" and form.is_valid():
+        targets = _targets(form)
+        if targets is not None:
+            try:
+                # "record" is the attempt a refused preview offers: the same door, which
+                # refuses it, creates nothing and audits it.
+                if action in ("open", "record"):
+                    unlock = _open(request, form, targets)
+                    messages.success(request, OPENED[action])
+                    return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
+                preview = services.preview_request(
+                    tenant=form.cleaned_data["tenant"], targets=targets
+                )
+            except Refusal as refusal:
+                show_refusal(request, refusal, form)
+                recorded = refusal.audited
+    return _render(
+        request,
+        "admin/unlocks/open_request.html",
+        "Open an unlock request",
+        form=form,
+        preview=preview,
+        preview_rows=preview_rows(preview) if preview else [],
+        preview_warns=bool(preview) and any(t["warnings"] for t in preview.targets),
+        recorded=recorded,
+        caller_fields=[
+            form[name] for name in ("caller_name", "caller_email", "channel", "reason", "ticket")
+        ],
+        duplicate_risk_text=DUPLICATE_RISK_TEXT,
+    )
+
+
+def _target_choices(tenant_slug, record_ref):
+    """The looked-up record with its batch and the batch's transactions, to pick from."""
+    record_type, _, number = record_ref.partition(":")
+    tenant = Tenant.objects.filter(slug=tenant_slug).first() if tenant_slug else None
+    if tenant is None or record_type not in RecordType.values or not number:
+        return []
+    record = record_by_number(tenant=tenant, record_type=record_type, number=number)
+    if record is None:
+        return []
+    batch = record if record_type == RecordType.BATCH else record.batch
+    family = [batch, *batch_members(batch)] if batch is not None else [record]
+    return [
+        (f"{r.record_type}:{r.number}", f"{r.number} · {r.record_type} · {r.state}") for r in family
+    ]
+
+
+def _targets(form):
+    targets = []
+    for ref in form.cleaned_data["targets"]:
+        record_type, _, number = ref.partition(":")
+        targets.append({"type": record_type, "number": number})
+    tenant = Tenant.objects.filter(slug=form.cleaned_data["tenant"]).first()
+    for number in form.cleaned_data["more_numbers"]:
+        found = records_numbered(number=number, tenant=tenant, limit=1) if tenant else []
+        if not found:
+            form.add_error(
+                "more_numbers",
+                f"There is no record numbered {number} in this tenant. Check the number.",
+            )
+            return None
+        spec = {"type": found[0].record_type, "number": found[0].number}
+        if spec not in targets:
+            targets.append(spec)
+    return targets
+
+
+def _open(request, form, targets):
+    data = form.cleaned_data
+    return services.open_request(
+        tenant=data["tenant"],
+        targets=targets,
+        caller_name=data["caller_name"],
+        caller_email=data["caller_email"],
+        channel=data["channel"],
+        reason=data["reason"],
+        ticket=data["ticket"],
+        actor=actor_for(request),
+    )
+
+
+# ---------------------------------------------------------------- the request page
+
+
+def request_page(request, object_id):
+    """The request's status, timeline, approval link and records, with verify and cancel."""
+    unlock = request_with_targets(unquote(object_id))
+    if unlock is None:
+        return _missing(request, object_id)
+    _require(request, "view_unlockrequest")
+    return _page(request, unlock)
+
+
+def _missing(request, object_id):
+    messages.warning(
+        request,
+        f"There is no unlock request with the id {object_id!r}. Search the list by "
+        "ticket, caller email or record number.",
+    )
+    return redirect("admin:unlocks_unlockrequest_changelist")
+
+
+def _page(request, unlock, verify_form=None, cancel_form=None):
+    targets = list(unlock.targets.all())
+    consent = current_consent()
+    admins = list(tenant_admins(tenant=unlock.tenant))
+    # Past its expiry it reads as expired, with nothing left to do: acting would expire it.
+    pending = unlock.status_now == RequestStatus.PENDING
+    can_verify = pending and request.user.has_perm("unlocks.verify_unlockrequest")
+    can_cancel = pending and request.user.has_perm("unlocks.cancel_unlockrequest")
+    if can_verify and verify_form is None:
+        verify_form = VerifyForm(admins=admins, initial={"consent_version": consent.version})
+    if can_cancel and cancel_form is None:
+        cancel_form = CancelForm()
+    # The duplicate risk as approving would judge it now, not as recorded at opening:
+    # a risk that appeared since must be acknowledged, one that went needs no tick.
+    judged = services.preview_pending(unlock) if pending else None
+    risky_now = (
+        {(v["type"], v["number"]) for v in judged.targets if v["warnings"]} if judged else set()
+    )
+    rows = [
+        {
+            "target": t,
+            "duplicate_risk": (t.record_type, t.number) in risky_now
+            if pending
+            else bool(t.warnings),
+        }
+        for t in targets
+    ]
+    tenant = unlock.tenant
+    return _render(
+        request,
+        "admin/unlocks/request_page.html",
+        f"Unlock request {str(unlock.pk)[:8]}",
+        original=unlock,
+        unlock=unlock,
+        targets=targets,
+        target_rows=rows,
+        timeline=timeline_for(unlock),
+        approval_url=approval_url(unlock) if pending else "",
+        consent=consent,
+        needs_ack=bool(risky_now),
+        duplicate_risk_text=DUPLICATE_RISK_TEXT,
+        verify_form=verify_form if can_verify else None,
+        cancel_form=cancel_form if can_cancel else None,
+        admins=admins,
+        pin_locked_until=tenant.pin_locked_until
+        if tenant.pin_locked_until and tenant.pin_locked_until > timezone.now()
+        else None,
+    )
+
+
+# ---------------------------------------------------------------- verify and cancel
+
+
+def _posted(request, object_id, codename):
+    """The request a form on its page was posted for, or the response that answers instead."""
+    if request.method in ("GET", "HEAD"):
+        # The address bar or the history opened a form's target: show the request instead.
+        return None, redirect("admin:unlocks_unlockrequest_change", object_id)
+    if request.method != "POST":
+        return None, HttpResponseNotAllowed(["POST"])
+    _require(request, codename)
+    unlock = request_with_targets(unquote(object_id))
+    if unlock is None:
+        return None, _missing(request, object_id)
+    return unlock, None
+
+
+@sensitive_post_parameters("pin")
+def verify(request, object_id):
+    """An admin on the phone gives the PIN and accepts the consent; unlock at once."""
+    unlock, response = _posted(request, object_id, "verify_unlockrequest")
+    if response:
+        return response
+    form = VerifyForm(request.POST, admins=tenant_admins(tenant=unlock.tenant))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.verify_and_unlock(
+                request_id=unlock.pk,
+                approver_email=data["admin_email"],
+                pin=data["pin"],
+                consent_version=data["consent_version"],
+                consent_accepted=data["consent_accepted"],
+                duplicate_risk_acknowledged=data["duplicate_risk_acknowledged"],
+                actor=actor_for(request),
+            )
+        except Refusal as refusal:
+            return _refused(request, unlock, refusal, verify_form=form)
+        messages.success(request, "Approved: the records are unlocked.")
+        return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
+    return _page(request, unlock, verify_form=form)
+
+
+def cancel(request, object_id):
+    """Cancel a pending request, with the agent's reason."""
+    unlock, response = _posted(request, object_id, "cancel_unlockrequest")
+    if response:
+        return response
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cancel_request(
+                request_id=unlock.pk,
+                reason=form.cleaned_data["reason"],
+                actor=actor_for(request),
+            )
+        except Refusal as refusal:
+            return _refused(request, unlock, refusal, cancel_form=form)
+        messages.success(request, "Request cancelled.")
+        return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
+    return _page(request, unlock, cancel_form=form)
+
+
+def _refused(request, unlock, refusal, **forms):
+    """Next to the form while the request is pending; once closed, as a message."""
+    # Read again: the refusal may have closed it (or a wrong PIN locked the tenant).
+    unlock = request_with_targets(unlock.pk)
+    if unlock.is_pending:
+        show_refusal(request, refusal, next(iter(forms.values())))
+        return _page(request, unlock, **forms)
+    show_refusal(request, refusal)
+    return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
