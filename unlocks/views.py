@@ -23,7 +23,7 @@ from unlocks.forms import ApprovalForm
 from unlocks.links import approval_token, request_id_from_token
 from unlocks.models import LockState, RecordType, RequestStatus
 from unlocks.refusals import HTTP_STATUS, Refusal
-from unlocks.rules import DUPLICATE_RISK, RULE_CODES
+from unlocks.rules import RULE_CODES
 from unlocks.selectors import (
     bypassed_in_batches,
     receipt_for,
@@ -171,6 +171,7 @@ def _page(
         if "target" in r.details
     }
     duplicate_risk = duplicate_risk or rules.needs_duplicate_risk_ack(judged.targets)
+    risky_now = {(v["type"], v["number"]) for v in judged.targets if v["warnings"]}
     opens_with = bypassed_in_batches(
         [t.batch_id for t in targets if t.record_type == RecordType.BATCH]
     )
@@ -178,7 +179,13 @@ def _page(
         "unlock": unlock,
         "tenant": tenant,
         "targets": [
-            _target_view(t, opens_with, refusal_of.get((t.record_type, t.number))) for t in targets
+            _target_view(
+                t,
+                opens_with,
+                refusal_of.get((t.record_type, t.number)),
+                risky=(t.record_type, t.number) in risky_now,
+            )
+            for t in targets
         ],
         "duplicate_risk": duplicate_risk,
         "consent": consent,
@@ -190,7 +197,7 @@ def _page(
     return render(request, "unlocks/approve.html", context, status=status)
 
 
-def _target_view(target, opens_with, refusal):
+def _target_view(target, opens_with, refusal, *, risky):
     record = target.record
     state = record.state if record is not None else target.state_at_open
     if refusal is not None:
@@ -213,7 +220,8 @@ def _target_view(target, opens_with, refusal):
         "number": target.number,
         "state": LockState(state).label,
         "outcome": outcome,
-        "duplicate_risk": DUPLICATE_RISK in target.warnings,
+        # As approving would judge it now, not as recorded at opening.
+        "duplicate_risk": risky,
     }
 
 

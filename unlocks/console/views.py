@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.models import Tenant
 from accounts.selectors import tenant_admins
 from audit.actors import Actor, request_context
-from unlocks import services
+from unlocks import rules, services
 from unlocks.consent import current_consent
 from unlocks.console.forms import CancelForm, OpenRequestForm, VerifyForm
 from unlocks.console.timeline import timeline_for
@@ -202,7 +202,7 @@ def open_request(request):
         form=form,
         preview=preview,
         preview_rows=preview_rows(preview) if preview else [],
-        preview_warns=bool(preview) and any(t["warnings"] for t in preview.targets),
+        preview_warns=bool(preview) and rules.needs_duplicate_risk_ack(preview.targets),
         recorded=recorded,
         caller_fields=[
             form[name] for name in ("caller_name", "caller_email", "channel", "reason", "ticket")
@@ -321,13 +321,13 @@ def _page(request, unlock, verify_form=None, cancel_form=None):
         timeline=timeline_for(unlock),
         approval_url=approval_url(unlock) if pending else "",
         consent=consent,
-        needs_ack=bool(risky_now),
+        needs_ack=bool(judged) and rules.needs_duplicate_risk_ack(judged.targets),
         duplicate_risk_text=DUPLICATE_RISK_TEXT,
         verify_form=verify_form if can_verify else None,
         cancel_form=cancel_form if can_cancel else None,
         admins=admins,
         pin_locked_until=tenant.pin_locked_until
-        if tenant.pin_locked_until and tenant.pin_locked_until > timezone.now()
+        if rules.pin_locked_now(tenant, timezone.now())
         else None,
     )
 

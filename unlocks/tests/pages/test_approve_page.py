@@ -115,3 +115,24 @@ def test_it_warns_when_a_batch_now_holds_an_exported_transaction(client, admin, 
 
     assert f"{moved.number} in it was already exported" in page
     assert "approving refuses the request" in page
+
+
+def test_it_flags_a_record_whose_duplicate_risk_appeared_after_opening(client, admin, tenant):
+    from unlocks import platform
+    from unlocks.models import Invoice
+    from unlocks.tests.conftest import verify
+
+    # Opened while imported and never exported: no duplicate risk at opening.
+    invoice = f.imported_invoice(tenant)
+    unlock = open_for(tenant, invoice)
+    # Meanwhile another request unlocks it, and the platform exports and bypasses it.
+    verify(open_for(tenant, invoice), admin)
+    batch = f.open_batch(tenant, invoices=0)
+    invoice = platform.move_to_batch(record=invoice, batch=batch)
+    platform.export_batch(batch=batch)
+    platform.bypass_transaction(record=Invoice.objects.get(pk=invoice.pk))
+
+    client.force_login(admin)
+    response = client.get(approve_path(unlock))
+    assert [t["duplicate_risk"] for t in response.context["targets"]] == [True]
+    assert 'name="duplicate_risk_acknowledged"' in response.content.decode()
