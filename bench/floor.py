@@ -9,7 +9,6 @@ that is what DRF costs here.
 
 from django.db import connection, transaction
 from django.utils import timezone
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -43,12 +42,3 @@ class FloorView(APIView):
             counter.save(update_fields=["hits", "updated_at"])
             hit = FloorHit.objects.create(counter=counter, at=counter.updated_at, body=request.data)
         return Response({"id": hit.pk, "hits": counter.hits}, status=201)
-
-
-class BareFloorView(FloorView):
-    """The same write without authentication, permission or throttle: the floor as the first
-    full-scale runs measured it, kept for reference beside the floor the ratios use."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = []

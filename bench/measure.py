@@ -1,7 +1,7 @@
-"""Measurements made inside the bench process, through the service layer and selectors."""
+"""Measurements made inside the bench process, through the services and selectors."""
 
+import logging
 import os
-import statistics
 import time
 from pathlib import Path
 
@@ -16,17 +16,8 @@ from bench import plan as p
 from unlocks import platform, services
 from unlocks.consent import current_consent
 from unlocks.models import Batch, Invoice, LockState
-from unlocks.selectors import record_summary
 
 AGENT = Actor(kind="agent", label=p.AGENT_EMAIL, ip="127.0.0.1", user_agent="bench")
-
-
-def percentile(values, pct):
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    k = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[k]
 
 
 def _timed(fn):
@@ -60,6 +51,11 @@ def approve(tplan, request, consent_version):
     )
 
 
+def consent_version():
+    """The consent version in force, which a caller names when it approves."""
+    return current_consent().version
+
+
 def relock_verify_pool(tplan):
     """Bypass again the pool invoices an earlier run unlocked, through the platform."""
     for invoice in Invoice.objects.filter(
@@ -83,31 +79,22 @@ def relock_bulk_batches(tplan):
             platform.bypass_batch(batch=batch)
 
 
-def verify_latency(tplan, numbers, progress):
-    """verify_and_unlock against a bare PIN-hash check, interleaved in this process."""
-    tenant = Tenant.objects.get(slug=tplan.slug)
-    # The caller names the consent version it showed, as an API client does.
-    version = current_consent().version
-    verify_s, pin_s = [], []
-    for number in numbers:
-        request = open_for(tplan, [{"type": "invoice", "number": number}])
-        _, seconds = _timed(lambda request=request: approve(tplan, request, version))
-        verify_s.append(seconds)
-        matched, seconds = _timed(lambda: pin_matches(tenant.pin_hash, p.PIN))
+def pin_check(tplan):
+    """A function timing one bare PIN-hash check against the tenant's hash, in seconds."""
+    pin_hash = Tenant.objects.get(slug=tplan.slug).pin_hash
+
+    def check():
+        matched, seconds = _timed(lambda: pin_matches(pin_hash, p.PIN))
         assert matched, "the bench tenant's PIN hash does not match the bench PIN"
-        pin_s.append(seconds)
-        progress.advance(1)
-    return {
-        "samples": len(verify_s),
-        "verify_p50_ms": statistics.median(verify_s) * 1000,
-        "pin_p50_ms": statistics.median(pin_s) * 1000,
-    }
+        return seconds
+
+    return check
 
 
 def bulk_unlock(tplan, progress):
     """Wall time and query count of approving a bypassed batch, at each size."""
     results = []
-    version = current_consent().version
+    version = consent_version()
     for size in tplan.bulk_sizes:
         request = open_for(tplan, [{"type": "batch", "number": tplan.bulk_batch_number(size)}])
         with CaptureQueriesContext(connection) as queries:
@@ -121,50 +108,31 @@ def bulk_unlock(tplan, progress):
     return results
 
 
-def _stat(pid):
-    """The fields of /proc/`pid`/stat after the command's name, or None."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-
-
 def _backend_cpu_seconds(pid):
     """CPU time the PostgreSQL backend `pid` has used, when it runs on this machine."""
-    fields = _stat(pid)
-    if fields is None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _database_cpu_seconds(backend):
-    """CPU time of the backend `backend` plus that of every backend that has ended so far:
-    PostgreSQL's server process reaps its backends, so theirs counts in its children's
-    time. audit_verify's stretches run on connections that end with them."""
-    own, server = _backend_cpu_seconds(backend), _stat(backend)
-    reaped = _stat(server[1]) if server else None
-    if own is None or reaped is None:
-        return None
-    return own + (int(reaped[13]) + int(reaped[14])) / os.sysconf("SC_CLK_TCK")
+def _backend_pid():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
 
 
 def audit_verify(tplan):
-    """verify_chain over the tenant's whole chain (what `manage.py audit_verify` runs).
-
-    Also the CPU each side spent per entry: on a machine loaded beyond its cores the
-    wall-clock rate says more about the load than about the code. The database's side
-    counts every backend that ended meanwhile (the stretches' own connections; an
-    autovacuum worker ending in those seconds would count too).
-    """
+    """verify_chain over the tenant's whole chain in one pass (what `manage.py audit_verify`
+    runs), with the CPU each side spent per entry: figures the machine's load moves less."""
     tenant = Tenant.objects.get(slug=tplan.slug)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
-    server_before = _database_cpu_seconds(backend)
+    backend = _backend_pid()
+    server_before = _backend_cpu_seconds(backend)
     client_before = time.process_time()
     report, seconds = _timed(lambda: verify_chain(tenant=tenant))
     client = time.process_time() - client_before
-    server_after = _database_cpu_seconds(backend)
+    server_after = _backend_cpu_seconds(backend)
     entries = max(report.entries, 1)
     return {
         "entries": report.entries,
@@ -178,39 +146,13 @@ def audit_verify(tplan):
     }
 
 
-def lookup_selector(tplan, samples=200):
-    """record_summary, the lookup API's selector, on random invoices of the tenant."""
-    first = tplan.first_regular_invoice
-    step = max(1, (tplan.invoices - first) // samples)
-    numbers = [tplan.invoice_number(i) for i in range(first, tplan.invoices + 1, step)][:samples]
-    times = []
-    for number in numbers:
-        record, seconds = _timed(
-            lambda number=number: record_summary(
-                tenant_slug=tplan.slug, record_type="invoice", number=number
-            )
-        )
-        assert record is not None, f"{number} is missing from {tplan.slug}"
-        times.append(seconds)
-    return {
-        "invoices": tplan.invoices,
-        "samples": len(times),
-        "p50_ms": percentile(times, 50) * 1000,
-        "p99_ms": percentile(times, 99) * 1000,
-    }
-
-
 def cpu_per_request(big, samples=40):
     """CPU time of one request of the floor, the lookup and open, served in this process
     through Django's test client: what each costs whatever the machine's load does to
     the wall clock. Returns (this process's ms, the PostgreSQL backend's ms or None)."""
-    from django.db import connection
     from django.test import Client
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
-
+    backend = _backend_pid()
     client = Client()
     auth = {"HTTP_AUTHORIZATION": f"Token {p.API_KEY}"}
     opening = {
@@ -225,9 +167,6 @@ def cpu_per_request(big, samples=40):
         "floor": lambda: client.post(
             "/bench/floor/", {"n": "1"}, content_type="application/json", **auth
         ),
-        "bare floor": lambda: client.post(
-            "/bench/floor/bare/", {"n": "1"}, content_type="application/json"
-        ),
         "lookup": lambda: client.get(
             f"/api/v1/tenants/{big.slug}/records/invoice/{middle}/", **auth
         ),
@@ -236,14 +175,19 @@ def cpu_per_request(big, samples=40):
         ),
     }
     figures, database = {}, {}
-    for name, call in calls.items():
-        response = call()
-        assert response.status_code < 300, f"{name} answered {response.status_code}"
-        server = _backend_cpu_seconds(backend)
-        started = time.process_time()
-        for _ in range(samples):
-            call()
-        figures[name] = (time.process_time() - started) / samples * 1000
-        if server is not None:
-            database[name] = (_backend_cpu_seconds(backend) - server) / samples * 1000
+    # The API logs a line per call: hundreds of them would go to the terminal.
+    logging.disable(logging.INFO)
+    try:
+        for name, call in calls.items():
+            response = call()
+            assert response.status_code < 300, f"{name} answered {response.status_code}"
+            server = _backend_cpu_seconds(backend)
+            started = time.process_time()
+            for _ in range(samples):
+                call()
+            figures[name] = (time.process_time() - started) / samples * 1000
+            if server is not None:
+                database[name] = (_backend_cpu_seconds(backend) - server) / samples * 1000
+    finally:
+        logging.disable(logging.NOTSET)
     return figures, database or None

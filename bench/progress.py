@@ -9,7 +9,7 @@ def say(message):
 
 
 class Progress:
-    """Prints a line per step of a long stage; silent when `out` is None."""
+    """Prints a line per tenth of a long stage; silent when `out` is None."""
 
     def __init__(self, label, total, out=say):
         self.label, self.total, self.out = label, max(total, 1), out
@@ -17,8 +17,10 @@ class Progress:
         self.started = time.monotonic()
 
     def advance(self, n):
+        before = 10 * self.done // self.total
         self.done += n
-        if self.out is None:
+        # A line per tenth of the stage at most.
+        if self.out is None or 10 * self.done // self.total == before:
             return
         elapsed = max(time.monotonic() - self.started, 1e-9)
         self.out(

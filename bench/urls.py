@@ -2,10 +2,9 @@
 
 from django.urls import include, path
 
-from bench.floor import BareFloorView, FloorView
+from bench.floor import FloorView
 
 urlpatterns = [
     path("bench/floor/", FloorView.as_view(), name="bench-floor"),
-    path("bench/floor/bare/", BareFloorView.as_view(), name="bench-floor-bare"),
     path("", include("config.urls")),
 ]
