@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format install migrate demo worker schema bench fuzz
+.PHONY: run test lint format install install-dev migrate demo worker schema bench fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,14 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
+# Tests, the browser driver, lint and the bench tools: only what make test and make bench use.
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
 install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -25,7 +32,7 @@ demo: migrate
 ## Set up everything and serve the app on http://127.0.0.1:8000 (SQLite, in-process tasks).
 run: demo
 	@if [ -z "$$REDIS_URL" ]; then echo "REDIS_URL is not set: emails and webhooks are sent in this process after each commit (no worker); 'python manage.py expire_requests' and 'deliver_outbox' run expiry and retries by hand."; else echo "REDIS_URL is set: start 'make worker' too, or emails, webhooks and expiry wait in the outbox."; fi
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST)
+	DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST)} $(BIN)/python manage.py runserver $(HOST)
 
 ## A Celery worker with the beat schedule (expiry, outbox sweep) against REDIS_URL.
 worker: migrate
@@ -33,19 +40,19 @@ worker: migrate
 	$(BIN)/celery -A config worker --beat --schedule celerybeat-schedule --loglevel=INFO
 
 ## The whole suite: on PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set, else SQLite.
-test: install lint
+test: install-dev lint
 	$(BIN)/python -m pytest
 
 ## The property-based tests (state machine, schemathesis against the served schema) with
 ## many more examples than `make test` runs (minutes, not seconds).
-fuzz: install
+fuzz: install-dev
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -p no:cacheprovider unlocks/tests/security/test_state_machine.py unlocks/tests/api/test_schemathesis.py
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
@@ -55,6 +62,6 @@ schema: install
 
 ## Benchmarks on PostgreSQL (BENCHMARKS.md, bench/chart.png); BENCH_SCALE=0.01 runs small.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/unlockdesk_bench
-bench: install
+bench: install-dev
 	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python -m bench
