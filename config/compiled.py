@@ -100,7 +100,9 @@ class _Compiled:
                     "compiled once: compare with Lower() or exact values instead)"
                 )
             prepare = None
-            if connections[alias].vendor == "postgresql" and getattr(settings, "DATABASE_PREPARED_STATEMENTS", False):
+            if connections[alias].vendor == "postgresql" and getattr(
+                settings, "DATABASE_PREPARED_STATEMENTS", False
+            ):
                 prepare = f"PREPARE {self._name} AS {_numbered(sql)}"
                 sql = f"EXECUTE {self._name}" + (
                     f" ({', '.join(['%s'] * len(params))})" * bool(params)

@@ -136,7 +136,8 @@ def exception_handler(exc, context):
         return Response(
             error_body(
                 "invalid",
-                f"The request body is not valid JSON: {exc.detail} Send a JSON object.",
+                f"The request body is not valid JSON ({str(exc.detail).rstrip('.')}). "
+                "Send a JSON object.",
                 {"body": str(exc.detail)},
             ),
             status=400,
@@ -165,7 +166,10 @@ def _api_exception(exc):
         message = CSRF_MESSAGE
     if isinstance(exc, exceptions.Throttled):
         wait = max(1, int((exc.wait or 1) + 0.999))
-        message = f"Too many requests from this client. Wait {wait} seconds, then try again."
+        message = (
+            f"Too many requests from this client. Wait {wait} "
+            f"{'second' if wait == 1 else 'seconds'}, then try again."
+        )
         details = {"retry_after": wait}
         headers["Retry-After"] = str(wait)
     elif isinstance(exc, exceptions.MethodNotAllowed):

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.test import Client
 
@@ -50,6 +52,27 @@ def test_malformed_json_is_400_invalid(api):
 
     assert response.status_code == 400
     assert error(response) == "invalid"
+    message = response.json()["error"]["message"]
+    assert message.startswith("The request body is not valid JSON (JSON parse error - ")
+    assert message.endswith("(char 1)). Send a JSON object.")
+
+
+def test_a_chunked_body_without_a_length_is_411_in_the_error_shape():
+    from django.test import RequestFactory
+
+    from config.middleware import LengthRequiredMiddleware
+
+    request = RequestFactory().post(
+        "/api/v1/unlock-requests/", b"{}", content_type="application/json"
+    )
+    request.META["HTTP_TRANSFER_ENCODING"] = "chunked"
+    del request.META["CONTENT_LENGTH"]
+
+    response = LengthRequiredMiddleware(lambda request: None)(request)
+
+    assert response.status_code == 411
+    assert json.loads(response.content)["error"]["code"] == "length_required"
+    assert "Content-Length" in json.loads(response.content)["error"]["message"]
 
 
 def test_a_client_that_accepts_no_json_is_406(api):
@@ -71,6 +94,8 @@ def test_too_many_calls_are_429_with_retry_after(api, settings):
     retry_after = response.json()["error"]["details"]["retry_after"]
     assert response["Retry-After"] == str(retry_after)
     assert 0 < retry_after <= 60
+    message = response.json()["error"]["message"]
+    assert f"Wait {retry_after} {'second' if retry_after == 1 else 'seconds'}," in message
 
 
 def test_throttling_counts_each_client_apart(api, agent_api, settings):
