@@ -319,6 +319,15 @@ class AuditEntryOut(serializers.Serializer):
     state_before = serializers.CharField()
     state_after = serializers.CharField()
     consent_version = serializers.IntegerField(allow_null=True)
+    consent_sha256 = serializers.CharField(
+        help_text="SHA-256 of the consent text accepted, where one was given; else empty."
+    )
+    ip = serializers.CharField(help_text="The client's IP address, where there was a client.")
+    user_agent = serializers.CharField(help_text="The client's user agent, where known.")
+    request_id = serializers.CharField(
+        source="http_request_id",
+        help_text="The id of the HTTP request that made the change (X-Request-ID).",
+    )
     data = serializers.JSONField()
     hash = serializers.CharField()
     prev_hash = serializers.CharField()

@@ -81,3 +81,20 @@ def test_it_says_a_request_filter_that_is_no_uuid_is_no_request_id(api):
     assert response.json()["error"]["details"]["request"].startswith(
         "Not an unlock request id: request ids are UUIDs"
     )
+
+
+def test_an_entry_carries_the_client_its_request_id_and_the_consent_hash(api):
+    from unlocks.consent import current_consent
+    from unlocks.tests.api.test_verify import verify
+
+    opened = open_request(api)
+    verify(api, opened["id"])
+
+    response = api.get(f"/api/v1/audit/?request={opened['id']}&action=request_approved")
+
+    [entry] = response.json()["results"]
+    assert entry["consent_sha256"] == current_consent().sha256
+    # The API client's address and agent, as the tests' client sends them.
+    assert entry["ip"] == "203.0.113.7"
+    assert entry["user_agent"] == "helpdesk-tests/1.0"
+    assert len(entry["request_id"]) == 32
