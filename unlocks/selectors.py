@@ -4,7 +4,7 @@ import uuid
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import Tenant
@@ -319,11 +319,15 @@ def receipt_for(request):
     """What an approval receipt shows, for the page and the email; None unless completed."""
     if request.status != RequestStatus.COMPLETED:
         return None
+    # The approval and its targets' entries; the transactions a batch opened with it have
+    # entries of their own, named in the batch's, and are not read one by one here.
     entries = list(
-        AuditEntry.objects.filter(
-            request_id=request.pk,
-            action__in=[AuditAction.REQUEST_APPROVED, AuditAction.RECORD_UNLOCKED],
-        ).order_by("seq")
+        AuditEntry.objects.filter(request_id=request.pk)
+        .filter(
+            Q(action=AuditAction.REQUEST_APPROVED)
+            | Q(action=AuditAction.RECORD_UNLOCKED, data__with_batch__isnull=True)
+        )
+        .order_by("seq")
     )
     approval = next(e for e in entries if e.action == AuditAction.REQUEST_APPROVED)
     unlocked = []

@@ -535,8 +535,24 @@ def _unlock(request, views, approver, consent, now, actor):
         }
         for v in views
     ]
+    # Each transaction that opened with its batch has an entry of its own too, so the
+    # trail's record search finds it (SPEC: "each record unlocked").
+    carried = [
+        {
+            "action": AuditAction.RECORD_UNLOCKED,
+            "request": request,
+            "target": (record_type, number),
+            "state_before": LockState.BYPASSED,
+            "state_after": LockState.OPEN,
+            "data": {"with_batch": v["number"]},
+        }
+        for v in views
+        if v["type"] == RecordType.BATCH
+        for key, record_type in (("invoices", RecordType.INVOICE), ("payments", RecordType.PAYMENT))
+        for number in with_batch[v["record"].pk][key]
+    ]
     # One write to the chain for the approval and every record it opened.
-    record_entries(tenant=request.tenant, actor=actor, entries=[approved, *unlocked])
+    record_entries(tenant=request.tenant, actor=actor, entries=[approved, *unlocked, *carried])
     _after_commit("completed", request)
 
 

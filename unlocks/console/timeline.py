@@ -50,7 +50,12 @@ KINDS = {
 def timeline_for(request):
     """The request's steps, oldest first; the records unlocked together make one step."""
     steps = []
-    for entry in entries_for(request_id=request.pk):
+    entries = entries_for(request_id=request.pk).exclude(
+        # The transactions a batch opened with it: named in the batch's own entry.
+        action=AuditAction.RECORD_UNLOCKED,
+        data__with_batch__isnull=False,
+    )
+    for entry in entries:
         if entry.action == AuditAction.RECORD_UNLOCKED:
             number = entry.target_number
             carried = entry.data.get("with", {})

@@ -98,3 +98,18 @@ def test_an_entry_carries_the_client_its_request_id_and_the_consent_hash(api):
     assert entry["ip"] == "203.0.113.7"
     assert entry["user_agent"] == "helpdesk-tests/1.0"
     assert len(entry["request_id"]) == 32
+
+
+def test_the_record_filter_finds_a_transaction_unlocked_with_its_batch(api):
+    from unlocks.tests.api.test_verify import verify
+
+    opened = open_request(api)  # B-1001, which holds INV-1001
+    verify(api, opened["id"])
+
+    response = api.get("/api/v1/audit/?tenant=acme-hvac&record=INV-1001")
+
+    [entry] = [e for e in response.json()["results"] if e["action"] == "record_unlocked"]
+    assert entry["target"] == {"type": "invoice", "number": "INV-1001"}
+    assert (entry["state_before"], entry["state_after"]) == ("bypassed", "open")
+    assert entry["request"] == opened["id"]
+    assert entry["data"] == {"with_batch": "B-1001"}

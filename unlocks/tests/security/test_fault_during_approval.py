@@ -64,8 +64,9 @@ def assert_untouched_then_retry_succeeds(tenant, admin, batch, request, before):
     after = snapshot(tenant, batch, request)
     assert after["batch"] == LockState.OPEN
     assert set(after["transactions"]) == {LockState.OPEN}
-    # The approval and the one record unlocked, with no gap left by the failed try.
-    assert after["entries"] == before["entries"] + 2 == after["head"]
+    # The approval, the batch and each of its three transactions, with no gap left by the
+    # failed try.
+    assert after["entries"] == before["entries"] + 5 == after["head"]
     assert verify_chain(tenant=tenant).ok
 
 
