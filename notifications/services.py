@@ -6,9 +6,9 @@ a claim that runs out, and the periodic sweep hands the row to the next worker.
 """
 
 import logging
-import threading
 import time
 import uuid
+from functools import partial
 
 import requests
 from django.conf import settings
@@ -37,9 +37,8 @@ log = logging.getLogger(__name__)
 
 def record_event(event: str, request, *, admins=None) -> list[OutboxMessage]:
     """Write the event's emails and webhook calls as outbox rows in the current
-    transaction, and enqueue them once it commits (in a web request, once its response is
-    sent: `enqueue_soon`). `admins`: the tenant's admins, if the caller has read them in
-    this transaction already.
+    transaction, and enqueue them once it commits (`transaction.on_commit`). `admins`:
+    the tenant's admins, if the caller has read them in this transaction already.
 
     An email row names its recipient; its text is written when it is first sent
     (`_written`), by the worker, not in the change's request."""
@@ -80,7 +79,7 @@ def record_event(event: str, request, *, admins=None) -> list[OutboxMessage]:
         return []
     created = OutboxMessage.objects.bulk_create(rows)
     ids = [row.pk for row in created]
-    transaction.on_commit(lambda: enqueue_soon(ids))
+    transaction.on_commit(partial(enqueue, ids))
     return created
 
 
@@ -102,36 +101,6 @@ def _subscribed(tenant_id):
         compiled.instance(WebhookEndpoint, _ENDPOINT_FIELDS, row)
         for row in _SUBSCRIBED.rows(tenant_id=tenant_id)
     ]
-
-
-# A web request's messages are handed to Celery once its response has gone out
-# (request_finished), so the caller does not wait on the broker; anywhere else (a worker,
-# a command) at once. A process that dies in between leaves them pending for the sweep.
-_held = threading.local()
-
-
-def hold_enqueues(**kwargs):
-    """request_started: keep this thread's messages until the response is sent. A list
-    already held is kept, so that no message is dropped if a request began without the
-    last one finishing."""
-    if getattr(_held, "ids", None) is None:
-        _held.ids = []
-
-
-def release_enqueues(**kwargs):
-    """request_finished: hand over what this thread held."""
-    ids, _held.ids = getattr(_held, "ids", None), None
-    if ids:
-        enqueue(ids)
-
-
-def enqueue_soon(ids):
-    """Hand messages to Celery: after the response in a web request, now anywhere else."""
-    held = getattr(_held, "ids", None)
-    if held is None:
-        enqueue(ids)
-    else:
-        held.extend(ids)
 
 
 def enqueue(ids) -> int:
@@ -335,5 +304,5 @@ def retry_messages(*, ids) -> int:
         retry_until=backoff.retry_until(now),
     )
     ids = list(ids)
-    transaction.on_commit(lambda: enqueue_soon(ids))
+    transaction.on_commit(partial(enqueue, ids))
     return count
