@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 
 from config.read_only_admin import ReadOnlyAdmin
 from notifications import selectors, services
@@ -68,6 +70,10 @@ class DeliveryAttemptInline(admin.TabularInline):
         return False
 
 
+# The admin page a message's reference opens: the outbox only knows the name.
+REFERENCE_CHANGE_URL = "admin:unlocks_unlockrequest_change"
+
+
 class OutboxAdmin(ReadOnlyAdmin):
     """Read-only: rows change only by being delivered, failing, or the retry action."""
 
@@ -83,7 +89,7 @@ class OutboxAdmin(ReadOnlyAdmin):
         "short_error",
     ]
     list_filter = ["status", "kind", "event"]
-    search_fields = ["=event_id", "recipient", "=request__id", "last_error"]
+    search_fields = ["=event_id", "recipient", "=reference", "last_error"]
     list_select_related = ["endpoint"]
     date_hierarchy = "created_at"
     inlines = [DeliveryAttemptInline]
@@ -92,7 +98,7 @@ class OutboxAdmin(ReadOnlyAdmin):
         "kind",
         "event",
         "event_id",
-        "request",
+        "about",
         "endpoint",
         "recipient",
         "subject",
@@ -108,11 +114,22 @@ class OutboxAdmin(ReadOnlyAdmin):
         "failed_at",
         "created_at",
     ]
-    exclude = ["lease_token"]
+    exclude = ["lease_token", "reference"]
     change_list_template = "admin/notifications/outboxmessage/change_list.html"
 
     def has_retry_permission(self, request):
         return request.user.has_perm("notifications.change_outboxmessage")
+
+    @admin.display(description="about")
+    def about(self, message):
+        """The unlock request the message is about, linked to its page in the console."""
+        if message.reference is None:
+            return "-"
+        try:
+            url = reverse(REFERENCE_CHANGE_URL, args=[message.reference])
+        except NoReverseMatch:
+            return str(message.reference)
+        return format_html('<a href="{}">{}</a>', url, message.reference)
 
     @admin.display(description="last error")
     def short_error(self, message):

@@ -70,17 +70,18 @@ class MessageStatus(models.TextChoices):
 class OutboxMessage(models.Model):
     """One email to one person, or one event to one webhook endpoint.
 
-    The content is rendered when the event happens, so every retry sends the same
-    bytes (and the same signature) and shows the request as it was at that moment.
+    The content is written whole by the change that causes it, in its transaction, so
+    every retry sends the same bytes (and the same signature) and shows what the event
+    was about as it was at that moment.
     """
 
     kind = models.CharField(max_length=10, choices=MessageKind.choices)
     event = models.CharField(max_length=20)
     # One id per event, stable across retries and shared by its emails and calls.
     event_id = models.UUIDField(default=uuid.uuid4, db_index=True)
-    request = models.ForeignKey(
-        "unlocks.UnlockRequest", on_delete=models.PROTECT, related_name="outbox_messages"
-    )
+    # What the event is about (an unlock request's id), for finding a request's messages;
+    # the outbox itself never reads it.
+    reference = models.UUIDField(null=True, blank=True, db_index=True)
     endpoint = models.ForeignKey(
         WebhookEndpoint,
         null=True,
@@ -91,9 +92,7 @@ class OutboxMessage(models.Model):
     recipient = models.CharField(max_length=500, help_text="An email address or a webhook URL.")
     subject = models.CharField(max_length=300, blank=True)
     body = models.TextField(
-        blank=True,
-        help_text="The plain-text email (written when it is first sent), or the webhook's "
-        "JSON body.",
+        blank=True, help_text="The plain-text email, or the webhook's JSON body."
     )
     html = models.TextField(blank=True)
 

@@ -1,4 +1,4 @@
-"""Reads of the outbox, for /healthz and the admin."""
+"""Reads of the outbox and its webhook endpoints, for the events, /healthz and the admin."""
 
 import logging
 
@@ -11,6 +11,16 @@ from notifications.models import MessageKind, MessageStatus, OutboxMessage, Webh
 log = logging.getLogger(__name__)
 
 QUEUE = "celery"
+
+
+def endpoints_for(*, event, tenant_id):
+    """The active webhook endpoints that want `event` of this tenant: those of every
+    tenant and this one's. Which events an endpoint wants is a short list, read in Python
+    (a JSON containment lookup is not on every database)."""
+    endpoints = WebhookEndpoint.objects.filter(active=True).filter(
+        Q(tenant__isnull=True) | Q(tenant_id=tenant_id)
+    )
+    return [endpoint for endpoint in endpoints if endpoint.wants(event, tenant_id)]
 
 
 def queue_length():

@@ -1,5 +1,10 @@
 """Writing the outbox in the caller's transaction, and delivering it afterwards.
 
+The outbox knows nothing of what its messages are about: the caller writes each
+message whole (an email's subject, text and HTML; a webhook's JSON body) and names
+what it concerns in `reference`. A row exists exactly when the change that wrote it
+does, and it is handed to Celery once that change commits.
+
 A message is claimed with one conditional UPDATE before it is sent, so two workers
 that pick up the same row never both send it; a worker that dies mid-send leaves
 a claim that runs out, and the periodic sweep hands the row to the next worker.
@@ -8,6 +13,7 @@ a claim that runs out, and the periodic sweep hands the row to the next worker.
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from functools import partial
 
 import requests
@@ -17,90 +23,79 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from config import compiled
 from notifications import backoff
-from notifications.emails import recipients_for, write_email
-from notifications.models import (
-    WEBHOOK_EVENTS,
-    DeliveryAttempt,
-    MessageKind,
-    MessageStatus,
-    OutboxMessage,
-    WebhookEndpoint,
-)
-from notifications.payloads import webhook_body
+from notifications.models import DeliveryAttempt, MessageKind, MessageStatus, OutboxMessage
 from notifications.signing import HEADER, signature
-from unlocks.models import UnlockRequest
 
 log = logging.getLogger(__name__)
 
 
-def record_event(event: str, request, *, admins=None) -> list[OutboxMessage]:
-    """Write the event's emails and webhook calls as outbox rows in the current
-    transaction, and enqueue them once it commits (`transaction.on_commit`). `admins`:
-    the tenant's admins, if the caller has read them in this transaction already.
+@dataclass(frozen=True)
+class Email:
+    """One email to one address, written in full."""
 
-    An email row names its recipient; its text is written when it is first sent
-    (`_written`), by the worker, not in the change's request."""
+    to: str
+    subject: str
+    text: str
+    html: str = ""
+
+
+def queue_emails(emails, *, event: str, event_id, reference=None) -> list[OutboxMessage]:
+    """Write an outbox row per email in the current transaction (one INSERT for them
+    all), to be sent once it commits; returns the rows. `event_id` is shared by every
+    message of one event; `reference`: the id of what the event is about."""
     now = timezone.now()
-    event_id = uuid.uuid4()
-    rows = [
-        OutboxMessage(
-            kind=MessageKind.EMAIL,
-            event=event,
-            event_id=event_id,
-            request=request,
-            recipient=to,
-            next_attempt_at=now,
-            retry_until=backoff.retry_until(now),
-        )
-        for to in recipients_for(event, request, admins=admins)
-    ]
-    if event in WEBHOOK_EVENTS:
-        # Which events an endpoint wants is a short list, read in Python on every database.
-        endpoints = [e for e in _subscribed(request.tenant_id) if e.wants(event, request.tenant_id)]
-        if endpoints:
-            body = webhook_body(event, request)
-            rows.extend(
-                OutboxMessage(
-                    kind=MessageKind.WEBHOOK,
-                    event=event,
-                    event_id=event_id,
-                    request=request,
-                    endpoint=endpoint,
-                    recipient=endpoint.url,
-                    body=body,
-                    next_attempt_at=now,
-                    retry_until=backoff.retry_until(now),
-                )
-                for endpoint in endpoints
+    return _queue(
+        [
+            OutboxMessage(
+                kind=MessageKind.EMAIL,
+                event=event,
+                event_id=event_id,
+                reference=reference,
+                recipient=email.to,
+                subject=email.subject,
+                body=email.text,
+                html=email.html,
+                next_attempt_at=now,
+                retry_until=backoff.retry_until(now),
             )
+            for email in emails
+        ]
+    )
+
+
+def queue_webhook(
+    *, endpoints, event: str, event_id, body: str, reference=None
+) -> list[OutboxMessage]:
+    """Write an outbox row per endpoint carrying `body` (the exact JSON text that is
+    POSTed and signed, on every try) in the current transaction, to be sent once it
+    commits; returns the rows. `endpoints`: from `selectors.endpoints_for`."""
+    now = timezone.now()
+    return _queue(
+        [
+            OutboxMessage(
+                kind=MessageKind.WEBHOOK,
+                event=event,
+                event_id=event_id,
+                reference=reference,
+                endpoint=endpoint,
+                recipient=endpoint.url,
+                body=body,
+                next_attempt_at=now,
+                retry_until=backoff.retry_until(now),
+            )
+            for endpoint in endpoints
+        ]
+    )
+
+
+def _queue(rows):
     if not rows:
         return []
     created = OutboxMessage.objects.bulk_create(rows)
-    ids = [row.pk for row in created]
-    transaction.on_commit(partial(enqueue, ids))
+    # Outside a transaction (autocommit) Django runs this at once.
+    transaction.on_commit(partial(enqueue, [row.pk for row in created]))
     return created
-
-
-_ENDPOINT_FIELDS = compiled.attnames(WebhookEndpoint)
-# Read on every event: compiled once (config/compiled.py).
-_SUBSCRIBED = compiled.CompiledRead(
-    lambda tenant_id: (
-        WebhookEndpoint.objects.filter(active=True)
-        .filter(Q(tenant__isnull=True) | Q(tenant_id=tenant_id))
-        .values_list(*_ENDPOINT_FIELDS)
-    ),
-    tenant_id=compiled.number_stand_in(),
-)
-
-
-def _subscribed(tenant_id):
-    """The active endpoints of every tenant and of this one."""
-    return [
-        compiled.instance(WebhookEndpoint, _ENDPOINT_FIELDS, row)
-        for row in _SUBSCRIBED.rows(tenant_id=tenant_id)
-    ]
 
 
 def enqueue(ids) -> int:
@@ -163,8 +158,6 @@ def deliver_message(message_id) -> str | None:
         return None
     started = time.monotonic()
     try:
-        if message.kind == MessageKind.EMAIL and not message.body:
-            _written(message)
         status_code = _send(message)
         error = ""
     except DeliveryError as failure:
@@ -173,22 +166,6 @@ def deliver_message(message_id) -> str | None:
         status_code, error = None, f"{type(failure).__name__}: {failure}"
     duration_ms = int((time.monotonic() - started) * 1000)
     return _record_outcome(message, status_code=status_code, error=error, duration_ms=duration_ms)
-
-
-def _written(message):
-    """Write an email's text on its first try and keep it on the row: a retry sends the
-    same bytes, and the console shows what was sent. Only the worker holding the row's
-    claim keeps it."""
-    request = (
-        UnlockRequest.objects.select_related("tenant", "approved_by")
-        .prefetch_related("targets")
-        .get(pk=message.request_id)
-    )
-    email = write_email(message.event, request, message.recipient)
-    message.subject, message.body, message.html = email.subject, email.text, email.html
-    OutboxMessage.objects.filter(pk=message.pk, lease_token=message.lease_token).update(
-        subject=message.subject, body=message.body, html=message.html
-    )
 
 
 class DeliveryError(Exception):

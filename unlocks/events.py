@@ -1,16 +1,65 @@
-"""What happens after an unlock request changes: notifications and webhooks.
+"""Who hears what when an unlock request changes, and what they are told.
 
-Called inside the transaction of the change; anything sent is sent only after commit.
+Called inside the transaction of the change: each email and the webhook body are
+written here, whole, onto outbox rows of that transaction, so they exist exactly when
+the change does and every retry sends the same bytes. The outbox hands them to Celery
+once the transaction commits.
 """
 
-from notifications.services import record_event
+import json
+import uuid
+
+from django.db.models import prefetch_related_objects
+
+from accounts.selectors import admin_users
+from notifications import selectors as outbox_selectors
+from notifications import services as outbox
+from notifications.models import WEBHOOK_EVENTS
+from unlocks.api.serializers import UnlockRequestOut
+from unlocks.emails import TEMPLATES, write_emails
 
 
 def request_event(event: str, request, *, admins=None) -> None:
-    """A request was created, completed, refused, cancelled, expired, or its PIN locked.
+    """A request was created, completed, refused, cancelled, expired, or its PIN locked:
+    write its emails and webhook calls to the outbox, under one event id.
 
-    The emails and webhook calls are written to the outbox in this transaction, so
-    they exist exactly when the change does; they are enqueued once it commits.
     `admins`: the tenant's admins, where the change has read them already.
     """
-    record_event(event, request, admins=admins)
+    event = str(event)  # a RequestStatus where a close names the event by the new status
+    people = recipients_for(event, request, admins=admins)
+    endpoints = []
+    if event in WEBHOOK_EVENTS:
+        endpoints = outbox_selectors.endpoints_for(event=event, tenant_id=request.tenant_id)
+    if not people and not endpoints:
+        return
+    # The emails and the body both list the targets: read once.
+    prefetch_related_objects([request], "targets")
+    event_id = uuid.uuid4()
+    if people:
+        emails = write_emails(event, request, people)
+        outbox.queue_emails(emails, event=event, event_id=event_id, reference=request.pk)
+    if endpoints:
+        outbox.queue_webhook(
+            endpoints=endpoints,
+            event=event,
+            event_id=event_id,
+            body=webhook_body(event, request),
+            reference=request.pk,
+        )
+
+
+def recipients_for(event: str, request, *, admins=None) -> list:
+    """Opening mails each current admin the approval link; completion mails the approver
+    a receipt; a PIN lock-out warns the admins. Other events send no email."""
+    if event not in TEMPLATES:
+        return []
+    if event == "completed":
+        return [request.approved_by]
+    return admin_users(tenant=request.tenant) if admins is None else list(admins)
+
+
+def webhook_body(event: str, request) -> str:
+    """The exact JSON text POSTed (and signed) for an event: the request as the API
+    shows it, compact with sorted keys."""
+    payload = {"event": f"unlock_request.{event}", "request": UnlockRequestOut(request).data}
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True)

@@ -14,10 +14,11 @@ from urllib.parse import quote
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
-from accounts.tests.factories import TenantFactory, admin_of, member_of
+from notifications import services
 from notifications.models import WebhookEndpoint
+from notifications.services import Email
 
 
 @dataclass
@@ -90,24 +91,37 @@ def endpoint(db, receiver):
     )
 
 
-@pytest.fixture
-def tenant(db):
-    return TenantFactory(slug="acme", name="Acme")
+def queue_emails(*addresses, event="created", reference=None):
+    """What a change does: an email to each address, under one event id, in its own
+    transaction."""
+    with transaction.atomic():
+        return services.queue_emails(
+            [
+                Email(
+                    to=address,
+                    subject=f"Approve the unlock for {address}",
+                    text=f"Hello {address},\nthe link: https://desk.example/approve/t/",
+                    html=f'<p>Hello {address}, <a href="https://desk.example/">approve</a></p>',
+                )
+                for address in addresses
+            ],
+            event=event,
+            event_id=uuid.uuid4(),
+            reference=reference,
+        )
 
 
-@pytest.fixture
-def pat(tenant):
-    return admin_of(tenant, email="pat@acme.test", full_name="Pat Admin")
-
-
-@pytest.fixture
-def lee(tenant):
-    return admin_of(tenant, email="lee@acme.test", full_name="Lee Admin")
-
-
-@pytest.fixture
-def dana(tenant):
-    return member_of(tenant, email="dana@acme.test")
+def queue_calls(*endpoints, event="created", body=None, reference=None):
+    """What a change does: the event's body to each endpoint, in its own transaction."""
+    body = body or json.dumps({"event": f"unlock_request.{event}", "n": 1}, separators=(",", ":"))
+    with transaction.atomic():
+        return services.queue_webhook(
+            endpoints=endpoints,
+            event=event,
+            event_id=uuid.uuid4(),
+            body=body,
+            reference=reference,
+        )
 
 
 class Worker:

@@ -1,11 +1,12 @@
+import uuid
+
 import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from notifications import services
 from notifications.models import MessageStatus, OutboxMessage, WebhookEndpoint
-from unlocks.tests import factories as f
-from unlocks.tests.conftest import open_for
+from notifications.tests.conftest import queue_calls, queue_emails
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +19,9 @@ def lead(client):
 
 
 @pytest.fixture
-def failed_call(tenant, pat, endpoint):
-    open_for(tenant, f.imported_invoice(tenant))
+def failed_call(endpoint):
+    queue_emails("pat@acme.test")
+    queue_calls(endpoint)
     OutboxMessage.objects.filter(kind="webhook").update(
         status=MessageStatus.FAILED,
         failed_at=timezone.now(),
@@ -48,16 +50,39 @@ def test_the_outbox_shows_the_queue_and_every_message(client, lead, failed_call)
     assert "no broker (tasks run in-process)" in body
 
 
-def test_a_message_page_shows_its_attempts(client, lead, tenant, pat, endpoint, receiver):
+def test_a_message_page_shows_its_attempts(client, lead, endpoint, receiver):
     receiver.statuses = [500]
-    open_for(tenant, f.imported_invoice(tenant))
-    row = OutboxMessage.objects.get(kind="webhook")
+    [row] = queue_calls(endpoint)
     services.deliver_message(row.pk)
 
     response = client.get(f"/admin/notifications/outboxmessage/{row.pk}/change/")
 
     assert response.status_code == 200
     assert "The endpoint answered 500" in response.content.decode()
+
+
+def test_a_message_page_links_to_the_request_it_is_about(client, lead):
+    request_id = uuid.uuid4()
+    [row] = queue_emails("pat@acme.test", reference=request_id)
+
+    response = client.get(f"/admin/notifications/outboxmessage/{row.pk}/change/")
+
+    assert response.status_code == 200
+    assert f'<a href="/admin/unlocks/unlockrequest/{request_id}/change/">' in (
+        response.content.decode()
+    )
+
+
+def test_the_outbox_is_searched_by_the_request_it_is_about(client, lead):
+    about, other = uuid.uuid4(), uuid.uuid4()
+    queue_emails("pat@acme.test", reference=about)
+    queue_emails("lee@acme.test", reference=other)
+
+    by_request = client.get("/admin/notifications/outboxmessage/", {"q": str(about)})
+    by_address = client.get("/admin/notifications/outboxmessage/", {"q": "lee@acme.test"})
+
+    assert [m.recipient for m in by_request.context["cl"].result_list] == ["pat@acme.test"]
+    assert [m.recipient for m in by_address.context["cl"].result_list] == ["lee@acme.test"]
 
 
 def test_retry_now_sends_a_failed_call_again(client, lead, failed_call, receiver):

@@ -6,8 +6,7 @@ from django.utils import timezone
 
 from notifications import services
 from notifications.models import DeliveryAttempt, MessageStatus, OutboxMessage
-from unlocks.tests import factories as f
-from unlocks.tests.conftest import open_for
+from notifications.tests.conftest import queue_calls, queue_emails
 
 pytestmark = pytest.mark.django_db
 
@@ -17,15 +16,15 @@ def _make_due(row):
 
 
 @pytest.fixture
-def email_row(tenant, pat):
-    open_for(tenant, f.imported_invoice(tenant))
-    return OutboxMessage.objects.get(kind="email")
+def email_row(db):
+    [row] = queue_emails("pat@acme.test")
+    return row
 
 
 @pytest.fixture
-def webhook_row(tenant, pat, endpoint):
-    open_for(tenant, f.imported_invoice(tenant))
-    return OutboxMessage.objects.get(kind="webhook")
+def webhook_row(endpoint):
+    [row] = queue_calls(endpoint)
+    return row
 
 
 def test_it_sends_an_email_with_text_and_html_and_records_the_delivery(email_row):
@@ -33,7 +32,9 @@ def test_it_sends_an_email_with_text_and_html_and_records_the_delivery(email_row
 
     (sent,) = mail.outbox
     assert sent.to == ["pat@acme.test"]
-    assert sent.alternatives[0].mimetype == "text/html"
+    assert (sent.subject, sent.body) == (email_row.subject, email_row.body)
+    assert sent.alternatives[0] == (email_row.html, "text/html")
+    assert sent.extra_headers["X-Unlock-Event-Id"] == str(email_row.event_id)
     email_row.refresh_from_db()
     assert email_row.status == MessageStatus.DELIVERED
     assert email_row.attempts == 1 and email_row.delivered_at is not None

@@ -8,15 +8,14 @@ from config.celery import app
 from notifications import services, tasks
 from notifications.models import OutboxMessage
 from notifications.selectors import health_details
-from notifications.tests.conftest import clear_broker
-from unlocks.tests import factories as f
-from unlocks.tests.conftest import open_for
+from notifications.tests.conftest import clear_broker, queue_calls, queue_emails
 
 pytestmark = pytest.mark.django_db
 
 
-def test_it_counts_the_outbox_by_kind_and_status(tenant, pat, lee, endpoint, receiver):
-    open_for(tenant, f.imported_invoice(tenant))
+def test_it_counts_the_outbox_by_kind_and_status(endpoint, receiver):
+    queue_emails("pat@acme.test", "lee@acme.test")
+    queue_calls(endpoint)
     first_email = OutboxMessage.objects.filter(kind="email").first()
     services.deliver_message(first_email.pk)
     OutboxMessage.objects.filter(kind="webhook").update(status="failed", failed_at=timezone.now())
@@ -37,9 +36,10 @@ def test_it_is_json_and_says_when_tasks_run_in_process(db):
     assert details["outbox"]["oldest_pending_seconds"] is None
 
 
-def test_it_reads_the_outbox_in_two_queries(tenant, pat, django_assert_num_queries):
+def test_it_reads_the_outbox_in_two_queries(endpoint, django_assert_num_queries):
     for _ in range(3):
-        open_for(tenant, f.imported_invoice(tenant))
+        queue_emails("pat@acme.test", "lee@acme.test")
+        queue_calls(endpoint)
 
     with django_assert_num_queries(2):
         health_details()

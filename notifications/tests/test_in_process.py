@@ -4,17 +4,14 @@ import pytest
 from django.core import mail
 
 from notifications.models import MessageStatus, OutboxMessage
-from unlocks.tests import factories as f
-from unlocks.tests.conftest import open_for
+from notifications.tests.conftest import queue_calls, queue_emails
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_email_is_sent_after_commit_in_the_same_process(
-    tenant, pat, django_capture_on_commit_callbacks
-):
+def test_the_email_is_sent_after_commit_in_the_same_process(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        open_for(tenant, f.imported_invoice(tenant))
+        queue_emails("pat@acme.test")
 
         assert mail.outbox == []
 
@@ -23,12 +20,12 @@ def test_the_email_is_sent_after_commit_in_the_same_process(
 
 
 def test_a_failed_call_waits_for_the_sweep_instead_of_retrying_at_once(
-    tenant, endpoint, receiver, django_capture_on_commit_callbacks
+    endpoint, receiver, django_capture_on_commit_callbacks
 ):
     receiver.statuses = [500, 500]
 
     with django_capture_on_commit_callbacks(execute=True):
-        open_for(tenant, f.imported_invoice(tenant))
+        queue_calls(endpoint)
 
     assert len(receiver.calls) == 1
     row = OutboxMessage.objects.get()

@@ -5,9 +5,7 @@ import time
 import pytest
 
 from notifications.models import MessageStatus, OutboxMessage
-from notifications.tests.conftest import wait_until
-from unlocks.tests import factories as f
-from unlocks.tests.conftest import open_for
+from notifications.tests.conftest import queue_calls, wait_until
 
 pytestmark = [
     pytest.mark.redis,
@@ -16,15 +14,11 @@ pytestmark = [
 ]
 
 
-def test_three_500s_then_a_200_deliver_the_event_once_and_stop(
-    worker, receiver, endpoint, tenant, pat
-):
+def test_three_500s_then_a_200_deliver_the_event_once_and_stop(worker, receiver, endpoint):
     receiver.statuses = [500, 500, 500]
     worker.start()
 
-    open_for(tenant, f.imported_invoice(tenant))
-
-    row = OutboxMessage.objects.get(kind="webhook")
+    [row] = queue_calls(endpoint)
     wait_until(
         lambda: OutboxMessage.objects.filter(pk=row.pk, status=MessageStatus.DELIVERED).exists(),
         timeout=45,

@@ -7,8 +7,7 @@ import pytest
 from notifications import services
 from notifications.models import OutboxMessage
 from notifications.signing import signature, signature_matches
-from unlocks.tests import factories as f
-from unlocks.tests.conftest import open_for
+from notifications.tests.conftest import queue_calls
 
 
 def test_the_signature_is_the_hex_hmac_sha256_of_the_raw_body():
@@ -29,24 +28,23 @@ def test_a_receiver_rejects_a_changed_body_or_another_secret():
 
 
 @pytest.mark.django_db
-def test_a_delivered_call_is_signed_with_the_endpoints_secret(tenant, pat, endpoint, receiver):
-    request = open_for(tenant, f.imported_invoice(tenant))
-    row = OutboxMessage.objects.get(kind="webhook")
+def test_a_delivered_call_is_signed_with_the_endpoints_secret(endpoint, receiver):
+    [row] = queue_calls(endpoint, body='{"event":"unlock_request.created","request":{"id":7}}')
 
     services.deliver_message(row.pk)
 
     (call,) = receiver.calls
+    assert call.body == row.body.encode()
     assert signature_matches(call.body, "s3cret-for-tests", call.headers["X-Unlock-Signature"])
     assert call.headers["X-Unlock-Event-Id"] == str(row.event_id)
+    assert call.headers["X-Unlock-Event"] == "unlock_request.created"
     assert call.headers["Content-Type"] == "application/json"
-    assert call.json["request"]["id"] == str(request.pk)
 
 
 @pytest.mark.django_db
-def test_every_retry_sends_the_same_bytes_and_event_id(tenant, pat, endpoint, receiver):
+def test_every_retry_sends_the_same_bytes_and_event_id(endpoint, receiver):
     receiver.statuses = [500]
-    open_for(tenant, f.imported_invoice(tenant))
-    row = OutboxMessage.objects.get(kind="webhook")
+    [row] = queue_calls(endpoint)
 
     services.deliver_message(row.pk)
     OutboxMessage.objects.filter(pk=row.pk).update(next_attempt_at=row.created_at)

@@ -8,16 +8,14 @@ from django.utils import timezone
 
 from notifications import services, tasks
 from notifications.models import MessageStatus, OutboxMessage
-from unlocks.models import UnlockRequest
-from unlocks.tests import factories as f
-from unlocks.tests.conftest import open_for
+from notifications.tests.conftest import queue_emails
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_sweep_sends_what_was_never_enqueued(tenant, pat, lee):
+def test_the_sweep_sends_what_was_never_enqueued(db):
     # Outside a captured on-commit, nothing was enqueued: as if the broker had been down.
-    open_for(tenant, f.imported_invoice(tenant))
+    queue_emails("lee@acme.test", "pat@acme.test")
 
     assert tasks.dispatch_due_messages() == 2
 
@@ -25,8 +23,8 @@ def test_the_sweep_sends_what_was_never_enqueued(tenant, pat, lee):
     assert not OutboxMessage.objects.exclude(status=MessageStatus.DELIVERED).exists()
 
 
-def test_the_sweep_leaves_held_and_later_messages_alone(tenant, pat, lee):
-    open_for(tenant, f.imported_invoice(tenant))
+def test_the_sweep_leaves_held_and_later_messages_alone(db):
+    queue_emails("lee@acme.test", "pat@acme.test")
     held, later = OutboxMessage.objects.order_by("pk")
     now = timezone.now()
     OutboxMessage.objects.filter(pk=held.pk).update(leased_until=now + timedelta(minutes=1))
@@ -36,23 +34,28 @@ def test_the_sweep_leaves_held_and_later_messages_alone(tenant, pat, lee):
 
 
 def test_a_broker_that_is_down_does_not_fail_the_change(
-    tenant, pat, monkeypatch, django_capture_on_commit_callbacks
+    db, monkeypatch, django_capture_on_commit_callbacks
 ):
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("redis is down")
 
     monkeypatch.setattr(tasks.deliver_outbox_message, "delay", broker_down)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        request = open_for(tenant, f.imported_invoice(tenant))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        [row] = queue_emails("pat@acme.test")
 
-    assert UnlockRequest.objects.filter(pk=request.pk).exists()
-    assert OutboxMessage.objects.get().status == MessageStatus.PENDING
+    assert len(callbacks) == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (MessageStatus.PENDING, 0)
     assert mail.outbox == []
+    # Back up: the sweep finds it.
+    monkeypatch.undo()
+    assert tasks.dispatch_due_messages() == 1
+    assert [m.to for m in mail.outbox] == [["pat@acme.test"]]
 
 
-def test_the_deliver_outbox_command_drains_the_outbox(tenant, pat):
-    open_for(tenant, f.imported_invoice(tenant))
+def test_the_deliver_outbox_command_drains_the_outbox(db):
+    queue_emails("pat@acme.test")
     out = io.StringIO()
 
     call_command("deliver_outbox", stdout=out)

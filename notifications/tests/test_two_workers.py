@@ -9,16 +9,16 @@ from django.db import connections
 
 from notifications import services
 from notifications.models import DeliveryAttempt, MessageStatus, OutboxMessage
-from unlocks.tests import factories as f
-from unlocks.tests.conftest import open_for
+from notifications.tests.conftest import queue_calls, queue_emails
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_deliver_a_row_once(tenant, pat, endpoint, receiver, monkeypatch):
+def test_two_workers_at_once_deliver_a_row_once(endpoint, receiver, monkeypatch):
     # Nothing is enqueued at commit: the two "workers" below are the only senders.
     monkeypatch.setattr(services, "enqueue", lambda ids: 0)
-    open_for(tenant, f.imported_invoice(tenant))
+    queue_emails("pat@acme.test")
+    queue_calls(endpoint)
     rows = list(OutboxMessage.objects.values_list("pk", flat=True))
     barrier = threading.Barrier(4)
     outcomes = []

@@ -1,12 +1,10 @@
-"""A real worker on Redis sends what opening a request wrote to the outbox."""
+"""A real worker on Redis sends what a change wrote to the outbox, once it committed."""
 
 import pytest
 
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.signing import signature_matches
-from notifications.tests.conftest import wait_until
-from unlocks.tests import factories as f
-from unlocks.tests.conftest import open_for
+from notifications.tests.conftest import queue_calls, queue_emails, wait_until
 
 pytestmark = [
     pytest.mark.redis,
@@ -15,25 +13,24 @@ pytestmark = [
 ]
 
 
-def test_opening_a_request_mails_the_admins_and_calls_the_webhook(
-    worker, receiver, endpoint, tenant, pat, lee
-):
+def test_a_worker_sends_the_emails_and_calls_the_webhook_as_written(worker, receiver, endpoint):
     worker.start()
 
-    request = open_for(tenant, f.imported_invoice(tenant))
+    emails = queue_emails("lee@acme.test", "pat@acme.test")
+    [row] = queue_calls(endpoint)
 
     wait_until(
         lambda: not OutboxMessage.objects.exclude(status=MessageStatus.DELIVERED).exists(),
         timeout=30,
         what="the worker delivered the two emails and the webhook call",
     )
-    emails = worker.emails()
-    assert sorted(e["To"] for e in emails) == ["lee@acme.test", "pat@acme.test"]
-    assert all("/approve/" in e.as_string() for e in emails)
+    sent = worker.emails()
+    assert sorted(e["To"] for e in sent) == ["lee@acme.test", "pat@acme.test"]
+    assert {e["Subject"] for e in sent} == {m.subject for m in emails}
+    assert {e["X-Unlock-Event-Id"] for e in sent} == {str(emails[0].event_id)}
     (call,) = receiver.calls
+    assert call.body == row.body.encode()
     assert signature_matches(call.body, endpoint.secret, call.headers["X-Unlock-Signature"])
-    assert call.json["event"] == "unlock_request.created"
-    assert call.json["request"]["id"] == str(request.pk)
-    row = OutboxMessage.objects.get(kind="webhook")
     assert call.headers["X-Unlock-Event-Id"] == str(row.event_id)
+    row.refresh_from_db()
     assert row.attempts == 1 and row.delivered_at is not None

@@ -3,9 +3,7 @@
 import pytest
 
 from notifications.models import MessageStatus, OutboxMessage
-from notifications.tests.conftest import wait_until
-from unlocks.tests import factories as f
-from unlocks.tests.conftest import open_for
+from notifications.tests.conftest import queue_calls, wait_until
 
 pytestmark = [
     pytest.mark.redis,
@@ -14,17 +12,17 @@ pytestmark = [
 ]
 
 
-def test_the_next_worker_delivers_what_a_killed_worker_held(worker, receiver, endpoint, tenant):
+def test_the_next_worker_delivers_what_a_killed_worker_held(worker, receiver, endpoint):
     receiver.hold.set()
     worker.start()
 
-    open_for(tenant, f.imported_invoice(tenant))
+    [row] = queue_calls(endpoint)
 
     assert receiver.wait_for_calls(1, timeout=30), "the first worker never called the receiver"
     worker.kill()
     receiver.hold.clear()
     receiver.release.set()
-    row = OutboxMessage.objects.get(kind="webhook")
+    row.refresh_from_db()
     assert (row.status, row.attempts) == (MessageStatus.PENDING, 1)
     assert row.leased_until is not None
 

@@ -163,7 +163,7 @@ def test_reset_works_after_requests_were_opened_and_approved():
         actor=Actor.system("test"),
     )
     verify(request, User.objects.get(email="pat@acme.example"), pin="483920")
-    assert OutboxMessage.objects.filter(request=request).exists()
+    assert OutboxMessage.objects.filter(reference=request.pk).exists()
 
     call_command("seed_demo", reset=True, verbosity=0)
 

@@ -76,7 +76,9 @@ class Command(BaseCommand):
                 cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
         AuditChainHead.objects.filter(tenant__in=tenants).delete()
         # What was sent (or due) about the demo requests goes with them.
-        OutboxMessage.objects.filter(request__tenant__in=tenants).delete()
+        OutboxMessage.objects.filter(
+            reference__in=UnlockRequest.objects.filter(tenant__in=tenants).values("pk")
+        ).delete()
         IdempotencyKey.objects.filter(owner__in=self._demo_owners()).delete()
         UnlockRequest.objects.filter(tenant__in=tenants).delete()
         ExportRecord.objects.filter(tenant__in=tenants).delete()

@@ -27,7 +27,7 @@ def test_an_api_call_hands_its_messages_over_once_committed(api, handed):
 
     assert response.status_code == 201
     ids = list(
-        OutboxMessage.objects.filter(request_id=response.json()["id"])
+        OutboxMessage.objects.filter(reference=response.json()["id"])
         .order_by("pk")
         .values_list("pk", flat=True)
     )

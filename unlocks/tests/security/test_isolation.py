@@ -183,8 +183,10 @@ def world(demo, settings):
         "unlocks.consenttext": ConsentText.objects.get(version=1),
         "unlocks.unlockrequest": pending,
         "notifications.webhookendpoint": WebhookEndpoint.objects.get(),
-        "notifications.outboxmessage": OutboxMessage.objects.filter(request=pending).first(),
-        "notifications.webhookdelivery": WebhookDelivery.objects.filter(request=pending).first(),
+        "notifications.outboxmessage": OutboxMessage.objects.filter(reference=pending.pk).first(),
+        "notifications.webhookdelivery": WebhookDelivery.objects.filter(
+            reference=pending.pk
+        ).first(),
     }
     assert all(objects.values()), objects
     return {

@@ -35,7 +35,7 @@ def test_an_expired_request_calls_the_webhook_and_mails_nobody(tenant, pat, endp
 
     expire_pending_requests()
 
-    (row,) = OutboxMessage.objects.filter(request=request, event="expired")
+    (row,) = OutboxMessage.objects.filter(reference=request.pk, event="expired")
     assert row.kind == "webhook"
     assert '"status":"expired"' in row.body
 

@@ -1,0 +1,40 @@
+"""The emails an unlock request's events send, written from templates/notifications/.
+
+They are written in the transaction of the change and kept whole on the outbox row, so
+a retry sends the same bytes and the console shows what went out.
+"""
+
+from django.template.loader import render_to_string
+
+from notifications.services import Email
+from unlocks.links import approval_url
+from unlocks.selectors import receipt_for
+
+TEMPLATES = {"created": "approval_link", "completed": "receipt", "pin_locked": "pin_locked"}
+
+
+def write_emails(event: str, request, people) -> list[Email]:
+    """The email `event` sends about `request` to each of `people` (users), greeted by
+    name. The receipt reads the audit entries of the approval, so it is written after
+    them, in the same transaction."""
+    context = {
+        "request": request,
+        "tenant": request.tenant,
+        "targets": list(request.targets.all()),
+    }
+    if event == "created":
+        context["approval_url"] = approval_url(request)
+    elif event == "completed":
+        context["receipt"] = receipt_for(request)
+    name = TEMPLATES[event]
+    return [_write(name, {**context, "recipient": person}, person.email) for person in people]
+
+
+def _write(name, context, to):
+    subject = render_to_string(f"notifications/{name}_subject.txt", context)
+    return Email(
+        to=to,
+        subject=" ".join(subject.split()),
+        text=render_to_string(f"notifications/{name}.txt", context),
+        html=render_to_string(f"notifications/{name}.html", context),
+    )
