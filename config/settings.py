@@ -175,11 +175,6 @@ PIN_FAILURE_WINDOW = timedelta(minutes=env.int("PIN_FAILURE_WINDOW_MINUTES", def
 PIN_LOCK_DURATION = timedelta(minutes=env.int("PIN_LOCK_MINUTES", default=15))
 UNLOCK_MAX_TARGETS = env.int("UNLOCK_MAX_TARGETS", default=100)
 
-# Checking a long audit chain on PostgreSQL: how many connections check stretches of it at
-# once (1: one pass), and the fewest entries a stretch is worth a connection for.
-AUDIT_VERIFY_CONNECTIONS = env.int("AUDIT_VERIFY_CONNECTIONS", default=2)
-AUDIT_VERIFY_STRETCH_MIN = env.int("AUDIT_VERIFY_STRETCH_MIN", default=100_000)
-
 # Background work: Celery on Redis, or in-process after commit without Redis.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None

@@ -69,7 +69,7 @@ def test_the_data_column_is_json(agent_client, tenant):
 
 
 def test_it_streams_rows_in_pieces_of_many_rows(agent_client, tenant, monkeypatch):
-    monkeypatch.setattr("audit.admin.CSV_BLOCK", 2)
+    monkeypatch.setattr("audit.exports.CSV_BLOCK", 2)
     for _ in range(5):
         f.imported_invoice(tenant)
     pieces = [piece.decode() for piece in agent_client.get(EXPORT).streaming_content]

@@ -7,7 +7,6 @@ from django.db import Error, OperationalError, connection, connections
 from django.db.models.query import QuerySet
 
 from accounts.tests.factories import TenantFactory, admin_of
-from audit import services as audit_services
 from audit.models import AuditChainHead, AuditEntry
 from audit.selectors import verify_chain
 from unlocks.models import Batch, Invoice, LockState, Payment, RequestStatus
@@ -99,8 +98,7 @@ def raise_after(real, *args, **kwargs):
 
 
 class AuditInsert:
-    """The audit entries' multi-row insert, faulted at the statement: on PostgreSQL it also
-    moves the chain's head (one statement), elsewhere it is bulk_create's INSERT."""
+    """The audit entries' multi-row insert (bulk_create's INSERT), faulted at the statement."""
 
     def __init__(self, fault):
         self.calls = []
@@ -126,25 +124,17 @@ def test_an_error_while_auditing_the_approval_leaves_no_half_written_entry(
     with connection.execute_wrapper(insert), pytest.raises(OperationalError):
         verify(request, admin)
 
-    assert insert.calls == ["WITH" if connection.vendor == "postgresql" else "INSERT"]
+    assert insert.calls == ["INSERT"]
     assert_untouched_then_retry_succeeds(tenant, admin, batch, request, before)
 
 
 def test_an_error_inside_the_chain_write_leaves_the_head_where_it_was(tenant, admin, pending):
     batch, request = pending
     before = snapshot(tenant, batch, request)
-    # The head moves in the insert's own statement on PostgreSQL, in an update of its own
-    # (compiled once) elsewhere: the statement that moves it fails.
-    if connection.vendor == "postgresql":
 
-        def moves_head(sql):
-            return sql.startswith('WITH moved AS (UPDATE "audit_auditchainhead"')
-    else:
-        move_head = audit_services._MOVE_HEAD.sql()
-        assert move_head.startswith("UPDATE")
-
-        def moves_head(sql):
-            return sql == move_head
+    # The head moves in an UPDATE of its own, after the entries' INSERT: that statement fails.
+    def moves_head(sql):
+        return sql.startswith('UPDATE "audit_auditchainhead"')
 
     failed = []
 
