@@ -37,7 +37,7 @@ run: demo
 ## A Celery worker with the beat schedule (expiry, outbox sweep) against REDIS_URL.
 worker: migrate
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0 make worker"; exit 1; }
-	$(BIN)/celery -A config worker --beat --schedule celerybeat-schedule --loglevel=INFO
+	$(BIN)/celery -A config worker --beat --queues=emails,webhooks,scheduled --schedule celerybeat-schedule --loglevel=INFO
 
 ## The whole suite: on PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set, else SQLite.
 test: install-dev lint

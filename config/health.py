@@ -31,7 +31,13 @@ def database():
 
 def broker():
     try:
-        with Connection(settings.CELERY_BROKER_URL, connect_timeout=1) as conn:
+        # The broker's own timeouts: a frozen Redis (accepting, never answering) reads as
+        # unavailable within about a second, not never.
+        with Connection(
+            settings.CELERY_BROKER_URL,
+            connect_timeout=settings.REDIS_TIMEOUT_SECONDS,
+            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+        ) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=1)
     except Exception:
         return UNAVAILABLE

@@ -135,12 +135,20 @@ AUTH_PASSWORD_VALIDATORS = [
 
 REDIS_URL = env("REDIS_URL", default="")
 
+# Redis answers in well under a millisecond; one that takes a second is down or frozen,
+# and every client of it (the cache, the broker) gives up then instead of hanging.
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=1.0)
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "unlockdesk",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -185,15 +193,35 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
-# An unacknowledged task goes back to the queue after this; longer than any ETA retry.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # An unacknowledged task goes back to the queue after this; longer than any ETA retry.
+    "visibility_timeout": 3600,
+    # A dead or frozen Redis fails a publish within a second, and a consumer stuck on a
+    # half-open connection is dropped and reconnected within seconds (kombu's checks).
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+    "health_check_interval": 5,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_IGNORE_RESULT = True
+# Reconnect for ever, at start and after an outage: a worker outlives any Redis restart.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A delivery in flight when the broker goes away runs to its end and records its outcome
+# in the database: whether a message went is known from its row, never from an ack, so a
+# blip neither kills a send half-way nor sends it again.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Queues by kind, each served by workers of its own (README): a receiver that hangs holds
+# up only webhooks, never an admin's email or the expiry job.
+CELERY_TASK_DEFAULT_QUEUE = "scheduled"
+CELERY_TASK_ROUTES = {
+    "unlocks.tasks.*": {"queue": "scheduled"},
+    "notifications.tasks.dispatch_due_messages": {"queue": "scheduled"},
+}
 # A request whose broker is down waits about a second, not minutes; the sweep catches up.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
+    "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import requests
+from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -28,6 +29,11 @@ from notifications.models import DeliveryAttempt, MessageKind, MessageStatus, Ou
 from notifications.signing import HEADER, signature
 
 log = logging.getLogger(__name__)
+
+# The Celery task that sends one message, and the queue each kind of message waits in:
+# a webhook receiver that hangs holds up only the webhooks queue (config/settings.py).
+DELIVER_TASK = "notifications.tasks.deliver_outbox_message"
+QUEUE = {MessageKind.EMAIL: "emails", MessageKind.WEBHOOK: "webhooks"}
 
 
 @dataclass(frozen=True)
@@ -94,22 +100,31 @@ def _queue(rows):
         return []
     created = OutboxMessage.objects.bulk_create(rows)
     # Outside a transaction (autocommit) Django runs this at once.
-    transaction.on_commit(partial(enqueue, [row.pk for row in created]))
+    transaction.on_commit(partial(enqueue, [(row.pk, row.kind) for row in created]))
     return created
 
 
-def enqueue(ids) -> int:
-    """Hand messages to Celery; returns how many were handed over.
+def hand_over(message_id, kind, *, countdown=None):
+    """Give one message to a worker on its kind's queue. In-process mode (no REDIS_URL)
+    sends it here and now instead; a message due later is left to the sweep there."""
+    app = current_app
+    if app.conf.task_always_eager:
+        if countdown is None:
+            deliver_message(message_id)
+        return
+    app.send_task(DELIVER_TASK, args=(message_id,), queue=QUEUE[kind], countdown=countdown)
+
+
+def enqueue(messages) -> int:
+    """Hand (id, kind) pairs to Celery; returns how many were handed over.
 
     Never raises: a broker that is down must not fail the change that caused the
     message. The periodic sweep picks up whatever could not be enqueued.
     """
-    from notifications.tasks import deliver_outbox_message
-
     handed = 0
-    for message_id in ids:
+    for message_id, kind in messages:
         try:
-            deliver_outbox_message.delay(message_id)
+            hand_over(message_id, kind)
         except Exception:  # the broker's errors vary by transport; all mean "not now"
             log.warning(
                 "Could not enqueue outbox message %s; the sweep will retry.",
@@ -121,14 +136,14 @@ def enqueue(ids) -> int:
     return handed
 
 
-def due_message_ids(*, now=None, limit=500) -> list[int]:
-    """Pending messages whose time has come and that no worker holds."""
+def due_messages(*, now=None, limit=500) -> list[tuple[int, str]]:
+    """(id, kind) of pending messages whose time has come and that no worker holds."""
     now = now or timezone.now()
     return list(
         OutboxMessage.objects.filter(status=MessageStatus.PENDING, next_attempt_at__lte=now)
         .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
         .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "kind")[:limit]
     )
 
 
@@ -250,22 +265,16 @@ def _record_outcome(message, *, status_code, error, duration_ms):
             leased_until=None,
             lease_token=None,
         )
-    _schedule_retry(message.pk, delay)
+    _schedule_retry(message, delay)
     return MessageStatus.PENDING
 
 
-def _schedule_retry(message_id, delay):
+def _schedule_retry(message, delay):
     """Ask Celery to come back when the message is due; the sweep is the safety net."""
-    from config.celery import app
-    from notifications.tasks import deliver_outbox_message
-
-    # In-process mode runs a task at once whatever its countdown: leave it to the sweep.
-    if app.conf.task_always_eager:
-        return
     try:
-        deliver_outbox_message.apply_async((message_id,), countdown=delay.total_seconds())
+        hand_over(message.pk, message.kind, countdown=delay.total_seconds())
     except Exception:
-        log.warning("Could not schedule a retry of %s; the sweep will.", message_id, exc_info=True)
+        log.warning("Could not schedule a retry of %s; the sweep will.", message.pk, exc_info=True)
 
 
 @transaction.atomic
@@ -280,6 +289,6 @@ def retry_messages(*, ids) -> int:
         failed_at=None,
         retry_until=backoff.retry_until(now),
     )
-    ids = list(ids)
-    transaction.on_commit(partial(enqueue, ids))
+    messages = list(OutboxMessage.objects.filter(pk__in=ids).values_list("pk", "kind"))
+    transaction.on_commit(partial(enqueue, messages))
     return count

@@ -15,4 +15,4 @@ def deliver_outbox_message(message_id):
 def dispatch_due_messages():
     """The sweep: enqueue messages that are due but were never (or no longer) queued,
     e.g. because the broker was down at commit or a worker died holding them."""
-    return services.enqueue(services.due_message_ids())
+    return services.enqueue(services.due_messages())

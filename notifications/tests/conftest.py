@@ -127,17 +127,19 @@ def queue_calls(*endpoints, event="created", body=None, reference=None):
 class Worker:
     """A real `celery worker -B` process against the test's database and Redis."""
 
-    def __init__(self, tmp_path, env):
+    def __init__(self, tmp_path, env, queues="emails,webhooks,scheduled", beat=True):
         self.tmp_path = tmp_path
         self.env = env
+        self.queues = queues
+        self.beat = beat
         self.mail_dir = tmp_path / "mail"
-        self.mail_dir.mkdir()
+        self.mail_dir.mkdir(exist_ok=True)
         self.process = None
         self.starts = 0
 
     def start(self, timeout=60):
         self.starts += 1
-        self.log_path = self.tmp_path / f"worker-{self.starts}.log"
+        self.log_path = self.tmp_path / f"worker-{self.queues}-{self.starts}.log"
         log = open(self.log_path, "w")  # noqa: SIM115 (the process writes to it until stopped)
         self.process = subprocess.Popen(
             [
@@ -147,10 +149,13 @@ class Worker:
                 "-A",
                 "config",
                 "worker",
-                "--beat",
-                "--schedule",
-                str(self.tmp_path / "beat-schedule"),
+                *(
+                    ["--beat", "--schedule", str(self.tmp_path / "beat-schedule")]
+                    if self.beat
+                    else []
+                ),
                 "--pool=solo",
+                f"--queues={self.queues}",
                 "--loglevel=INFO",
                 "--hostname",
                 f"test-{uuid.uuid4().hex[:8]}@%h",
@@ -220,7 +225,8 @@ def clear_broker(redis_url):
     """Drop queued, unacknowledged and scheduled tasks left by an earlier test."""
     client = redis.Redis.from_url(redis_url)
     try:
-        keys = [k for pattern in ("celery*", "unacked*", "_kombu*") for k in client.keys(pattern)]
+        patterns = ("celery*", "unacked*", "_kombu*", "emails*", "webhooks*", "scheduled*")
+        keys = [k for pattern in patterns for k in client.keys(pattern)]
         if keys:
             client.delete(*keys)
     finally:

@@ -98,14 +98,14 @@ def test_nothing_to_send_writes_nothing_and_hands_nothing_over(
 def test_a_committed_change_hands_its_rows_to_celery_after_the_commit(monkeypatch):
     seen = []
 
-    def enqueue(ids):
-        seen.append((list(ids), connection.in_atomic_block))
+    def enqueue(messages):
+        seen.append((list(messages), connection.in_atomic_block))
 
     monkeypatch.setattr(services, "enqueue", enqueue)
 
     rows = queue_emails("pat@acme.test")
 
-    assert seen == [([rows[0].pk], False)]
+    assert seen == [([(rows[0].pk, "email")], False)]
 
 
 def test_endpoints_are_those_active_that_want_the_event_of_this_tenant():

@@ -30,7 +30,7 @@ def test_the_sweep_leaves_held_and_later_messages_alone(db):
     OutboxMessage.objects.filter(pk=held.pk).update(leased_until=now + timedelta(minutes=1))
     OutboxMessage.objects.filter(pk=later.pk).update(next_attempt_at=now + timedelta(minutes=1))
 
-    assert services.due_message_ids() == []
+    assert services.due_messages() == []
 
 
 def test_a_broker_that_is_down_does_not_fail_the_change(
@@ -39,7 +39,7 @@ def test_a_broker_that_is_down_does_not_fail_the_change(
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("redis is down")
 
-    monkeypatch.setattr(tasks.deliver_outbox_message, "delay", broker_down)
+    monkeypatch.setattr(services, "hand_over", broker_down)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         [row] = queue_emails("pat@acme.test")

@@ -10,7 +10,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        outcomes = [services.deliver_message(pk) for pk in services.due_message_ids()]
+        outcomes = [services.deliver_message(pk) for pk, _ in services.due_messages()]
         sent = sum(1 for o in outcomes if o == "delivered")
         self.stdout.write(
             f"{len(outcomes)} due, {sent} delivered, {len(outcomes) - sent} to retry or failed."

@@ -13,8 +13,8 @@ from unlocks.tests.api.test_create_request import create
 def handed(monkeypatch):
     calls = []
 
-    def enqueue(ids):
-        calls.append((list(ids), connection.in_atomic_block))
+    def enqueue(messages):
+        calls.append(([pk for pk, _ in messages], connection.in_atomic_block))
 
     monkeypatch.setattr(outbox, "enqueue", enqueue)
     return calls

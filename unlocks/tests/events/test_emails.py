@@ -245,7 +245,7 @@ def test_a_broker_that_is_down_fails_no_opening_and_loses_no_email(
         raise ConnectionRefusedError("redis is down")
 
     with monkeypatch.context() as patched:
-        patched.setattr(tasks.deliver_outbox_message, "delay", broker_down)
+        patched.setattr(outbox, "hand_over", broker_down)
         with django_capture_on_commit_callbacks(execute=True):
             request = open_for(tenant, f.imported_invoice(tenant))
 
