@@ -61,6 +61,11 @@ class MessageKind(models.TextChoices):
     WEBHOOK = "webhook", "Webhook"
 
 
+# The Celery queue each kind of message waits in: a webhook receiver that hangs holds up
+# only the webhooks queue. The beat's jobs wait in CELERY_TASK_DEFAULT_QUEUE.
+QUEUE_OF_KIND = {MessageKind.EMAIL: "emails", MessageKind.WEBHOOK: "webhooks"}
+
+
 class MessageStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DELIVERED = "delivered", "Delivered"

@@ -2,15 +2,20 @@
 
 import logging
 
+from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from kombu.exceptions import ChannelError
 
-from notifications.models import MessageKind, MessageStatus, OutboxMessage, WebhookEndpoint
+from notifications.models import (
+    QUEUE_OF_KIND,
+    MessageKind,
+    MessageStatus,
+    OutboxMessage,
+    WebhookEndpoint,
+)
 
 log = logging.getLogger(__name__)
-
-QUEUE = "celery"
 
 
 def endpoints_for(*, event, tenant_id):
@@ -24,24 +29,29 @@ def endpoints_for(*, event, tenant_id):
 
 
 def queue_length():
-    """Messages waiting in the broker's queue: {"broker", "length"}; length is None when
-    the broker cannot be reached or tasks run in-process (no broker)."""
+    """Messages waiting in the broker: {"broker", "length", "queues"}, the length in all and
+    by queue; None when the broker cannot be reached or tasks run in-process (no broker)."""
     from config.celery import app
 
+    names = [*QUEUE_OF_KIND.values(), settings.CELERY_TASK_DEFAULT_QUEUE]
     if app.conf.task_always_eager:
-        return {"broker": "in-process", "length": None}
+        return {"broker": "in-process", "length": None, "queues": None}
     try:
         with app.connection_for_read(connect_timeout=1) as connection:
             connection.ensure_connection(max_retries=1)
-            try:
-                declared = connection.default_channel.queue_declare(queue=QUEUE, passive=True)
-            except ChannelError:
-                # Redis keeps no queue that has never held a message: nothing waits.
-                return {"broker": "ok", "length": 0}
-            return {"broker": "ok", "length": declared.message_count}
+            queues = {name: _waiting(connection, name) for name in names}
+            return {"broker": "ok", "length": sum(queues.values()), "queues": queues}
     except Exception as fault:  # any broker fault reads as "unavailable" on a health page
         log.warning("Could not read the queue length: %s", fault)
-        return {"broker": "unavailable", "length": None}
+        return {"broker": "unavailable", "length": None, "queues": None}
+
+
+def _waiting(connection, name):
+    try:
+        return connection.default_channel.queue_declare(queue=name, passive=True).message_count
+    except ChannelError:
+        # Redis keeps no queue that has never held a message: nothing waits.
+        return 0
 
 
 def outbox_figures(*, now=None):

@@ -25,15 +25,19 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from notifications import backoff
-from notifications.models import DeliveryAttempt, MessageKind, MessageStatus, OutboxMessage
+from notifications.models import (
+    QUEUE_OF_KIND,
+    DeliveryAttempt,
+    MessageKind,
+    MessageStatus,
+    OutboxMessage,
+)
 from notifications.signing import HEADER, signature
 
 log = logging.getLogger(__name__)
 
-# The Celery task that sends one message, and the queue each kind of message waits in:
-# a webhook receiver that hangs holds up only the webhooks queue (config/settings.py).
+# The Celery task that sends one message (on its kind's queue, QUEUE_OF_KIND).
 DELIVER_TASK = "notifications.tasks.deliver_outbox_message"
-QUEUE = {MessageKind.EMAIL: "emails", MessageKind.WEBHOOK: "webhooks"}
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ def hand_over(message_id, kind, *, countdown=None):
         if countdown is None:
             deliver_message(message_id)
         return
-    app.send_task(DELIVER_TASK, args=(message_id,), queue=QUEUE[kind], countdown=countdown)
+    app.send_task(DELIVER_TASK, args=(message_id,), queue=QUEUE_OF_KIND[kind], countdown=countdown)
 
 
 def enqueue(messages) -> int:

@@ -32,7 +32,7 @@ def test_it_is_json_and_says_when_tasks_run_in_process(db):
     details = health_details()
 
     assert json.loads(json.dumps(details)) == details
-    assert details["queue"] == {"broker": "in-process", "length": None}
+    assert details["queue"] == {"broker": "in-process", "length": None, "queues": None}
     assert details["outbox"]["oldest_pending_seconds"] is None
 
 
@@ -53,7 +53,7 @@ def test_an_unreachable_broker_reads_as_unavailable(db, settings):
     finally:
         app.conf.broker_url = settings.CELERY_BROKER_URL
 
-    assert details["queue"] == {"broker": "unavailable", "length": None}
+    assert details["queue"] == {"broker": "unavailable", "length": None, "queues": None}
 
 
 @pytest.mark.redis
@@ -68,5 +68,7 @@ def test_it_reads_the_queue_length_from_redis(db):
     finally:
         clear_broker(redis_url)
 
-    assert empty == {"broker": "ok", "length": 0}
-    assert one == {"broker": "ok", "length": 1}
+    nothing = {"emails": 0, "webhooks": 0, "scheduled": 0}
+    assert empty == {"broker": "ok", "length": 0, "queues": nothing}
+    # The sweep is a scheduled job: it waits in the scheduled queue.
+    assert one == {"broker": "ok", "length": 1, "queues": {**nothing, "scheduled": 1}}

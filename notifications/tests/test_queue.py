@@ -77,7 +77,7 @@ def test_the_rows_are_handed_over_only_once_the_change_commits(
         assert handed == []
 
     assert len(callbacks) == 1
-    assert handed == [[row.pk for row in emails]]
+    assert handed == [[(row.pk, "email") for row in emails]]
 
 
 def test_nothing_to_send_writes_nothing_and_hands_nothing_over(
