@@ -30,3 +30,17 @@ def test_a_failed_call_waits_for_the_sweep_instead_of_retrying_at_once(
     assert len(receiver.calls) == 1
     row = OutboxMessage.objects.get()
     assert (row.status, row.attempts) == (MessageStatus.PENDING, 1)
+
+
+def test_in_process_mode_touches_no_broker(django_capture_on_commit_callbacks, monkeypatch, caplog):
+    from celery import current_app
+
+    def no_broker(*args, **kwargs):
+        raise AssertionError("in-process mode published to a broker")
+
+    monkeypatch.setattr(current_app, "send_task", no_broker)
+    with caplog.at_level("WARNING"), django_capture_on_commit_callbacks(execute=True):
+        queue_emails("pat@acme.test")
+
+    assert [m.to for m in mail.outbox] == [["pat@acme.test"]]
+    assert [r for r in caplog.records if r.name.startswith("kombu")] == []
