@@ -7,12 +7,10 @@ leave as bytes a block at a time, so an export of any size keeps to a few megaby
 import csv
 import io
 import json
-from contextlib import closing
 from itertools import islice
 
-from django.db import transaction
-
 from audit.chain import HASHED_FIELDS
+from audit.selectors import in_seq_order
 
 CSV_COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
 CSV_HEADER = ("tenant", *CSV_COLUMNS)
@@ -35,22 +33,19 @@ _encode_data = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 
 
 def csv_pieces(entries):
-    """The CSV bytes of `entries` (a queryset of audit entries, in its own order), the
-    header first, in pieces of CSV_BLOCK rows."""
-    rows = entries.values_list(*CSV_VALUES).iterator(chunk_size=CSV_CHUNK)
+    """The CSV bytes of `entries` (a queryset of audit entries), tenant by tenant in seq
+    order, the header first, in pieces of CSV_BLOCK rows. A client that goes away closes
+    this generator, and no more is read."""
+    rows = in_seq_order(entries, CSV_VALUES, chunk=CSV_CHUNK)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
-    # In a transaction PostgreSQL's server-side cursor yields rows as it finds them;
-    # outside one it would first compute the whole export to hold it past the commit.
-    # A client that goes away closes this generator: the rows' cursor, then the transaction.
-    with transaction.atomic(), closing(rows):
-        for block in _blocks(rows):
-            writer.writerows(map(_csv_row, block))
-            if buffer.tell():
-                yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
+    for block in _blocks(rows):
+        writer.writerows(map(_csv_row, block))
+        if buffer.tell():
+            yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
 
 
 def _blocks(rows):
