@@ -16,7 +16,7 @@ functions what to show. SPEC's rules, and where each is decided:
 7. Consent, word for word ....................... consent_not_given
 8. Approval unlocks at once, judged on locked rows UNLOCKABLE, refusals_for (the services
                                                   call it again on the locked rows)
-9. Requests expire .............................. expires_at, overdue
+9. Requests expire .............................. expires_at, past_expiry, overdue
 10. Everything is audited: not a decision but a duty of the services, each of which
     writes its step's audit entry in the step's own transaction (audit.services); the
     service tests (`test_it_audits_*`, `test_*_is_audited`) and the fault tests hold them
@@ -289,6 +289,11 @@ def expires_at(opened_at):
     return opened_at + settings.UNLOCK_REQUEST_TTL
 
 
+def past_expiry(expires_at, now):
+    """Whether a request that expires at `expires_at` may no longer be approved at `now`."""
+    return expires_at <= now
+
+
 def overdue(request, now):
     """Pending past its expiry: it reads expired, and whoever acts on it next expires it."""
-    return request.status == RequestStatus.PENDING and request.expires_at <= now
+    return request.status == RequestStatus.PENDING and past_expiry(request.expires_at, now)

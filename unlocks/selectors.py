@@ -4,11 +4,12 @@ import uuid
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from accounts.models import Tenant
 from audit.models import AuditAction, AuditEntry
+from unlocks import rules
 from unlocks.models import (
     RECORD_MODELS,
     ExportRecord,
@@ -266,7 +267,7 @@ def _pending(record_type, record):
 
 def _live(ids_and_expiries):
     now = timezone.now()
-    return [request_id for request_id, expires_at in ids_and_expiries if expires_at > now]
+    return [i for i, expires_at in ids_and_expiries if not rules.past_expiry(expires_at, now)]
 
 
 def _exports(record_type, record):
@@ -315,18 +316,19 @@ def record_summary(*, tenant_slug, record_type, number):
     }
 
 
+def shown_entries(entries):
+    """A request's audit entries as people read them: the transactions a batch opened with
+    it have entries of their own, named in the batch's, and are not listed one by one."""
+    return entries.exclude(action=AuditAction.RECORD_UNLOCKED, data__with_batch__isnull=False)
+
+
 def receipt_for(request):
     """What an approval receipt shows, for the page and the email; None unless completed."""
     if request.status != RequestStatus.COMPLETED:
         return None
-    # The approval and its targets' entries; the transactions a batch opened with it have
-    # entries of their own, named in the batch's, and are not read one by one here.
     entries = list(
-        AuditEntry.objects.filter(request_id=request.pk)
-        .filter(
-            Q(action=AuditAction.REQUEST_APPROVED)
-            | Q(action=AuditAction.RECORD_UNLOCKED, data__with_batch__isnull=True)
-        )
+        shown_entries(AuditEntry.objects.filter(request_id=request.pk))
+        .filter(action__in=[AuditAction.REQUEST_APPROVED, AuditAction.RECORD_UNLOCKED])
         .order_by("seq")
     )
     approval = next(e for e in entries if e.action == AuditAction.REQUEST_APPROVED)

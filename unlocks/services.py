@@ -12,8 +12,14 @@ Row locks, always taken in this order within a transaction:
    not block the foreign-key checks (FOR KEY SHARE) of the tenant's other changes;
 3. the target records, batches then invoices then payments, each type by id, FOR NO
    KEY UPDATE (the targets of an open naming them check their keys at commit);
-4. the tenant's audit chain head (audit.services), last, held only for the insert of
-   the entries and the commit.
+4. the tenant's audit chain head (audit.services), last: the change writes its outbox
+   rows first, so the head is held only for the insert of the entries and the commit
+   (an approval's receipt, which names its entry, is written after it).
+A bypassed batch's own transactions are locked by the UPDATE that opens them, after
+the targets: safe, because the tenant's row, locked first, serialises approvals.
+Holding the tenant's row across the PIN check is deliberate: it counts one tenant's
+concurrent guesses one by one; no other tenant's change, and no open or cancel of this
+tenant (they take FOR KEY SHARE at most), waits for it.
 """
 
 from dataclasses import dataclass, field
@@ -30,7 +36,7 @@ from accounts.selectors import caller_and_admins, membership_by_email
 from audit.actors import Actor
 from audit.models import AuditAction
 from audit.services import record_entries, record_entry
-from unlocks import rules
+from unlocks import events, rules
 from unlocks.consent import current_consent
 from unlocks.models import (
     REASON_MAX_LENGTH,
@@ -243,7 +249,7 @@ def open_request(
         )
         # The event's emails and webhooks, and the caller's answer, read the targets: once.
         prefetch_related_objects([request], "targets")
-        _after_commit("created", request, admins=admins)
+        _announce("created", request, admins=admins)
         # The audit entry last: it locks the tenant's chain head, which every change of the
         # tenant waits for, so the lock is held only for its insert and the commit.
         record_entry(
@@ -402,6 +408,7 @@ def _verify_locked(
         request.refusal_code = first.code
         request.closed_at = now
         request.save(update_fields=["status", "refusal_code", "closed_at"])
+        _announce("refused", request)
         record_entry(
             tenant=tenant,
             action=AuditAction.REQUEST_REFUSED,
@@ -412,7 +419,6 @@ def _verify_locked(
             state_after=RequestStatus.REFUSED,
             data={"codes": [r.code for r in refusals]},
         )
-        _after_commit("refused", request)
         return _audited(first)
 
     _unlock(request, views, approver, consent, now, actor)
@@ -421,32 +427,29 @@ def _verify_locked(
 
 def _wrong_pin(request, tenant, approver, now, actor):
     judged = rules.wrong_pin(tenant.pin_failure_times, now)
-    data = {"approver": approver.email, "attempts_left": judged.attempts_left}
-    record_entry(
-        tenant=tenant,
-        action=AuditAction.PIN_INCORRECT,
-        actor=actor,
-        request=request,
-        code="pin_incorrect",
-        data=data,
-    )
-    if judged.locked_until is not None:
-        tenant.pin_locked_until = judged.locked_until
-        tenant.pin_failure_times = []
-        tenant.save(update_fields=["pin_locked_until", "pin_failure_times"])
-        record_entry(
-            tenant=tenant,
-            action=AuditAction.PIN_LOCKED,
-            actor=actor,
-            request=request,
-            code="pin_locked",
-            data={"locked_until": tenant.pin_locked_until.isoformat()},
-        )
-        _after_commit("pin_locked", request)
-        return _audited(rules.pin_locked(tenant, now))
-    tenant.pin_failure_times = judged.failures
-    tenant.save(update_fields=["pin_failure_times"])
-    return _audited(rules.pin_incorrect(judged.attempts_left))
+    wrong = {
+        "action": AuditAction.PIN_INCORRECT,
+        "request": request,
+        "code": "pin_incorrect",
+        "data": {"approver": approver.email, "attempts_left": judged.attempts_left},
+    }
+    if judged.locked_until is None:
+        tenant.pin_failure_times = judged.failures
+        tenant.save(update_fields=["pin_failure_times"])
+        record_entry(tenant=tenant, actor=actor, **wrong)
+        return _audited(rules.pin_incorrect(judged.attempts_left))
+    tenant.pin_locked_until = judged.locked_until
+    tenant.pin_failure_times = []
+    tenant.save(update_fields=["pin_locked_until", "pin_failure_times"])
+    _announce("pin_locked", request)
+    locked = {
+        "action": AuditAction.PIN_LOCKED,
+        "request": request,
+        "code": "pin_locked",
+        "data": {"locked_until": tenant.pin_locked_until.isoformat()},
+    }
+    record_entries(tenant=tenant, actor=actor, entries=[wrong, locked])
+    return _audited(rules.pin_locked(tenant, now))
 
 
 def _open_bypassed_in(model, batch_ids, now):
@@ -484,7 +487,7 @@ def _unlock(request, views, approver, consent, now, actor):
             for batch_id, number in _open_bypassed_in(model, batch_ids, now):
                 with_batch[batch_id][key].append(number)
         # Never `exported`: the rules refused it on these locked rows, and the statement
-        # itself would not open it either. No targets of the type, nothing to compile.
+        # itself would not open it either. No targets of the type, no statement.
         if ids[record_type]:
             model.objects.filter(pk__in=ids[record_type], state__in=rules.UNLOCKABLE).update(
                 state=LockState.OPEN, updated_at=now
@@ -551,9 +554,11 @@ def _unlock(request, views, approver, consent, now, actor):
         for key, record_type in (("invoices", RecordType.INVOICE), ("payments", RecordType.PAYMENT))
         for number in with_batch[v["record"].pk][key]
     ]
-    # One write to the chain for the approval and every record it opened.
+    # One write to the chain for the approval and every record it opened. The receipt
+    # names the approval's entry (its seq and hash), so it is written after it, while
+    # the chain head is still held.
     record_entries(tenant=request.tenant, actor=actor, entries=[approved, *unlocked, *carried])
-    _after_commit("completed", request)
+    _announce("completed", request)
 
 
 # ---------------------------------------------------------------- cancel, expire
@@ -568,6 +573,7 @@ def _close(request, status, now, *, actor, reason=""):
         RequestStatus.CANCELLED: AuditAction.REQUEST_CANCELLED,
         RequestStatus.EXPIRED: AuditAction.REQUEST_EXPIRED,
     }[status]
+    _announce(status, request)
     record_entry(
         tenant=request.tenant,
         action=action,
@@ -577,7 +583,6 @@ def _close(request, status, now, *, actor, reason=""):
         state_after=status,
         data={"reason": reason} if reason else {},
     )
-    _after_commit(status, request)
 
 
 def cancel_request(*, request_id, reason: str, actor: Actor) -> UnlockRequest:
@@ -601,30 +606,41 @@ def cancel_request(*, request_id, reason: str, actor: Actor) -> UnlockRequest:
 
 
 def expire_requests(*, now=None, limit=500) -> int:
-    """Expire pending requests past their time, as the system; returns how many."""
+    """Expire pending requests past their time, as the system; returns how many.
+
+    Each in a transaction of its own: a tenant's chain head is held for one entry at a
+    time, never for many tenants at once (two runs could otherwise deadlock)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        due = list(
-            UnlockRequest.objects.select_for_update(no_key=True, of=("self",), skip_locked=True)
-            .select_related("tenant")
-            .filter(status=RequestStatus.PENDING, expires_at__lte=now)
-            .order_by("expires_at")[:limit]
-        )
-        for request in due:
-            _close(
-                request,
-                RequestStatus.EXPIRED,
-                now,
-                actor=Actor.system(),
-                reason="Not approved in time.",
+    due = list(
+        UnlockRequest.objects.filter(status=RequestStatus.PENDING, expires_at__lte=now)
+        .order_by("expires_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    expired = 0
+    for request_id in due:
+        with transaction.atomic():
+            request = (
+                UnlockRequest.objects.select_for_update(no_key=True, of=("self",), skip_locked=True)
+                .select_related("tenant")
+                .filter(pk=request_id, status=RequestStatus.PENDING)
+                .first()
             )
-    return len(due)
+            # Approved, cancelled or expired meanwhile, or being acted on now: not ours.
+            if request is not None:
+                _close(
+                    request,
+                    RequestStatus.EXPIRED,
+                    now,
+                    actor=Actor.system(),
+                    reason="Not approved in time.",
+                )
+                expired += 1
+    return expired
 
 
-def _after_commit(event, request, *, admins=None):
-    """Hand the event to background work once the transaction has committed.
+def _announce(event, request, *, admins=None):
+    """Write who hears of the change, and what they are told, onto the outbox in its
+    transaction (unlocks/events.py); the outbox hands them over once it commits.
 
     `admins`: the tenant's admins, where the change has read them already."""
-    from unlocks import events
-
     events.request_event(event, request, admins=admins)

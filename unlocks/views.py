@@ -14,7 +14,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import Role
 from accounts.selectors import admin_membership, membership_of, tenants_administered_by
 from audit.actors import Actor, request_context
 from unlocks import rules, services
@@ -246,7 +245,7 @@ def receipt(request, request_id):
     membership = _member_or_none(request, unlock)
     if membership is None:
         return _not_found(request, "receipt")
-    if membership.role != Role.ADMIN:
+    if not rules.is_tenant_admin(membership):
         return _admins_only(request, unlock.tenant)
     data = receipt_for(unlock)
     if data is None:

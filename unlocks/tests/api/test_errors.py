@@ -128,3 +128,19 @@ def test_a_fault_outside_the_api_views_is_500_json_under_api(db):
 
     assert response.status_code == 500
     assert error(response) == "server_error"
+
+
+def test_a_chunked_body_is_refused_over_the_whole_stack_with_the_security_headers(api):
+    response = api.generic(
+        "POST",
+        "/api/v1/unlock-requests/",
+        b'{"tenant": "acme-hvac"}',
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+        CONTENT_LENGTH="",
+    )
+
+    assert response.status_code == 411
+    assert response.json()["error"]["code"] == "length_required"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" in response

@@ -6,9 +6,10 @@ import time
 
 import pytest
 import redis
+from django.conf import settings
 
 from config.celery import app
-from notifications.models import MessageStatus, OutboxMessage
+from notifications.models import QUEUE_OF_KIND, MessageStatus, OutboxMessage
 from notifications.tests.conftest import wait_until
 from unlocks.models import RequestStatus, UnlockRequest
 from unlocks.tests import factories as f
@@ -34,9 +35,11 @@ def unreachable_broker(settings):
 
 
 def _queued_tasks():
+    """Tasks waiting in any queue of the real broker."""
+    queues = [*QUEUE_OF_KIND.values(), settings.CELERY_TASK_DEFAULT_QUEUE]
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     try:
-        return client.llen("celery")
+        return sum(client.llen(queue) for queue in queues)
     finally:
         client.close()
 
