@@ -245,7 +245,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# The outbox (notifications/): retries with backoff and jitter, then marked failed.
+# The outbox (notifications/) is generic: the project names what its messages are about.
+# Webhook events are sent as "unlock_request.<event>"; a message's reference is an unlock
+# request's id, shown in the admin by that page.
+NOTIFICATIONS_WEBHOOK_EVENTS = ("created", "completed", "refused", "cancelled", "expired")
+NOTIFICATIONS_EVENT_PREFIX = "unlock_request."
+NOTIFICATIONS_REFERENCE_ADMIN_URL = "admin:unlocks_unlockrequest_change"
+# The outbox retries with backoff and jitter, then marks a message failed.
 NOTIFICATIONS_BACKOFF_BASE = timedelta(seconds=env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=30))
 NOTIFICATIONS_BACKOFF_CAP = timedelta(seconds=env.float("OUTBOX_BACKOFF_CAP_SECONDS", default=900))
 NOTIFICATIONS_RETRY_FOR = timedelta(seconds=env.float("OUTBOX_RETRY_FOR_SECONDS", default=3 * 3600))

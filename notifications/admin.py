@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
@@ -19,7 +20,7 @@ from notifications.models import (
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
-        choices=[(e, f"unlock_request.{e}") for e in WEBHOOK_EVENTS],
+        choices=[(e, f"{settings.NOTIFICATIONS_EVENT_PREFIX}{e}") for e in WEBHOOK_EVENTS],
         widget=forms.CheckboxSelectMultiple,
         help_text="The events this endpoint receives.",
     )
@@ -68,10 +69,6 @@ class DeliveryAttemptInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
-
-
-# The admin page a message's reference opens: the outbox only knows the name.
-REFERENCE_CHANGE_URL = "admin:unlocks_unlockrequest_change"
 
 
 class OutboxAdmin(ReadOnlyAdmin):
@@ -126,7 +123,7 @@ class OutboxAdmin(ReadOnlyAdmin):
         if message.reference is None:
             return "-"
         try:
-            url = reverse(REFERENCE_CHANGE_URL, args=[message.reference])
+            url = reverse(settings.NOTIFICATIONS_REFERENCE_ADMIN_URL, args=[message.reference])
         except NoReverseMatch:
             return str(message.reference)
         return format_html('<a href="{}">{}</a>', url, message.reference)

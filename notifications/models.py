@@ -3,11 +3,12 @@
 import secrets
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-# The events helpdesk tooling can subscribe to (API.md, "Webhooks").
-WEBHOOK_EVENTS = ("created", "completed", "refused", "cancelled", "expired")
+# The events a webhook endpoint can subscribe to: named by the project, not the outbox.
+WEBHOOK_EVENTS = tuple(settings.NOTIFICATIONS_WEBHOOK_EVENTS)
 
 
 def all_webhook_events():
@@ -19,7 +20,7 @@ def new_secret():
 
 
 class WebhookEndpoint(models.Model):
-    """A helpdesk URL that receives signed unlock request events."""
+    """A helpdesk URL that receives signed events."""
 
     name = models.CharField(max_length=100, unique=True)
     url = models.URLField(max_length=500, help_text="Receives a signed POST for each event.")

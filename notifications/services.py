@@ -216,7 +216,7 @@ def _send(message):
             "Content-Type": "application/json",
             "User-Agent": "unlock-desk-webhooks/1",
             "X-Unlock-Event-Id": str(message.event_id),
-            "X-Unlock-Event": f"unlock_request.{message.event}",
+            "X-Unlock-Event": f"{settings.NOTIFICATIONS_EVENT_PREFIX}{message.event}",
             HEADER: signature(body, endpoint.secret),
         },
         timeout=settings.WEBHOOK_TIMEOUT.total_seconds(),

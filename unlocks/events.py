@@ -9,6 +9,7 @@ once the transaction commits.
 import json
 import uuid
 
+from django.conf import settings
 from django.db.models import prefetch_related_objects
 
 from accounts.selectors import admin_users
@@ -17,6 +18,9 @@ from notifications import services as outbox
 from notifications.models import WEBHOOK_EVENTS
 from unlocks.api.serializers import UnlockRequestOut
 from unlocks.emails import TEMPLATES, write_emails
+
+# What a webhook names its event: "unlock_request.created" and so on.
+EVENT_PREFIX = settings.NOTIFICATIONS_EVENT_PREFIX
 
 
 def request_event(event: str, request, *, admins=None) -> None:
@@ -61,5 +65,5 @@ def recipients_for(event: str, request, *, admins=None) -> list:
 def webhook_body(event: str, request) -> str:
     """The exact JSON text POSTed (and signed) for an event: the request as the API
     shows it, compact with sorted keys."""
-    payload = {"event": f"unlock_request.{event}", "request": UnlockRequestOut(request).data}
+    payload = {"event": f"{EVENT_PREFIX}{event}", "request": UnlockRequestOut(request).data}
     return json.dumps(payload, separators=(",", ":"), sort_keys=True)
