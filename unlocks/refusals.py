@@ -19,6 +19,22 @@ class Refusal(Exception):
         return f"Refusal({self.code!r})"
 
 
+def no_such_request(request_id):
+    """The refusal for an unlock request id that names none, as every front end says it."""
+    shown = str(request_id)[:64]
+    try:
+        # Shown back only as text that can be stored: no NUL, no lone surrogate.
+        shown.encode("utf-8")
+        storable = "\x00" not in shown
+    except UnicodeEncodeError:
+        storable = False
+    return Refusal(
+        "not_found",
+        "There is no unlock request with that id. Check the id, or list the tenant's requests.",
+        {"id": shown if storable else None},
+    )
+
+
 # The HTTP status each refusal code answers with in the API (API.md).
 HTTP_STATUS = {
     "invalid": 400,

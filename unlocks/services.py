@@ -50,7 +50,7 @@ from unlocks.models import (
     UnlockRequest,
     UnlockTarget,
 )
-from unlocks.refusals import Refusal
+from unlocks.refusals import Refusal, no_such_request
 from unlocks.selectors import (
     find_records,
     find_records_named,
@@ -311,12 +311,7 @@ def _lock_request(request_id, *, with_tenant=False):
     try:
         return locked_request(request_id, with_tenant=with_tenant)
     except UnlockRequest.DoesNotExist:
-        shown = str(request_id)
-        raise Refusal(
-            "not_found",
-            "There is no unlock request with that id. Check the id, or list the tenant's requests.",
-            {"id": shown[:64] if storable(shown) else None},
-        ) from None
+        raise no_such_request(request_id) from None
 
 
 def _not_pending(request):

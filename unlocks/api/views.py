@@ -22,7 +22,7 @@ from unlocks.api.idempotency import idempotent
 from unlocks.api.schema import IDEMPOTENT, WITH_BODY, error_responses, paginated
 from unlocks.consent import current_consent
 from unlocks.models import RecordType, UnlockRequest
-from unlocks.refusals import Refusal
+from unlocks.refusals import Refusal, no_such_request
 from unlocks.rules import RULE_CODES, unknown_record
 
 logger = logging.getLogger("unlocks.api")
@@ -45,11 +45,7 @@ def _request_or_404(request_id):
     try:
         return selectors.get_request(request_id)
     except UnlockRequest.DoesNotExist:
-        raise Refusal(
-            "not_found",
-            "There is no unlock request with that id. Check the id, or list the tenant's requests.",
-            {"id": str(request_id)},
-        ) from None
+        raise no_such_request(request_id) from None
 
 
 def _paginated(view, queryset, serializer_class):
