@@ -69,3 +69,4 @@ def test_the_make_run_server_answers_mixed_load_without_a_5xx(env, runserver, tm
     )
     assert last_json_line(manage("shell", "-c", code, env=env)) == []
     assert counts["verify 200"] > 0
+    assert counts["guess 423 pin_locked"] + counts["verify 423 pin_locked"] > 0

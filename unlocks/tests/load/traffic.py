@@ -1,10 +1,12 @@
 """Mixed traffic on one tenant over real HTTP, and the expiry job beside it.
 
 Ten threads call a server for LOAD_SECONDS: two open requests (now and then one the
-rules refuse), two approve pending ones with the right PIN, four look records up and,
-from half-way, guess wrong PINs, enough to lock the PIN out (SPEC rule 6) while the
-approvals go on; one cancels, one looks records and requests up. Every answer is kept,
-for `checks` to hold against the database afterwards.
+rules refuse), two approve pending ones with the right PIN (an admin mistypes now and
+then), one cancels, one looks records and requests up, and four look records up until
+half-way, then guess wrong PINs. Their first guesses go in at once while no approval is
+in flight, so that the PIN locks out (SPEC rule 6) however fast the machine is; then the
+approvals go on against the lock. Every answer is kept, for `checks` to hold against
+the database afterwards.
 """
 
 import json
@@ -29,6 +31,10 @@ TENANT = "acme-hvac"
 ADMIN = "pat@acme.example"
 PIN = "483920"
 WRONG_PIN = "000000"
+APPROVERS = 2
+ATTACKERS = 4
+# Wrong PINs each attacking thread sends at once: more than PIN_MAX_FAILURES in all.
+BURST = 2
 # Requests still pending this long after opening are due for the expiry job here.
 EXPIRY_AGE_SECONDS = 4
 
@@ -95,6 +101,12 @@ class MixedLoad:
         self.fresh += [("batch", n) for n in BATCHES]
         self.rng.shuffle(self.fresh)
         self.used = []
+        # The attack: every attacking thread guesses at once while no approval is in flight
+        # (approvers and attackers meet at `quiet`), then the approvals go on.
+        self.mine = threading.local()
+        self.quiet = threading.Barrier(APPROVERS + ATTACKERS, timeout=10)
+        self.burst_done = threading.Event()
+        self.burst_over = threading.Barrier(ATTACKERS, action=self.burst_done.set, timeout=10)
 
     # ------------------------------------------------------------ calls
 
@@ -148,7 +160,9 @@ class MixedLoad:
         with self.lock:
             self.pending.append(request_id)
 
-    def open(self, session):
+    def open(self, session, *, share=True):
+        """Open a request; returns its id if it opened. Shared ones are for the others
+        to approve, cancel and expire."""
         targets = self._targets()
         body = {
             "tenant": TENANT,
@@ -161,11 +175,14 @@ class MixedLoad:
         answer, data = self._call(
             session, "open", "POST", "/api/v1/unlock-requests/", body, targets=targets
         )
-        if answer["status"] == 201:
-            answer["id"] = data["id"]
-            with self.lock:
-                self.opened.append(data["id"])
+        if answer["status"] != 201:
+            return None
+        answer["id"] = data["id"]
+        with self.lock:
+            self.opened.append(data["id"])
+            if share:
                 self.pending.append(data["id"])
+        return data["id"]
 
     def verify(self, session, pin, request_id):
         # Now and then the agent forgets the duplicate-risk tick (400 where a risk applies).
@@ -187,11 +204,26 @@ class MixedLoad:
         )
         return answer
 
+    def _attacking(self):
+        return time.monotonic() - self.started >= self.seconds / 2
+
+    def _meet(self, barrier):
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            self.burst_done.set()  # someone did not come in time: no more waiting
+
     def approve(self, session):
+        if self._attacking() and not self.burst_done.is_set():
+            self._meet(self.quiet)
+            self.burst_done.wait(timeout=10)
         request_id = self._take_pending()
         if request_id is None:
             time.sleep(0.02)
             return
+        if self.rng.random() < 0.05:
+            # The admin mistypes the PIN first, now and then.
+            self.verify(session, WRONG_PIN, request_id)
         answer = self.verify(session, PIN, request_id)
         # The agent reads the answer to the caller before the next approval.
         time.sleep(0.1)
@@ -201,12 +233,26 @@ class MixedLoad:
             if answer["code"] == "pin_locked":
                 time.sleep(0.05)
 
-    def guess(self, session):
-        request_id = self._take_pending(keep=True)
-        if request_id is None:
-            time.sleep(0.02)
+    def attack(self, session):
+        """Look records up; from half-way, guess wrong PINs on a request of one's own:
+        first BURST at once from every attacking thread, then steadily."""
+        if not self._attacking():
+            self.look_up(session)
             return
-        answer = self.verify(session, WRONG_PIN, request_id)
+        if getattr(self.mine, "request_id", None) is None:
+            self.mine.request_id = self.open(session, share=False)
+            return
+        guesses = 1
+        if not self.burst_done.is_set():
+            self._meet(self.quiet)
+            guesses = BURST
+        for _ in range(guesses):
+            answer = self.verify(session, WRONG_PIN, self.mine.request_id)
+            if answer["code"] == "request_not_pending":
+                self.mine.request_id = None  # cancelled or expired: open another
+                break
+        if guesses == BURST:
+            self._meet(self.burst_over)
         if answer["code"] == "pin_locked":
             time.sleep(0.05)
 
@@ -253,13 +299,6 @@ class MixedLoad:
 
     # ------------------------------------------------------------ threads
 
-    def attack(self, session):
-        """Look records up; from half-way, guess wrong PINs instead."""
-        if time.monotonic() - self.started < self.seconds / 2:
-            self.look_up(session)
-        else:
-            self.guess(session)
-
     def _thread(self, role, start_barrier):
         session = requests.Session()
         session.headers.update(
@@ -274,7 +313,7 @@ class MixedLoad:
 
     def run(self):
         """Run the mix for `seconds`; returns the answers."""
-        roles = [self.open] * 2 + [self.approve] * 2 + [self.attack] * 4
+        roles = [self.open] * 2 + [self.approve] * APPROVERS + [self.attack] * ATTACKERS
         roles += [self.cancel, self.look_up]
         barrier = threading.Barrier(len(roles) + 1)
         threads = [
