@@ -14,6 +14,7 @@ from django.conf import settings
 from accounts.models import Tenant
 from audit.models import AuditAction, AuditEntry
 from audit.selectors import verify_chain
+from notifications.models import MessageStatus, OutboxMessage
 from unlocks.models import RECORD_MODELS, LockState, RecordType, RequestStatus, UnlockRequest
 from unlocks.rules import RULE_CODES
 from unlocks.tests.load.traffic import ADMIN, TENANT
@@ -170,6 +171,15 @@ def mismatches(answers, *, expired, tenant_slug=TENANT):
     for a in answers:
         if a["code"] == "pin_locked" and a["details"]["locked_until"] not in locks:
             wrong(a, f"locked until {a['details']['locked_until']}, which no lock-out says")
+
+    # Without Redis each email goes in-process once its change commits, before the answer.
+    unsent = (
+        OutboxMessage.objects.filter(reference__in=list(requests))
+        .exclude(status=MessageStatus.DELIVERED)
+        .count()
+    )
+    if unsent:
+        problems.append(f"{unsent} emails about the requests were not sent")
 
     problems.extend(pin_cycle_problems(entries))
     chain = verify_chain(tenant=tenant)

@@ -81,6 +81,7 @@ def test_it_answers_mixed_load_without_a_5xx_or_a_deadlock_and_as_the_database_s
     assert failed == [], (
         f"{len(failed)} calls failed; first: {failed[:3]}\n{gunicorn.log()[-4000:]}"
     )
+    assert "Traceback" not in gunicorn.log()
     assert deadlocks_after == deadlocks_before
     assert mismatches(answers, expired=expired) == []
     # The load did what it is for: approvals went through, the PIN locked out, and a

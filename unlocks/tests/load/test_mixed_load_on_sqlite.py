@@ -60,6 +60,7 @@ def test_the_make_run_server_answers_mixed_load_without_a_5xx(env, runserver, tm
     assert failed == [], (
         f"{len(failed)} calls failed; first: {failed[:3]}\n{runserver.log()[-4000:]}"
     )
+    assert "Traceback" not in runserver.log()
     # And every answer holds against the server's own database.
     saved = tmp_path / "answers.json"
     saved.write_text(json.dumps(answers))
