@@ -16,7 +16,8 @@ from audit.services import record_entry
 def set_pin(*, tenant: Tenant, pin: str, actor: Actor) -> Tenant:
     """Replace the tenant's account PIN (4 to 10 digits) and clear any PIN lock."""
     pin_hash = hash_pin(pin)
-    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    # FOR NO KEY UPDATE, as an approval locks it (unlocks/services.py: the lock order).
+    tenant = Tenant.objects.select_for_update(no_key=True).get(pk=tenant.pk)
     tenant.pin_hash = pin_hash
     tenant.pin_set_at = timezone.now()
     tenant.pin_failure_times = []

@@ -52,7 +52,7 @@ def import_transaction(*, tenant, record_type, number, amount_cents=0, customer=
 
 
 def _lock(record):
-    return type(record).objects.select_for_update().get(pk=record.pk)
+    return type(record).objects.select_for_update(no_key=True).get(pk=record.pk)
 
 
 @transaction.atomic
@@ -127,7 +127,7 @@ def bypass_batch(*, batch, actor=SYSTEM) -> Batch:
 def bypass_transaction(*, record, actor=SYSTEM):
     """Bypass one invoice or payment, open or exported: the route past an exported batch."""
     if record.batch_id:
-        Batch.objects.select_for_update().filter(pk=record.batch_id).first()
+        Batch.objects.select_for_update(no_key=True).filter(pk=record.batch_id).first()
     record = _lock(record)
     if record.state not in (LockState.OPEN, LockState.EXPORTED):
         raise Refusal(
