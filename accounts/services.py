@@ -7,14 +7,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiClient, Membership, Role, Tenant, User
-from accounts.pins import hash_pin
+from accounts.pins import hash_pin, new_pin_refusal
 from audit.actors import Actor
 from audit.services import record_entry
 
 
 @transaction.atomic
 def set_pin(*, tenant: Tenant, pin: str, actor: Actor) -> Tenant:
-    """Replace the tenant's account PIN (4 to 10 digits) and clear any PIN lock."""
+    """Replace the tenant's account PIN and clear any PIN lock; raises InvalidPin for a PIN
+    that breaks a rule of a new PIN."""
+    if refusal := new_pin_refusal(pin):
+        raise refusal
     pin_hash = hash_pin(pin)
     # FOR NO KEY UPDATE, as an approval locks it (unlocks/services.py: the lock order).
     tenant = Tenant.objects.select_for_update(no_key=True).get(pk=tenant.pk)

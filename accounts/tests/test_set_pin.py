@@ -30,11 +30,27 @@ def test_the_hash_is_useless_without_the_pepper(settings):
     assert not pin_matches(pin_hash, "4839")
 
 
-@pytest.mark.parametrize("pin", ["123", "12345678901", "12a456", " 1234", ""])
-def test_it_refuses_a_pin_that_is_not_4_to_10_digits(db, pin):
+@pytest.mark.parametrize("pin", ["123", "1234", "12345", "12345678901", "12a456", " 1234", ""])
+def test_it_refuses_a_pin_that_is_not_6_to_10_digits(db, pin):
     tenant = TenantFactory(slug="acme", pin_hash="")
-    with pytest.raises(CommandError, match="4 to 10 digits"):
+    with pytest.raises(CommandError, match="6 to 10 digits"):
         run_set_pin("acme", pin, pin)
+    tenant.refresh_from_db()
+    assert tenant.pin_hash == ""
+
+
+@pytest.mark.parametrize(
+    ("pin", "why"),
+    [("555555", "one digit repeated"), ("987654", "a run"), ("112233", "most common")],
+)
+def test_it_refuses_a_trivial_pin_before_asking_for_it_again(db, pin, why):
+    tenant = TenantFactory(slug="acme", pin_hash="")
+    with (
+        mock.patch("getpass.getpass", side_effect=[pin]) as prompts,
+        pytest.raises(CommandError, match=why),
+    ):
+        call_command("set_pin", "acme")
+    assert prompts.call_count == 1
     tenant.refresh_from_db()
     assert tenant.pin_hash == ""
 
@@ -42,19 +58,19 @@ def test_it_refuses_a_pin_that_is_not_4_to_10_digits(db, pin):
 def test_it_refuses_two_different_entries(db):
     TenantFactory(slug="acme")
     with pytest.raises(CommandError, match="differ"):
-        run_set_pin("acme", "1234", "1235")
+        run_set_pin("acme", "583920", "583921")
 
 
 def test_it_names_an_unknown_tenant(db):
     with pytest.raises(CommandError, match="no tenant 'nope'"):
-        run_set_pin("nope", "1234", "1234")
+        run_set_pin("nope", "583920", "583920")
 
 
 def test_setting_a_pin_clears_a_lock(db):
     from django.utils import timezone
 
     tenant = TenantFactory(slug="acme", pin_locked_until=timezone.now())
-    run_set_pin("acme", "1234", "1234")
+    run_set_pin("acme", "583920", "583920")
     tenant.refresh_from_db()
     assert tenant.pin_locked_until is None
 

@@ -3,13 +3,16 @@ import getpass
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Tenant
-from accounts.pins import InvalidPin, validate_pin
+from accounts.pins import NEW_PIN_RULES_IN_WORDS, InvalidPin, new_pin_refusal
 from accounts.services import set_pin
 from audit.actors import Actor
 
 
 class Command(BaseCommand):
-    help = "Set a tenant's account PIN (prompted twice, never echoed; 4 to 10 digits)."
+    help = (
+        "Set a tenant's account PIN when onboarding it (prompted twice, never echoed). "
+        "A new PIN is " + " ".join(NEW_PIN_RULES_IN_WORDS)
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("tenant", help="The tenant's slug, for example acme-hvac.")
@@ -19,11 +22,14 @@ class Command(BaseCommand):
         if tenant_obj is None:
             raise CommandError(f"There is no tenant {tenant!r}. Check the slug and try again.")
         pin = getpass.getpass(f"New account PIN for {tenant_obj.slug}: ")
-        try:
-            validate_pin(pin)
-        except InvalidPin as exc:
-            raise CommandError(f"{exc} Nothing was changed; run the command again.") from None
+        # Asked before the second prompt, so a refused PIN is not typed twice; the
+        # service asks the same rules again.
+        if refusal := new_pin_refusal(pin):
+            raise CommandError(f"{refusal.message} Nothing was changed; run the command again.")
         if getpass.getpass("Type it again: ") != pin:
             raise CommandError("The two PINs differ. Nothing was changed; run the command again.")
-        set_pin(tenant=tenant_obj, pin=pin, actor=Actor.system("set_pin command"))
+        try:
+            set_pin(tenant=tenant_obj, pin=pin, actor=Actor.system("set_pin command"))
+        except InvalidPin as refusal:
+            raise CommandError(f"{refusal.message} Nothing was changed.") from None
         self.stdout.write(self.style.SUCCESS(f"The account PIN of {tenant_obj.slug} is set."))
