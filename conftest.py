@@ -141,6 +141,7 @@ def browser_page(live_server):
 
 
 def shot(page, name):
-    """Save a full-page screenshot as test-artifacts/NAME.png."""
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    page.screenshot(path=os.path.join(ARTIFACTS, f"{name}.png"), full_page=True)
+    """Save a full-page screenshot as test-artifacts/NAME.png (NAME may name a folder)."""
+    path = os.path.join(ARTIFACTS, f"{name}.png")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    page.screenshot(path=path, full_page=True)

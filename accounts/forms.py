@@ -40,3 +40,49 @@ class NewPasswordForm(SetPasswordForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+def _secret(label, autocomplete, help_text="", max_length=None, **attrs):
+    # render_value=False: a password or PIN is never written back into the page.
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=max_length,
+        strip=False,
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"autocomplete": autocomplete, **attrs}
+        ),
+    )
+
+
+class PinForm(forms.Form):
+    """The settings page's form: it only carries input. The PIN rules are the service's."""
+
+    password = _secret(
+        "Your password",
+        "current-password",
+        "The one you sign in with: being signed in is not enough to change the PIN.",
+    )
+    # Longer than any PIN, so that the service, not the form, says what a PIN must be.
+    new_pin = _secret(
+        "New account PIN",
+        "new-password",
+        "It is never shown again, here or anywhere.",
+        max_length=64,
+        inputmode="numeric",
+    )
+    new_pin_again = _secret("The new PIN again", "new-password", max_length=64, inputmode="numeric")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["password"].error_messages["required"] = "Enter your password."
+        self.fields["new_pin"].error_messages["required"] = "Enter the new PIN."
+        self.fields["new_pin_again"].error_messages["required"] = "Enter the new PIN again."
+
+    def clean(self):
+        data = super().clean()
+        pin, again = data.get("new_pin"), data.get("new_pin_again")
+        if pin and again and pin != again:
+            self.add_error("new_pin_again", "The two PINs differ. Type the same PIN twice.")
+        return data

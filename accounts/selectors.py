@@ -90,3 +90,24 @@ def tenants_administered_by(*, user):
     return Tenant.objects.filter(memberships__user=user, memberships__role=Role.ADMIN).order_by(
         "name"
     )
+
+
+def memberships_of_user(*, user):
+    """The active `user`'s memberships in every role, with their tenants, by tenant name."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    return list(
+        Membership.objects.select_related("tenant").filter(user=user).order_by("tenant__name")
+    )
+
+
+def admins_of_tenants(tenants):
+    """tenant id -> its active admins (users, by name then email), in one query."""
+    admins = {tenant.pk: [] for tenant in tenants}
+    for membership in (
+        Membership.objects.select_related("user")
+        .filter(tenant__in=list(admins), role=Role.ADMIN, user__is_active=True)
+        .order_by("user__full_name", "user__email")
+    ):
+        admins[membership.tenant_id].append(membership.user)
+    return admins

@@ -23,3 +23,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
 ]
+
+# Mounted at /settings/ (config/urls.py).
+settings_urlpatterns = [
+    path("pin/", views.pin_settings, name="pin_settings"),
+    path("pin/<slug:slug>/", views.pin_settings_for, name="pin_settings_for"),
+]

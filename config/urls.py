@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.urls import settings_urlpatterns
 from config.health import HealthView
 from unlocks.api.errors import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("settings/", include(settings_urlpatterns)),
     path("api/v1/", include("unlocks.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: our CSP allows no inline script.

@@ -215,8 +215,8 @@ def pin_not_set(tenant):
         return None
     return Refusal(
         "pin_not_set",
-        f"{tenant.name} has no account PIN yet, so nothing can be approved. Ask "
-        "support to set one (manage.py set_pin), then try again.",
+        f"{tenant.name} has no account PIN yet, so nothing can be approved. An admin of "
+        "the account can set one, signed in, at /settings/pin/; then try again.",
     )
 
 

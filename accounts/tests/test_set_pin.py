@@ -3,9 +3,11 @@ from unittest import mock
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts.management.commands.set_pin import Command
 from accounts.pins import InvalidPin, hash_pin, pin_matches
-from accounts.tests.factories import TenantFactory
+from accounts.tests.factories import TenantFactory, admin_of, member_of
 from audit.models import AuditEntry
+from notifications.models import OutboxMessage
 
 
 def run_set_pin(slug, *answers):
@@ -53,6 +55,24 @@ def test_it_refuses_a_trivial_pin_before_asking_for_it_again(db, pin, why):
     assert prompts.call_count == 1
     tenant.refresh_from_db()
     assert tenant.pin_hash == ""
+
+
+def test_it_says_that_admins_can_set_the_pin_themselves(db, capsys):
+    TenantFactory(slug="acme")
+    run_set_pin("acme", "583920", "583920")
+    assert "can change it themselves, signed in, at /settings/pin/" in capsys.readouterr().out
+    assert "/settings/pin/" in Command.help
+
+
+def test_it_tells_every_admin_of_the_tenant_by_email(db):
+    tenant = TenantFactory(slug="acme")
+    admin_of(tenant, email="pat@acme.test")
+    admin_of(tenant, email="lee@acme.test")
+    member_of(tenant, email="dana@acme.test")
+    run_set_pin("acme", "583920", "583920")
+    told = OutboxMessage.objects.filter(event="pin_set")
+    assert sorted(told.values_list("recipient", flat=True)) == ["lee@acme.test", "pat@acme.test"]
+    assert all("Support changed the account PIN" in m.body for m in told)
 
 
 def test_it_refuses_two_different_entries(db):

@@ -11,7 +11,9 @@ from audit.actors import Actor
 class Command(BaseCommand):
     help = (
         "Set a tenant's account PIN when onboarding it (prompted twice, never echoed). "
-        "A new PIN is " + " ".join(NEW_PIN_RULES_IN_WORDS)
+        "A new PIN is " + " ".join(NEW_PIN_RULES_IN_WORDS) + " The tenant's admins are "
+        "emailed, and can set the PIN themselves, signed in, at /settings/pin/: support "
+        "then no longer knows it."
     )
 
     def add_arguments(self, parser):
@@ -32,4 +34,9 @@ class Command(BaseCommand):
             set_pin(tenant=tenant_obj, pin=pin, actor=Actor.system("set_pin command"))
         except InvalidPin as refusal:
             raise CommandError(f"{refusal.message} Nothing was changed.") from None
-        self.stdout.write(self.style.SUCCESS(f"The account PIN of {tenant_obj.slug} is set."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"The account PIN of {tenant_obj.slug} is set, and its admins were told by "
+                "email. Its admins can change it themselves, signed in, at /settings/pin/."
+            )
+        )

@@ -111,12 +111,15 @@ class Command(BaseCommand):
             created = True
         for slug, spec in TENANTS.items():
             tenant, new = Tenant.objects.get_or_create(slug=slug, defaults={"name": spec["name"]})
+            if new:
+                # Set before its people join: setting a PIN emails the tenant's admins,
+                # and a fresh demo starts with no mail waiting.
+                set_pin(tenant=tenant, pin=spec["pin"], actor=Actor.system("seed_demo"))
             for email, name, role in spec["people"]:
                 user, _ = self._user(email, name)
                 if not Membership.objects.filter(tenant=tenant, user=user).exists():
                     add_member(tenant=tenant, user=user, role=role)
             if new:
-                set_pin(tenant=tenant, pin=spec["pin"], actor=Actor.system("seed_demo"))
                 getattr(self, "_records_" + slug.replace("-", "_"))(tenant)
                 created = True
         return created

@@ -7,7 +7,8 @@ import re
 import pytest
 from django.test import Client
 
-from accounts.models import User
+from accounts.models import Tenant, User
+from accounts.pins import pin_matches
 from unlocks import services
 from unlocks.links import approval_token
 from unlocks.management.commands.seed_demo import DEMO_API_KEY
@@ -50,6 +51,12 @@ def forms(unlock):
         ("/accounts/password-reset/", "/accounts/password-reset/", None, {"email": "x@y.z"}),
         ("/requests/", "/accounts/logout/", "pat@acme.example", {}),
         (approve, approve, "pat@acme.example", pin),
+        (
+            "/settings/pin/acme-hvac/",
+            "/settings/pin/acme-hvac/",
+            "pat@acme.example",
+            {"password": "unlock-demo", "new_pin": "583920", "new_pin_again": "583920"},
+        ),
         ("/admin/login/", "/admin/login/", None, {"username": "agent@support.example"}),
         (
             "/admin/unlocks/unlockrequest/open/?tenant=acme-hvac&record=invoice:INV-2001",
@@ -90,6 +97,7 @@ def test_every_form_post_without_the_token_is_refused_and_changes_nothing(pendin
             assert "_auth_user_id" in client.session, action  # not signed out either
     pending.refresh_from_db()
     assert pending.is_pending
+    assert pin_matches(Tenant.objects.get(slug="acme-hvac").pin_hash, "483920")
 
 
 def test_a_session_api_post_without_the_token_is_403_in_the_error_shape(pending):

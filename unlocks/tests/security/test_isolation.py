@@ -229,6 +229,20 @@ def table(world):
                 AGENT: 403,
             },
         ),
+        # What tenants do themselves: the account PIN (its admins). Another tenant's page
+        # does not exist.
+        "settings/pin/": Row(
+            "/settings/pin/",
+            {
+                **dict.fromkeys(NO_SESSION, LOGIN),
+                MEMBER: 403,
+                ADMIN_A: 302,  # to /settings/pin/acme-hvac/
+                ADMIN_B: 302,
+                STAFF: 403,
+                AGENT: 403,
+            },
+        ),
+        "settings/pin/<slug:slug>/": Row("/settings/pin/acme-hvac/", acme_page()),
         # The API.
         "api/v1/consent/": Row("/api/v1/consent/", api(200)),
         "api/v1/unlock-requests/": Row("/api/v1/unlock-requests/", api(200)),
