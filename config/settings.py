@@ -172,6 +172,9 @@ STORAGES = {
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="unlock-desk@support.example")
+# How a tenant's people reach support, as the pages say it.
+SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@support.example")
+SUPPORT_PHONE = env("SUPPORT_PHONE", default="")
 # Where django.core.mail.backends.filebased.EmailBackend writes, when chosen.
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent-emails"))
 # A mail server that hangs fails the try after this, as a webhook receiver does.

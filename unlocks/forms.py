@@ -50,3 +50,37 @@ class ApprovalForm(forms.Form):
             return int(self.cleaned_data["consent_version"])
         except ValueError:
             return None
+
+
+class RecordLookupForm(forms.Form):
+    """What "was this exported?" asks: a record's number, in one of the person's accounts or all."""
+
+    number = forms.CharField(
+        label="Record number",
+        max_length=64,
+        help_text="A batch, an invoice or a payment, as it is written: B-1001, INV-42, PAY-7.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={
+            "required": "Type the number of a batch, an invoice or a payment.",
+            "max_length": "A record number is at most 64 characters.",
+        },
+    )
+    tenant = forms.ChoiceField(label="Account", required=False)
+
+    def __init__(self, *args, tenants, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+        self.fields["tenant"].choices = [("", "All your accounts")] + [
+            (t.slug, t.name) for t in tenants
+        ]
+        self.tenants = {t.slug: t for t in tenants}
+
+    @property
+    def several_tenants(self):
+        return len(self.tenants) > 1
+
+    def clean_number(self):
+        # Numbers are written in capitals; a number typed in lower case finds them too.
+        return self.cleaned_data["number"].strip()
+
+    def clean_tenant(self):
+        return self.tenants.get(self.cleaned_data["tenant"])

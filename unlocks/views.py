@@ -6,26 +6,39 @@ answers `Cache-Control: no-store`, and the PIN never reaches a log (sensitive
 POST parameter), a URL (POST only) or a re-rendered form (PasswordInput).
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.selectors import admin_membership, membership_of, tenants_administered_by
+from accounts.models import Role
+from accounts.selectors import (
+    admin_membership,
+    admins_of_tenants,
+    membership_of,
+    memberships_of_user,
+    tenants_administered_by,
+)
 from audit.actors import Actor, request_context
 from unlocks import rules, services
 from unlocks.consent import current_consent
-from unlocks.forms import ApprovalForm
+from unlocks.forms import ApprovalForm, RecordLookupForm
 from unlocks.links import approval_token, request_id_from_token
 from unlocks.models import LockState, RecordType, RequestStatus
 from unlocks.refusals import HTTP_STATUS, Refusal
 from unlocks.rules import RULE_CODES
 from unlocks.selectors import (
+    batch_members,
     bypassed_in_batches,
     receipt_for,
+    record_by_number,
+    records_numbered,
     request_with_targets,
     requests_for,
 )
@@ -284,3 +297,205 @@ def tenant_requests(request):
 
 def _admins_only(request, tenant):
     return render(request, "unlocks/admins_only.html", {"tenant": tenant}, status=403)
+
+
+# ---------------------------------------------------------------- "was this exported?"
+
+# A record's state as its own people read it: why it is (or is not) locked.
+STATE_IN_WORDS = {
+    LockState.OPEN: "Open: it is not locked. You can edit it and export it as it is.",
+    LockState.BYPASSED: "Bypassed: it was handled outside the export to the accounting "
+    "system, so it is locked (read-only) and will not be exported.",
+    LockState.IMPORTED: "Imported: it came in from another system, so it is locked (read-only).",
+    LockState.EXPORTED: "Exported: it is in the accounting system, so it is locked (read-only), "
+    "and support cannot unlock it while it is exported.",
+}
+EXPORTED_BATCH_IN_WORDS = (
+    "Exported: it is in the accounting system, so it is locked (read-only) for good. Support "
+    "can never unlock an exported batch."
+)
+# How many records one number may find in one account (a batch, an invoice and a payment
+# may share a number) and in all of a person's accounts.
+LOOKUP_LIMIT = 10
+
+
+@never_cache
+@login_required
+@require_GET
+def records(request):
+    """A tenant's people look one of its records up: its state, its history and what support
+    would answer to an unlock, judged as the agent's lookup judges it. Creates nothing."""
+    memberships = memberships_of_user(user=request.user)
+    if not memberships:
+        return render(request, "unlocks/records_no_account.html", status=403)
+    form = RecordLookupForm(request.GET or None, tenants=[m.tenant for m in memberships])
+    context = {"form": form, "support": _support_contact()}
+    if not form.is_bound:
+        return render(request, "unlocks/records.html", context)
+    if not form.is_valid():
+        # An account that is not theirs (or not at all) is not found, never refused.
+        status = 404 if "tenant" in form.errors else 400
+        return render(request, "unlocks/records.html", context, status=status)
+
+    number, tenant = form.cleaned_data["number"], form.cleaned_data["tenant"]
+    found = []
+    for each in [tenant] if tenant else [m.tenant for m in memberships]:
+        found += records_numbered(number=number, tenant=each, limit=LOOKUP_LIMIT)
+    found = found[:LOOKUP_LIMIT]
+    context.update(number=number, tenant=tenant)
+    if not found:
+        return render(request, "unlocks/records.html", context, status=404)
+    administered = {m.tenant_id for m in memberships if m.role == Role.ADMIN}
+    admins = admins_of_tenants(list({r.tenant_id: r.tenant for r in found}.values()))
+    consent = current_consent()
+    context["cards"] = [
+        _record_card(r, admins=admins[r.tenant_id], is_admin=r.tenant_id in administered)
+        for r in found
+    ]
+    context["consent"] = consent
+    return render(request, "unlocks/records.html", context)
+
+
+def _support_contact():
+    return {"email": settings.SUPPORT_EMAIL, "phone": settings.SUPPORT_PHONE}
+
+
+def _record_card(found, *, admins, is_admin):
+    """One record as its tenant reads it, with what support would answer (`preview_request`,
+    the agent's own judgement) and what to do next."""
+    tenant = found.tenant
+    record = record_by_number(tenant=tenant, record_type=found.record_type, number=found.number)
+    preview = services.preview_request(
+        tenant=tenant.slug, targets=[{"type": record.record_type, "number": record.number}]
+    )
+    is_batch = record.record_type == RecordType.BATCH
+    batch = record if is_batch else record.batch
+    members = [_member_row(tenant, m) for m in batch_members(batch)] if batch is not None else []
+    pending = [r for r in record.requests if r.status_now == RequestStatus.PENDING]
+    past = [r for r in record.requests if r.status_now != RequestStatus.PENDING]
+    return {
+        "tenant": tenant,
+        "record": record,
+        "label": RecordType(record.record_type).label,
+        "state": LockState(record.state).label,
+        "why": EXPORTED_BATCH_IN_WORDS
+        if is_batch and record.state == LockState.EXPORTED
+        else STATE_IN_WORDS[record.state],
+        "batch": None if is_batch else batch,
+        "batch_url": _lookup_url(tenant, batch.number) if batch is not None else "",
+        "members": members,
+        "preview": preview,
+        "answer": _answer(tenant, preview, record, members),
+        "warnings": preview.targets[0]["warnings"] if preview.ok else [],
+        "pending": [_request_row(r, is_admin) for r in pending],
+        "past": [_request_row(r, is_admin) for r in past],
+        "identity": _identity(record, members),
+        "admins": admins,
+        "admins_or": _and((user.get_full_name() for user in admins), "or"),
+        "is_admin": is_admin,
+    }
+
+
+def _and(names, joiner="and"):
+    """Names as a sentence says them: "INV-1003 and PAY-1002"."""
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {joiner} {names[-1]}"
+
+
+def _amount(cents):
+    units, hundredths = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{units:,}.{hundredths:02d}"
+
+
+def _identity(record, members):
+    """What people confirm a record by: a transaction's customer and amount, a batch's
+    count of transactions and their total."""
+    if record.record_type == RecordType.BATCH:
+        if not members:
+            return "No transactions"
+        count = len(members)
+        total = _amount(sum(m["cents"] for m in members))
+        return f"{count} transaction{'' if count == 1 else 's'}, {total} in all"
+    amount = _amount(record.amount_cents)
+    return f"{record.customer} · {amount}" if record.customer else amount
+
+
+def _lookup_url(tenant, number):
+    return reverse("records") + "?" + urlencode({"tenant": tenant.slug, "number": number})
+
+
+def _member_row(tenant, member):
+    return {
+        "number": member.number,
+        "url": _lookup_url(tenant, member.number),
+        "type": RecordType(member.record_type).label,
+        "customer": member.customer,
+        "cents": member.amount_cents,
+        "amount": _amount(member.amount_cents),
+        "state": LockState(member.state).label,
+        "state_code": member.state,
+        "locked": member.locked,
+    }
+
+
+def _answer(tenant, preview, record, members):
+    """What support would answer, in a line, and the records the route goes through."""
+    if preview.ok:
+        # A batch opens with its bypassed transactions.
+        opens = [m["number"] for m in members if m["state_code"] == LockState.BYPASSED]
+        return {
+            "accepted": True,
+            "headline": "Accepted: support can unlock it.",
+            "opens_with": _and(opens) if record.record_type == RecordType.BATCH else "",
+        }
+    refusal = preview.refusals[0]
+    details = refusal.details
+    named = [*details.get("invoices", []), *details.get("payments", [])]
+    if refusal.code == "exported_batch":
+        headline = (
+            f"Refused: exported. Bypass {_and(named)} instead."
+            if named
+            else "Refused: exported, and it holds no invoices or payments now."
+        )
+        route = named
+    elif refusal.code == "exported_record":
+        headline = f"Refused: exported. Bypass {record.number} first, then ask again."
+        route = [record.number]
+    elif refusal.code == "transactions_exported":
+        others = [m["number"] for m in members if m["number"] not in named and m["locked"]]
+        headline = (
+            f"Refused: {_and(named)} in it {'was' if len(named) == 1 else 'were'} exported. "
+            + (f"Ask for {_and(others)} one by one instead." if others else "")
+        ).strip()
+        route = others
+    elif refusal.code == "not_locked":
+        headline = "Nothing to unlock: it is open already."
+        route = []
+    else:
+        headline, route = refusal.message, []
+    return {
+        "accepted": False,
+        "headline": headline,
+        # The record itself is not a link: this is its page.
+        "route": [
+            {"number": n, "url": "" if n == record.number else _lookup_url(tenant, n)}
+            for n in route
+        ],
+        "refusals": preview.refusals,
+    }
+
+
+def _request_row(unlock, is_admin):
+    status = unlock.status_now
+    return {
+        "unlock": unlock,
+        "status": status.label,
+        "status_code": status,
+        # Only admins approve and read receipts; members see that it exists.
+        "approve_token": approval_token(unlock)
+        if is_admin and status == RequestStatus.PENDING
+        else None,
+        "receipt": is_admin and unlock.status == RequestStatus.COMPLETED,
+    }

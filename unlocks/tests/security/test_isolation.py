@@ -229,8 +229,8 @@ def table(world):
                 AGENT: 403,
             },
         ),
-        # What tenants do themselves: the account PIN (its admins). Another tenant's page
-        # does not exist.
+        # What tenants do themselves: the account PIN (its admins), "was this exported?"
+        # (all its people). Another tenant's page or record does not exist.
         "settings/pin/": Row(
             "/settings/pin/",
             {
@@ -243,6 +243,17 @@ def table(world):
             },
         ),
         "settings/pin/<slug:slug>/": Row("/settings/pin/acme-hvac/", acme_page()),
+        "records/": Row(
+            "/records/?tenant=acme-hvac&number=B-1002",
+            {
+                **dict.fromkeys(NO_SESSION, LOGIN),
+                MEMBER: 200,
+                ADMIN_A: 200,
+                ADMIN_B: 404,
+                STAFF: 403,
+                AGENT: 403,
+            },
+        ),
         # The API.
         "api/v1/consent/": Row("/api/v1/consent/", api(200)),
         "api/v1/unlock-requests/": Row("/api/v1/unlock-requests/", api(200)),
