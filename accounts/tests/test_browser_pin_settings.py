@@ -8,6 +8,7 @@ from accounts.pins import pin_matches
 from audit.models import AuditEntry
 from conftest import shot
 from notifications.models import OutboxMessage
+from unlocks.tests.security.test_csp_in_the_browser import watch_for_csp_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,6 +28,7 @@ def fill_pin_form(page, password, pin, again=None):
 
 def test_an_admin_changes_the_account_pin(browser_page, demo):
     page = browser_page
+    violations = watch_for_csp_violations(page)
     page.goto("/accounts/login/")
     sign_in(page, "pat@acme.example")
     page.get_by_role("link", name="Account PIN").click()
@@ -63,6 +65,7 @@ def test_an_admin_changes_the_account_pin(browser_page, demo):
     assert list(
         OutboxMessage.objects.filter(event="pin_set").values_list("recipient", flat=True)
     ) == ["lee@acme.example"]
+    assert violations == []
 
 
 def test_a_member_is_told_who_the_admins_are(browser_page, demo):

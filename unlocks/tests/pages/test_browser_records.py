@@ -8,6 +8,7 @@ from audit.models import AuditEntry
 from conftest import shot
 from notifications.models import OutboxMessage
 from unlocks.models import UnlockRequest
+from unlocks.tests.security.test_csp_in_the_browser import watch_for_csp_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,6 +21,7 @@ def look_up(page, number):
 def test_a_member_looks_up_an_exported_batch_and_follows_the_route(browser_page, demo):
     entries = AuditEntry.objects.count()
     page = browser_page
+    violations = watch_for_csp_violations(page)
     page.goto("/records/")
     page.get_by_label("Email").fill("dana@acme.example")
     page.get_by_label("Password").fill("unlock-demo")
@@ -57,3 +59,4 @@ def test_a_member_looks_up_an_exported_batch_and_follows_the_route(browser_page,
     assert not UnlockRequest.objects.exists()
     assert AuditEntry.objects.count() == entries
     assert not OutboxMessage.objects.exists()
+    assert violations == []
