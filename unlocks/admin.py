@@ -26,12 +26,6 @@ from unlocks.models import (
     UnlockTarget,
 )
 
-admin.site.site_header = "Unlock desk"
-admin.site.site_title = "Unlock desk"
-admin.site.index_title = "Support console"
-# Nothing is served at / for a "View site" link to open.
-admin.site.site_url = None
-
 
 def state_badge(state, label=None):
     return format_html('<span class="ud-badge ud-{}">{}</span>', state, label or state)

@@ -1,10 +1,13 @@
-"""The console's pages: record lookup, opening with a preview, the request page, verify, cancel.
+"""The console's pages: the work queue, record lookup, opening with a preview, the request
+page, verify, cancel.
 
 Each reads through the selectors and changes state only through `unlocks.services`, with
 the agent as actor; a `Refusal` becomes a form error or an admin message in
 `show_refusal`, and nowhere else. `unlocks.console.urls` serves them inside the admin
 site, which signs agents in and guards against CSRF; each view checks its permission.
 """
+
+from datetime import datetime, time, timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -22,17 +25,22 @@ from accounts.selectors import tenant_admins
 from audit.actors import Actor, request_context
 from unlocks import rules, services
 from unlocks.consent import current_consent
+from unlocks.console import chart
 from unlocks.console.forms import CancelForm, OpenRequestForm, VerifyForm
-from unlocks.console.timeline import timeline_for
+from unlocks.console.timeline import in_words, timeline_for
 from unlocks.links import approval_url
 from unlocks.models import LockState, RecordType, RequestStatus, UnlockRequest
 from unlocks.refusals import Refusal
 from unlocks.rules import DUPLICATE_RISK_TEXT
 from unlocks.selectors import (
+    QUEUE_LENGTH,
     batch_members,
+    closed_since,
+    pending_oldest_first,
     record_by_number,
     records_numbered,
     request_with_targets,
+    requests_per_day,
 )
 
 WHY_LOCKED = {
@@ -78,6 +86,53 @@ def _render(request, template, title, **context):
         **context,
     }
     return TemplateResponse(request, template, context)
+
+
+# ---------------------------------------------------------------- the work queue
+
+# A pending request this close to its expiry is highlighted: the caller must act now.
+SOON = timedelta(hours=1)
+CHART_DAYS = 30
+
+
+def queue_context(request):
+    """The admin's home for an agent: what waits (oldest first), what closed today, and
+    the last 30 days per day, in a fixed number of queries; nothing for other staff."""
+    if not request.user.has_perm("unlocks.view_unlockrequest"):
+        return {}
+    now = timezone.now()
+    today = timezone.localdate(now)
+    start_of_today = timezone.make_aware(datetime.combine(today, time.min))
+    pending = pending_oldest_first(limit=QUEUE_LENGTH)
+    closed = closed_since(since=start_of_today, limit=QUEUE_LENGTH)
+    counts = requests_per_day(since=start_of_today - timedelta(days=CHART_DAYS - 1), now=now)
+    return {
+        "queue": True,
+        "pending_rows": [_queue_row(r, now) for r in pending[:QUEUE_LENGTH]],
+        "pending_more": len(pending) > QUEUE_LENGTH,
+        "closed_rows": [_queue_row(r, now) for r in closed[:QUEUE_LENGTH]],
+        "closed_more": len(closed) > QUEUE_LENGTH,
+        "chart": chart.per_day(counts, today=today, days=CHART_DAYS),
+        "can_open": request.user.has_perm("unlocks.add_unlockrequest"),
+    }
+
+
+def _queue_row(unlock, now):
+    left = unlock.expires_at - now
+    return {
+        "request": unlock,
+        "numbers": [t.number for t in unlock.targets.all()],
+        "left": time_left(left),
+        "soon": unlock.status == RequestStatus.PENDING and left <= SOON,
+    }
+
+
+def time_left(delta):
+    """A duration as an agent says it on the phone: "3 h 05 min", "42 min", "1 minute"."""
+    minutes = max(0, int(delta.total_seconds() + 59) // 60)
+    if minutes >= 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return "1 minute" if minutes <= 1 else f"{minutes} minutes"
 
 
 # ---------------------------------------------------------------- lookup
