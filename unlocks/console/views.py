@@ -365,6 +365,9 @@ def _page(request, unlock, verify_form=None, cancel_form=None):
         for t in targets
     ]
     tenant = unlock.tenant
+    now = timezone.now()
+    # While the tenant's PIN is locked the page shows the lock, and no form to try a PIN in.
+    locked_until = tenant.pin_locked_until if rules.pin_locked_now(tenant, now) else None
     return _render(
         request,
         "admin/unlocks/request_page.html",
@@ -381,9 +384,9 @@ def _page(request, unlock, verify_form=None, cancel_form=None):
         verify_form=verify_form if can_verify else None,
         cancel_form=cancel_form if can_cancel else None,
         admins=admins,
-        pin_locked_until=tenant.pin_locked_until
-        if rules.pin_locked_now(tenant, timezone.now())
-        else None,
+        pin_locked_until=locked_until,
+        pin_lock_left=time_left(locked_until - now) if locked_until else "",
+        refusal_words=in_words(unlock.refusal_code) if unlock.refusal_code else "",
     )
 
 
