@@ -222,7 +222,7 @@ def open_request(request):
     """Step 1 previews the rule results; step 2 opens the request and shows its page."""
     _require(request, "add_unlockrequest")
     tenant_slug = request.POST.get("tenant") or request.GET.get("tenant", "")
-    choices = _target_choices(tenant_slug, request.GET.get("record", ""))
+    choices, notes = _target_choices(tenant_slug, request.GET.get("record", ""))
     form = OpenRequestForm(
         request.POST or None,
         tenants=Tenant.objects.order_by("slug"),
@@ -259,6 +259,8 @@ def open_request(request):
         preview_rows=preview_rows(preview) if preview else [],
         preview_warns=bool(preview) and rules.needs_duplicate_risk_ack(preview.targets),
         recorded=recorded,
+        # Each record to tick, with what comes with it: a batch opens its bypassed transactions.
+        target_rows=list(zip(form["targets"], notes, strict=True)) if choices else [],
         caller_fields=[
             form[name] for name in ("caller_name", "caller_email", "channel", "reason", "ticket")
         ],
@@ -267,19 +269,29 @@ def open_request(request):
 
 
 def _target_choices(tenant_slug, record_ref):
-    """The looked-up record with its batch and the batch's transactions, to pick from."""
+    """The looked-up record with its batch and the batch's transactions, to pick from, and
+    beside each choice what unlocking it opens too (the batch's bypassed transactions)."""
     record_type, _, number = record_ref.partition(":")
     tenant = Tenant.objects.filter(slug=tenant_slug).first() if tenant_slug else None
     if tenant is None or record_type not in RecordType.values or not number:
-        return []
+        return [], []
     record = record_by_number(tenant=tenant, record_type=record_type, number=number)
     if record is None:
-        return []
+        return [], []
     batch = record if record_type == RecordType.BATCH else record.batch
     family = [batch, *batch_members(batch)] if batch is not None else [record]
-    return [
+    choices = [
         (f"{r.record_type}:{r.number}", f"{r.number} · {r.record_type} · {r.state}") for r in family
     ]
+    carried = [m.number for m in family[1:] if m.state == LockState.BYPASSED] if batch else []
+    notes = [
+        f"Its bypassed transactions come with it: {', '.join(carried)}. Unlocking the batch "
+        "opens them too; they need no tick of their own."
+        if r is batch and carried and r.state == LockState.BYPASSED
+        else ""
+        for r in family
+    ]
+    return choices, notes
 
 
 def _targets(form):
