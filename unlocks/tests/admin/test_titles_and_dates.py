@@ -54,6 +54,8 @@ def test_the_audit_list_and_an_entry_say_what_they_are(agent_client, tenant):
     assert shown.context["title"] == f"Audit entry {entry.seq} of {tenant.slug}"
     assert title_of(shown) == f"Audit entry {entry.seq} of {tenant.slug} | Unlock desk"
     assert "Select audit entry" not in shown.content.decode()
+    breadcrumbs = shown.content.decode().split('class="breadcrumbs"')[1].split("</div>")[0]
+    assert breadcrumbs.endswith(f"› Audit entry {entry.seq} of {tenant.slug}")
     assert CONSOLE_TIME.search(shown.content.decode())
     assert not DJANGO_TIME.search(shown.content.decode())
 
