@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 
 from audit.models import AuditAction
 from audit.selectors import entries_for
+from unlocks.selectors import shown_entries
 
 
 @dataclass
@@ -102,11 +103,7 @@ WITH_REASON = {AuditAction.VERIFY_REFUSED, AuditAction.REQUEST_REFUSED, AuditAct
 def timeline_for(request):
     """The request's steps, oldest first; the records unlocked together make one step."""
     steps = []
-    entries = entries_for(request_id=request.pk).exclude(
-        # The transactions a batch opened with it: named in the batch's own entry.
-        action=AuditAction.RECORD_UNLOCKED,
-        data__with_batch__isnull=False,
-    )
+    entries = shown_entries(entries_for(request_id=request.pk))
     for entry in entries:
         if entry.action == AuditAction.RECORD_UNLOCKED:
             number = entry.target_number
