@@ -9,10 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from config.read_only_admin import ReadOnlyAdmin
+from config.read_only_admin import PlainTitles, ReadOnlyAdmin
 from config.uuid_search import uuid_range
 from unlocks.console import urls as console_urls
 from unlocks.console import views as console_views
@@ -25,12 +25,6 @@ from unlocks.models import (
     UnlockRequest,
     UnlockTarget,
 )
-
-admin.site.site_header = "Unlock desk"
-admin.site.site_title = "Unlock desk"
-admin.site.index_title = "Support console"
-# Nothing is served at / for a "View site" link to open.
-admin.site.site_url = None
 
 
 def state_badge(state, label=None):
@@ -125,10 +119,10 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(UnlockRequest)
-class UnlockRequestAdmin(admin.ModelAdmin):
+class UnlockRequestAdmin(PlainTitles, admin.ModelAdmin):
     list_display = (
         "short_id",
-        "tenant",
+        "tenant_name",
         "status_display",
         "record_numbers",
         "channel",
@@ -185,9 +179,17 @@ class UnlockRequestAdmin(admin.ModelAdmin):
         status = obj.status_now
         return state_badge(status, status.label)
 
+    @admin.display(description="Tenant", ordering="tenant__name")
+    def tenant_name(self, obj):
+        # The name alone: "(acme-hvac)" after it pushed the list past 1280 px.
+        return obj.tenant.name
+
     @admin.display(description="Records")
     def record_numbers(self, obj):
-        return ", ".join(t.number for t in obj.targets.all())
+        # Each number whole on its line: INV-2001, not INV- and 2001.
+        return format_html_join(
+            ", ", '<span class="ud-nowrap">{}</span>', ((t.number,) for t in obj.targets.all())
+        )
 
     # -------------------------------------------------------------- the console
 

@@ -4,7 +4,8 @@ import uuid
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Tenant
@@ -386,3 +387,54 @@ def batch_members(batch):
         *Invoice.objects.filter(batch=batch).order_by("number"),
         *Payment.objects.filter(batch=batch).order_by("number"),
     ]
+
+
+# ---------------------------------------------------------------- the console's work queue
+
+QUEUE_LENGTH = 50
+
+
+def _with_targets(qs):
+    return qs.select_related("tenant").prefetch_related(
+        Prefetch("targets", queryset=UnlockTarget.objects.order_by("pk"))
+    )
+
+
+def pending_oldest_first(*, limit=QUEUE_LENGTH):
+    """The pending requests still within their time, oldest first, with tenant and targets
+    (two queries); one more than `limit` is read, so that the caller can say there are more."""
+    qs = UnlockRequest.objects.reading(RequestStatus.PENDING).order_by("created_at", "id")
+    return list(_with_targets(qs)[: limit + 1])
+
+
+def closed_since(*, since, limit=QUEUE_LENGTH):
+    """Requests completed or refused since `since`, newest first, with tenant and targets
+    (two queries); one more than `limit` is read, as for the pending ones."""
+    qs = UnlockRequest.objects.filter(
+        status__in=[RequestStatus.COMPLETED, RequestStatus.REFUSED],
+        closed_at__gte=since,
+        # Implied, since only a request within its time is approved or refused, and it lets
+        # the (status, expires_at) index find them instead of reading every closed request.
+        expires_at__gt=since,
+    ).order_by("-closed_at", "id")
+    return list(_with_targets(qs)[: limit + 1])
+
+
+def requests_per_day(*, since, now):
+    """day -> {status as it reads at `now`: count} of the requests opened since `since`
+    (one query); a pending request past its expiry counts as expired, as status_now reads."""
+    outcome = Case(
+        When(status=RequestStatus.PENDING, expires_at__lte=now, then=Value(RequestStatus.EXPIRED)),
+        default=F("status"),
+    )
+    rows = (
+        UnlockRequest.objects.filter(created_at__gte=since)
+        .annotate(day=TruncDate("created_at"), outcome=outcome)
+        .values("day", "outcome")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    days = defaultdict(dict)
+    for row in rows:
+        days[row["day"]][row["outcome"]] = row["n"]
+    return dict(days)

@@ -1,37 +1,87 @@
 """The steps of an unlock request as an agent reads them, drawn from its audit entries."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from audit.models import AuditAction
 from audit.selectors import entries_for
+from unlocks.selectors import shown_entries
 
 
 @dataclass
 class Step:
-    kind: str  # opened | wrong_pin | locked | refused | approved | unlocked | cancelled | expired
+    kind: str  # opened | wrong_pin | locked | refused_try | approved | unlocked | cancelled | ...
     title: str
     at: object
     actor: str
     detail: str = ""
     numbers: list = field(default_factory=list)
+    code: str = ""  # the rule or error code, shown small after the words
+
+
+# What each refusal code means, in the words an agent says to a caller.
+CODE_WORDS = {
+    "invalid": "the request was not valid",
+    "unknown_tenant": "no such tenant",
+    "unknown_record": "no such record",
+    "not_found": "no such request",
+    "exported_batch": "the batch was exported",
+    "exported_record": "the record was exported",
+    "transactions_exported": "transactions of the batch were exported",
+    "not_locked": "the record is not locked",
+    "request_not_pending": "the request is no longer pending",
+    "not_tenant_admin": "not an admin of the tenant",
+    "pin_incorrect": "wrong PIN",
+    "pin_locked": "PIN locked",
+    "pin_not_set": "no account PIN is set",
+    "consent_required": "consent not accepted",
+    "consent_stale": "the consent text changed",
+    "duplicate_risk_not_acknowledged": "duplicate risk not acknowledged",
+}
+
+
+def in_words(code):
+    """A refusal code as words; an unknown one spelled out, never shown bare."""
+    return CODE_WORDS.get(code) or code.replace("_", " ")
+
+
+def tries_left(n):
+    if not n:
+        return "no tries left"
+    return "1 try left" if n == 1 else f"{n} tries left"
+
+
+def shown(value):
+    """A stored ISO time as every console page writes times: 2026-12-02 06:50 UTC."""
+    try:
+        at = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return ""
+    return date_format(timezone.localtime(at), "DATETIME_FORMAT")
 
 
 def _detail(entry):
     data = entry.data or {}
     if entry.action == AuditAction.REQUEST_OPENED:
         numbers = ", ".join(t["number"] for t in data.get("targets", []))
-        return f"for {numbers} ({data.get('channel', '')})"
+        channel = data.get("channel", "")
+        return f"for {numbers}, by {channel}" if channel else f"for {numbers}"
     if entry.action == AuditAction.PIN_INCORRECT:
-        left = data.get("attempts_left")
-        return f"given for {data.get('approver', '')}; {left} tries left"
+        return f"given for {data.get('approver', '')}; {tries_left(data.get('attempts_left'))}"
     if entry.action == AuditAction.PIN_LOCKED:
-        return f"PIN verification locked until {data.get('locked_until', '')[:16]} UTC"
+        until = shown(data.get("locked_until"))
+        return f"PIN verification locked on every channel until {until}"
     if entry.action == AuditAction.REQUEST_APPROVED:
-        return f"by {data.get('approver', '')}, consent v{entry.consent_version}"
+        return f"by {data.get('approver', '')}, consent version {entry.consent_version}"
     if entry.action in (AuditAction.REQUEST_CANCELLED, AuditAction.REQUEST_EXPIRED):
         return data.get("reason", "")
-    if entry.action in (AuditAction.VERIFY_REFUSED, AuditAction.REQUEST_REFUSED):
-        return entry.code.replace("_", " ")
+    if entry.action == AuditAction.VERIFY_REFUSED and data.get("admin_email"):
+        return f"for {data['admin_email']}"
+    if entry.action == AuditAction.CANCEL_REFUSED:
+        return data.get("reason", "")
     return ""
 
 
@@ -41,20 +91,19 @@ KINDS = {
     AuditAction.PIN_LOCKED: ("locked", "PIN locked"),
     AuditAction.VERIFY_REFUSED: ("refused_try", "Verification refused"),
     AuditAction.REQUEST_APPROVED: ("approved", "Approved"),
-    AuditAction.REQUEST_REFUSED: ("refused", "Refused"),
+    AuditAction.REQUEST_REFUSED: ("refused", "Refused at approval"),
     AuditAction.REQUEST_CANCELLED: ("cancelled", "Cancelled"),
+    AuditAction.CANCEL_REFUSED: ("refused_try", "Cancelling refused"),
     AuditAction.REQUEST_EXPIRED: ("expired", "Expired"),
 }
+# These steps say why in their title: "Verification refused: PIN locked".
+WITH_REASON = {AuditAction.VERIFY_REFUSED, AuditAction.REQUEST_REFUSED, AuditAction.CANCEL_REFUSED}
 
 
 def timeline_for(request):
     """The request's steps, oldest first; the records unlocked together make one step."""
     steps = []
-    entries = entries_for(request_id=request.pk).exclude(
-        # The transactions a batch opened with it: named in the batch's own entry.
-        action=AuditAction.RECORD_UNLOCKED,
-        data__with_batch__isnull=False,
-    )
+    entries = shown_entries(entries_for(request_id=request.pk))
     for entry in entries:
         if entry.action == AuditAction.RECORD_UNLOCKED:
             number = entry.target_number
@@ -70,7 +119,10 @@ def timeline_for(request):
                 )
             continue
         kind, title = KINDS.get(entry.action, ("other", entry.get_action_display()))
-        steps.append(Step(kind, title, entry.at, entry.actor_label, _detail(entry)))
+        code = entry.code if entry.action in WITH_REASON else ""
+        if code:
+            title = f"{title}: {in_words(code)}"
+        steps.append(Step(kind, title, entry.at, entry.actor_label, _detail(entry), code=code))
     for step in steps:
         if step.kind == "unlocked":
             step.detail = ", ".join(step.numbers)

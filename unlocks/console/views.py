@@ -1,10 +1,13 @@
-"""The console's pages: record lookup, opening with a preview, the request page, verify, cancel.
+"""The console's pages: the work queue, record lookup, opening with a preview, the request
+page, verify, cancel.
 
 Each reads through the selectors and changes state only through `unlocks.services`, with
 the agent as actor; a `Refusal` becomes a form error or an admin message in
 `show_refusal`, and nowhere else. `unlocks.console.urls` serves them inside the admin
 site, which signs agents in and guards against CSRF; each view checks its permission.
 """
+
+from datetime import datetime, time, timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -22,17 +25,22 @@ from accounts.selectors import tenant_admins
 from audit.actors import Actor, request_context
 from unlocks import rules, services
 from unlocks.consent import current_consent
+from unlocks.console import chart
 from unlocks.console.forms import CancelForm, OpenRequestForm, VerifyForm
-from unlocks.console.timeline import timeline_for
+from unlocks.console.timeline import in_words, timeline_for
 from unlocks.links import approval_url
 from unlocks.models import LockState, RecordType, RequestStatus, UnlockRequest
 from unlocks.refusals import Refusal
 from unlocks.rules import DUPLICATE_RISK_TEXT
 from unlocks.selectors import (
+    QUEUE_LENGTH,
     batch_members,
+    closed_since,
+    pending_oldest_first,
     record_by_number,
     records_numbered,
     request_with_targets,
+    requests_per_day,
 )
 
 WHY_LOCKED = {
@@ -78,6 +86,53 @@ def _render(request, template, title, **context):
         **context,
     }
     return TemplateResponse(request, template, context)
+
+
+# ---------------------------------------------------------------- the work queue
+
+# A pending request this close to its expiry is highlighted: the caller must act now.
+SOON = timedelta(hours=1)
+CHART_DAYS = 30
+
+
+def queue_context(request):
+    """The admin's home for an agent: what waits (oldest first), what closed today, and
+    the last 30 days per day, in a fixed number of queries; nothing for other staff."""
+    if not request.user.has_perm("unlocks.view_unlockrequest"):
+        return {}
+    now = timezone.now()
+    today = timezone.localdate(now)
+    start_of_today = timezone.make_aware(datetime.combine(today, time.min))
+    pending = pending_oldest_first(limit=QUEUE_LENGTH)
+    closed = closed_since(since=start_of_today, limit=QUEUE_LENGTH)
+    counts = requests_per_day(since=start_of_today - timedelta(days=CHART_DAYS - 1), now=now)
+    return {
+        "queue": True,
+        "pending_rows": [_queue_row(r, now) for r in pending[:QUEUE_LENGTH]],
+        "pending_more": len(pending) > QUEUE_LENGTH,
+        "closed_rows": [_queue_row(r, now) for r in closed[:QUEUE_LENGTH]],
+        "closed_more": len(closed) > QUEUE_LENGTH,
+        "chart": chart.per_day(counts, today=today, days=CHART_DAYS),
+        "can_open": request.user.has_perm("unlocks.add_unlockrequest"),
+    }
+
+
+def _queue_row(unlock, now):
+    left = unlock.expires_at - now
+    return {
+        "request": unlock,
+        "numbers": [t.number for t in unlock.targets.all()],
+        "left": time_left(left),
+        "soon": unlock.status == RequestStatus.PENDING and left <= SOON,
+    }
+
+
+def time_left(delta):
+    """A duration as an agent says it on the phone: "3 h 05 min", "42 min", "1 minute"."""
+    minutes = max(0, int(delta.total_seconds() + 59) // 60)
+    if minutes >= 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return "1 minute" if minutes <= 1 else f"{minutes} minutes"
 
 
 # ---------------------------------------------------------------- lookup
@@ -167,7 +222,7 @@ def open_request(request):
     """Step 1 previews the rule results; step 2 opens the request and shows its page."""
     _require(request, "add_unlockrequest")
     tenant_slug = request.POST.get("tenant") or request.GET.get("tenant", "")
-    choices = _target_choices(tenant_slug, request.GET.get("record", ""))
+    choices, notes = _target_choices(tenant_slug, request.GET.get("record", ""))
     form = OpenRequestForm(
         request.POST or None,
         tenants=Tenant.objects.order_by("slug"),
@@ -204,6 +259,8 @@ def open_request(request):
         preview_rows=preview_rows(preview) if preview else [],
         preview_warns=bool(preview) and rules.needs_duplicate_risk_ack(preview.targets),
         recorded=recorded,
+        # Each record to tick, with what comes with it: a batch opens its bypassed transactions.
+        target_rows=list(zip(form["targets"], notes, strict=True)) if choices else [],
         caller_fields=[
             form[name] for name in ("caller_name", "caller_email", "channel", "reason", "ticket")
         ],
@@ -212,19 +269,29 @@ def open_request(request):
 
 
 def _target_choices(tenant_slug, record_ref):
-    """The looked-up record with its batch and the batch's transactions, to pick from."""
+    """The looked-up record with its batch and the batch's transactions, to pick from, and
+    beside each choice what unlocking it opens too (the batch's bypassed transactions)."""
     record_type, _, number = record_ref.partition(":")
     tenant = Tenant.objects.filter(slug=tenant_slug).first() if tenant_slug else None
     if tenant is None or record_type not in RecordType.values or not number:
-        return []
+        return [], []
     record = record_by_number(tenant=tenant, record_type=record_type, number=number)
     if record is None:
-        return []
+        return [], []
     batch = record if record_type == RecordType.BATCH else record.batch
     family = [batch, *batch_members(batch)] if batch is not None else [record]
-    return [
+    choices = [
         (f"{r.record_type}:{r.number}", f"{r.number} · {r.record_type} · {r.state}") for r in family
     ]
+    carried = [m.number for m in family[1:] if m.state == LockState.BYPASSED] if batch else []
+    notes = [
+        f"Its bypassed transactions come with it: {', '.join(carried)}. Unlocking the batch "
+        "opens them too; they need no tick of their own."
+        if r is batch and carried and r.state == LockState.BYPASSED
+        else ""
+        for r in family
+    ]
+    return choices, notes
 
 
 def _targets(form):
@@ -310,6 +377,9 @@ def _page(request, unlock, verify_form=None, cancel_form=None):
         for t in targets
     ]
     tenant = unlock.tenant
+    now = timezone.now()
+    # While the tenant's PIN is locked the page shows the lock, and no form to try a PIN in.
+    locked_until = tenant.pin_locked_until if rules.pin_locked_now(tenant, now) else None
     return _render(
         request,
         "admin/unlocks/request_page.html",
@@ -326,9 +396,9 @@ def _page(request, unlock, verify_form=None, cancel_form=None):
         verify_form=verify_form if can_verify else None,
         cancel_form=cancel_form if can_cancel else None,
         admins=admins,
-        pin_locked_until=tenant.pin_locked_until
-        if rules.pin_locked_now(tenant, timezone.now())
-        else None,
+        pin_locked_until=locked_until,
+        pin_lock_left=time_left(locked_until - now) if locked_until else "",
+        refusal_words=in_words(unlock.refusal_code) if unlock.refusal_code else "",
     )
 
 

@@ -79,7 +79,7 @@ def test_the_demo_agent_reads_the_request_list_and_the_audit_trail(demo, browser
     page = browser_page
     sign_in(page)
     page.goto("/admin/unlocks/unlockrequest/")
-    assert page.get_by_role("heading", name="Select unlock request to view").is_visible()
+    assert page.get_by_role("heading", name="Unlock requests", exact=True).is_visible()
     shot(page, "console-request-list")
     page.goto("/admin/audit/auditentry/")
     assert page.get_by_role("link", name="Export these as CSV").is_visible()

@@ -96,3 +96,14 @@ def test_a_records_request_history_is_capped_newest_first(tenant, monkeypatch):
     opened = [open_for(tenant, invoice) for _ in range(3)]
     record = record_by_number(tenant=tenant, record_type="invoice", number=invoice.number)
     assert [r.pk for r in record.requests] == [opened[2].pk, opened[1].pk]
+
+
+def test_recording_a_refused_attempt_is_a_secondary_action_after_the_words(agent_client, tenant):
+    batch = f.exported_batch(tenant, invoices=1)
+
+    content = agent_client.get(URL, {"q": batch.number}).content.decode()
+
+    verdict = content.split('data-verdict="refused"')[1].split("</section>")[0]
+    assert 'class="button ud-secondary"' in verdict and ">Record the refused attempt</a>" in verdict
+    assert "ud-primary" not in verdict and "button default" not in verdict
+    assert '<small class="ud-code">exported_batch</small></p>' in verdict

@@ -212,3 +212,30 @@ def test_a_reason_too_long_is_refused_by_the_form_and_the_box_says_its_limit(age
     error = response.context["form"].errors["reason"][0]
     assert f"at most {REASON_MAX_LENGTH} characters (it has {REASON_MAX_LENGTH + 1})" in error
     assert not UnlockRequest.objects.exists()
+
+
+def test_ticking_a_batch_says_its_bypassed_transactions_come_with_it(agent_client, tenant):
+    batch = f.bypassed_batch(tenant, invoices=2, payments=1)
+    numbers = sorted(batch.invoice_set.values_list("number", flat=True)) + list(
+        batch.payment_set.values_list("number", flat=True)
+    )
+
+    response = agent_client.get(url_for(batch))
+
+    content = response.content.decode()
+    [note] = [n for _, n in response.context["target_rows"] if n]
+    assert note.startswith(f"Its bypassed transactions come with it: {', '.join(numbers)}.")
+    assert content.count("data-carried") == 1
+    # The note follows the batch's own box: CSS shows it while that box is ticked.
+    batch_box = content.index(f'value="batch:{batch.number}"')
+    assert (
+        batch_box < content.index("data-carried") < content.index(f'value="invoice:{numbers[0]}"')
+    )
+
+
+def test_a_batch_with_nothing_bypassed_in_it_carries_no_note(agent_client, tenant):
+    batch = f.exported_batch(tenant, invoices=1)
+
+    response = agent_client.get(url_for(batch))
+
+    assert [n for _, n in response.context["target_rows"] if n] == []
