@@ -300,6 +300,29 @@ def test_it_takes_an_email_address_as_people_write_it(api, schema, email):
     )
 
 
+def test_a_target_names_only_its_type_and_number(api, schema):
+    target = {"type": "invoice", "number": "INV-2001"}
+    twice = body(targets=[target, {**target, "note": "again"}])
+
+    # The schema allows no other key, so that its uniqueItems means what the API checks...
+    assert body_field(schema, "UnlockRequestInRequest", "targets")["additionalProperties"] is False
+    assert "named twice" in refusal(post_json(api, "/api/v1/unlock-requests/", twice))["targets"]
+    # ...and the API ignores one it is sent.
+    assert create(api, targets=[{**target, "note": "from the preview"}]).status_code == 201
+
+
+def test_a_request_id_in_capitals_is_left_out_by_the_schema_and_answered_404(api, schema):
+    opened = open_request(api)
+    [parameter] = [
+        p
+        for p in schema["paths"]["/api/v1/unlock-requests/{request_id}/"]["get"]["parameters"]
+        if p["name"] == "request_id"
+    ]
+
+    assert not allows(parameter["schema"], opened["id"].upper())
+    assert api.get(f"/api/v1/unlock-requests/{opened['id'].upper()}/").status_code == 404
+
+
 # ---------------------------------------------------------------- the patterns themselves
 
 
