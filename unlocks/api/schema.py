@@ -1,7 +1,9 @@
 """OpenAPI descriptions of the error answers: every code each operation can return."""
 
+from django.urls.converters import SlugConverter, StringConverter, UUIDConverter
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
     OpenApiSerializerFieldExtension,
 )
 from drf_spectacular.openapi import AutoSchema
@@ -88,12 +90,30 @@ RETRY_AFTER = OpenApiParameter(
 )
 
 
+# The path parameters as the URL converters match them: a request id only as the API writes
+# it (lowercase, with hyphens), a slug in plain letters, a record number without a slash.
+PATH_PARAMETERS = [
+    OpenApiParameter(
+        name,
+        {"type": "string", **schema, "pattern": f"^{converter.regex}$"},
+        OpenApiParameter.PATH,
+    )
+    for name, converter, schema in (
+        ("request_id", UUIDConverter, {"format": "uuid"}),
+        ("slug", SlugConverter, {}),
+        ("number", StringConverter, {}),
+    )
+]
+
+
 class ApiSchema(AutoSchema):
     """REST_FRAMEWORK's DEFAULT_SCHEMA_CLASS: drf-spectacular's, with the headers that every
-    answer of a status carries, whichever operation sends it."""
+    answer of a status carries, whichever operation sends it, and the path parameters'
+    patterns."""
 
     def get_override_parameters(self):
-        return [*super().get_override_parameters(), RETRY_AFTER]
+        in_path = [p for p in PATH_PARAMETERS if f"{{{p.name}}}" in self.path]
+        return [*super().get_override_parameters(), RETRY_AFTER, *in_path]
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -129,3 +149,14 @@ class TargetsFieldSchema(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         return {**schema, "uniqueItems": True}
+
+
+class TargetInSchema(OpenApiSerializerExtension):
+    """A target is its type and number and nothing else, so that uniqueItems on the list
+    means what the services check: no record named twice."""
+
+    target_class = "unlocks.api.serializers.TargetIn"
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        return {**schema, "additionalProperties": False}

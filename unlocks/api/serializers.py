@@ -3,11 +3,17 @@
 No rule is decided here: the services judge, these only translate.
 """
 
+import re
+from datetime import UTC, datetime
+
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, ProhibitNullCharactersValidator, RegexValidator
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from audit.models import AuditAction
 from unlocks import links
@@ -52,12 +58,165 @@ class JsonString:
         return super().to_internal_value(data)
 
 
-class String(JsonString, serializers.CharField):
-    pass
+# ---------------------------------------------------------------- plain text
+#
+# A text field keeps what it was sent less the blanks around it (DRF trims as str.strip()
+# does). Its pattern, shown in the schema and checked here, says what is kept: no control
+# character (U+0000-U+001F, U+007F-U+009F; a reason may hold tabs and line breaks), and a
+# first and last character that are not blanks; a value that matches is taken as sent.
+# The classes are spelled out, with no \s or \S: their blanks differ between Python's re
+# and ECMA-262, the schema's dialect. drf-spectacular writes \A and \Z as ^ and $.
+
+CONTROLS = r"\x00-\x1f\x7f-\x9f"
+CONTROLS_BUT_LINE_BREAKS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # tab, LF and CR are kept
+# What str.strip() takes off besides control characters.
+BLANKS = r"\x20\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+CONTROL_NAMES = {
+    "\x00": "a NUL byte",
+    "\t": "a tab",
+    "\n": "a line break",
+    "\r": "a carriage return",
+}
 
 
-class Email(JsonString, serializers.EmailField):
-    pass
+def plain_text_pattern(*, lines=False):
+    edge = f"[^{CONTROLS}{BLANKS}]"
+    inner = f"[^{CONTROLS_BUT_LINE_BREAKS if lines else CONTROLS}]"
+    return rf"\A{edge}(?:{inner}*{edge})?\Z"
+
+
+def _sentence(what):
+    return what[0].upper() + what[1:]
+
+
+def control_refused(what, value, controls=CONTROLS_BUT_LINE_BREAKS):
+    """The message for the first of `controls` (a character class's inside) in `value`, or
+    None: it names the character, which cannot be seen."""
+    found = re.search(f"[{controls}]", value)
+    if found is None:
+        return None
+    char = found.group()
+    name = CONTROL_NAMES.get(char, "a control character")
+    return f"{_sentence(what)} holds {name} (U+{ord(char):04X}); type it again without it."
+
+
+class PlainText(RegexValidator):
+    """A text field's pattern, checked on the value as trimmed."""
+
+    def __init__(self, what, *, lines=False):
+        super().__init__(plain_text_pattern(lines=lines))
+        self.what = what
+        self.controls = CONTROLS_BUT_LINE_BREAKS if lines else CONTROLS
+
+    def __call__(self, value):
+        # What invalid UTF-8, or a lone \ud800 escape in JSON, becomes once decoded.
+        broken = next((char for char in value if "\ud800" <= char <= "\udfff"), None)
+        if broken:
+            raise ValidationError(
+                f"{_sentence(self.what)} holds broken text (U+{ord(broken):04X}, half of a "
+                "character); type it again."
+            )
+        if self.regex.search(value):
+            return
+        raise ValidationError(
+            control_refused(self.what, value, self.controls)
+            or f"{_sentence(self.what)} starts or ends with a blank; type it without it."
+        )
+
+
+class Trimmed:
+    """Mixed into DRF's text fields, whose blanks at either end DRF takes off before any
+    validator. Python counts a few control characters as blanks (U+001C-U+001F, U+0085):
+    those, like every control character but a tab or a line break, are refused wherever
+    they stand, not taken off, so that a value of them is not called empty."""
+
+    def run_validation(self, data=serializers.empty):
+        if isinstance(data, str) and (message := control_refused(self.what, data)):
+            raise serializers.ValidationError(message)
+        return super().run_validation(data)
+
+
+def _messages(what, given=None):
+    what = _sentence(what)
+    return {
+        "blank": f"{what} is empty or only blanks; type it in.",
+        "max_length": f"{what} is longer than {{max_length}} characters; shorten it.",
+        **(given or {}),
+    }
+
+
+def _without(validators, *kinds):
+    return [validator for validator in validators if not isinstance(validator, kinds)]
+
+
+class String(JsonString, Trimmed, serializers.CharField):
+    """A JSON string of plain text. `what` names it in messages ("the record number");
+    `lines` lets it hold tabs and line breaks, as a reason may."""
+
+    def __init__(self, *, what, lines=False, **kwargs):
+        self.what = what
+        kwargs["error_messages"] = _messages(what, kwargs.get("error_messages"))
+        rule = (
+            "Text; tabs and line breaks, but no other control characters"
+            if lines
+            else "Text on one line: no control characters"
+        )
+        kwargs["help_text"] = " ".join(
+            filter(
+                None,
+                [
+                    kwargs.get("help_text"),
+                    f"{rule} (U+0000-U+001F, U+007F-U+009F); blanks at either end are taken off.",
+                ],
+            )
+        )
+        super().__init__(**kwargs)
+        # DRF's own NUL and surrogate checks: PlainText refuses both, and says what to do.
+        self.validators = [
+            *_without(
+                self.validators,
+                ProhibitNullCharactersValidator,
+                ProhibitSurrogateCharactersValidator,
+            ),
+            # Not for an empty value: DRF takes it, where allowed, before any validator.
+            PlainText(what, lines=lines),
+        ]
+
+
+# An address as people write it: a dot-atom before the @ and a host name after it whose
+# last label is two letters or more, as Django's EmailValidator has it (dana@acme.example,
+# not dana@acme or dana@acme.e). Every address that matches is one Django's validator, the
+# services' check, takes too; it also takes a quoted local part, an IP address literal and
+# @localhost, which no caller gives and the schema leaves out.
+_ATOM = r"[-!#$%&'*+/=?^_`{|}~0-9A-Za-z]+"
+_LETTERS = r"A-Za-z\u00a1-\ud7ff\ue000-\uffff"  # Django's, but no half of a character
+# A label: 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen.
+_LABEL = rf"[0-9{_LETTERS}](?:[-0-9{_LETTERS}]{{0,61}}[0-9{_LETTERS}])?"
+_TOP_LABEL = rf"(?:[{_LETTERS}][-{_LETTERS}]{{0,61}}[{_LETTERS}]|xn--[0-9A-Za-z]{{1,59}})"
+EMAIL_PATTERN = rf"\A{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+{_TOP_LABEL}\Z"
+
+
+class Email(JsonString, Trimmed, serializers.EmailField):
+    """An email address as EMAIL_PATTERN has it; `what` names it in messages."""
+
+    def __init__(self, *, what, **kwargs):
+        self.what = what
+        kwargs["error_messages"] = _messages(what, kwargs.get("error_messages"))
+        kwargs.setdefault("help_text", "An address such as dana@acme.example.")
+        super().__init__(**kwargs)
+        not_an_address = (
+            f"{_sentence(what)} is not an address such as dana@acme.example; check it and "
+            "type it again."
+        )
+        self.validators = [
+            *_without(
+                self.validators,
+                EmailValidator,
+                ProhibitNullCharactersValidator,
+                ProhibitSurrogateCharactersValidator,
+            ),
+            RegexValidator(EMAIL_PATTERN, message=not_an_address),
+        ]
 
 
 class Slug(JsonString, serializers.SlugField):
@@ -98,9 +257,27 @@ class Assent(serializers.BooleanField):
         self.fail("invalid")
 
 
-def text(**kwargs):
-    """A required text field that must hold more than whitespace (the schema says so too)."""
-    return String(validators=[RegexValidator(r"\S", message="Give more than blanks.")], **kwargs)
+# RFC 3339 times (the schema's format: date-time) as Python reads them: T and Z in capitals,
+# seconds up to 59 (no leap second), years from 0001. The field reads other ISO 8601 forms
+# too, such as 2024-05-01 or a time without an offset (taken as UTC).
+DATE_TIME_PATTERN = (
+    r"^(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}"
+    r"T[0-9]{2}:[0-9]{2}:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN})
+class Instant(serializers.DateTimeField):
+    """A bound of a time filter. A time that, once in UTC, falls before year 1 or after 9999
+    (0001-01-01T00:30:00+01:00) is taken as that end of time: no entry lies beyond it."""
+
+    def enforce_timezone(self, value):
+        if timezone.is_aware(value):
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                return (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=UTC)
+        return super().enforce_timezone(value)
 
 
 class TargetsField(serializers.ListField):
@@ -108,13 +285,16 @@ class TargetsField(serializers.ListField):
 
 
 class TargetIn(serializers.Serializer):
+    """A record to unlock, by its type and number. Send no other key: the API ignores it,
+    and two targets that differ only by one would name the same record twice."""
+
     type = Choice(choices=RecordType.choices)
-    number = text(max_length=64)
+    number = String(what="the record number", max_length=64)
 
 
 class CallerIn(serializers.Serializer):
-    name = text(max_length=200)
-    email = Email(max_length=254)
+    name = String(what="the caller's name", max_length=200)
+    email = Email(what="the caller's email", max_length=254)
 
 
 class UnlockRequestIn(serializers.Serializer):
@@ -122,8 +302,10 @@ class UnlockRequestIn(serializers.Serializer):
     targets = TargetsField(child=TargetIn(), min_length=1, max_length=settings.UNLOCK_MAX_TARGETS)
     caller = CallerIn()
     channel = Choice(choices=Channel.choices)
-    reason = text(max_length=REASON_MAX_LENGTH)
-    ticket = String(max_length=100, required=False, allow_blank=True, default="")
+    reason = String(what="the reason", lines=True, max_length=REASON_MAX_LENGTH)
+    ticket = String(
+        what="the ticket id", max_length=100, required=False, allow_blank=True, default=""
+    )
 
 
 class PreviewIn(UnlockRequestIn):
@@ -131,12 +313,13 @@ class PreviewIn(UnlockRequestIn):
 
     caller = CallerIn(required=False)
     channel = Choice(choices=Channel.choices, required=False)
-    reason = text(max_length=REASON_MAX_LENGTH, required=False)
+    reason = String(what="the reason", lines=True, max_length=REASON_MAX_LENGTH, required=False)
 
 
 class VerifyIn(serializers.Serializer):
-    admin_email = text(max_length=254)
-    pin = text(
+    admin_email = String(what="the admin's email", max_length=254)
+    pin = String(
+        what="the PIN",
         max_length=32,
         help_text="A string, so that a PIN such as 012345 keeps its leading zero.",
         error_messages={
@@ -167,7 +350,7 @@ class VerifyIn(serializers.Serializer):
 
 
 class CancelIn(serializers.Serializer):
-    reason = text(max_length=REASON_MAX_LENGTH)
+    reason = String(what="the reason", lines=True, max_length=REASON_MAX_LENGTH)
 
 
 class PageQuery(serializers.Serializer):
@@ -180,7 +363,7 @@ class PageQuery(serializers.Serializer):
 class RequestQuery(PageQuery):
     tenant = serializers.SlugField(max_length=63, required=False, help_text="A tenant's slug.")
     status = serializers.ChoiceField(choices=RequestStatus.choices, required=False)
-    ticket = text(max_length=100, required=False)
+    ticket = String(what="the ticket id", max_length=100, required=False)
 
 
 class AuditQuery(PageQuery):
@@ -191,9 +374,11 @@ class AuditQuery(PageQuery):
         error_messages={"invalid": f"Not an unlock request id: {REQUEST_ID_HINT}"},
     )
     action = serializers.ChoiceField(choices=AuditAction.choices, required=False)
-    record = text(max_length=64, required=False, help_text="A record number.")
-    since = serializers.DateTimeField(required=False, help_text="Entries at or after this time.")
-    until = serializers.DateTimeField(required=False, help_text="Entries before this time.")
+    record = String(
+        what="the record number", max_length=64, required=False, help_text="A record number."
+    )
+    since = Instant(required=False, help_text="Entries at or after this time.")
+    until = Instant(required=False, help_text="Entries before this time.")
 
 
 class TenantQuery(serializers.Serializer):
