@@ -71,11 +71,11 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "has_pin_display", "pin_locked_until")
+    list_display = ("slug", "name", "currency", "has_pin_display", "pin_locked_until")
     search_fields = ("slug", "name")
     show_full_result_count = False
     # The PIN hash and its throttling state are not fields here at all: set_pin sets a PIN.
-    fields = ("slug", "name", "has_pin_display", "pin_set_at", "pin_locked_until")
+    fields = ("slug", "name", "currency", "has_pin_display", "pin_set_at", "pin_locked_until")
     readonly_fields = ("has_pin_display", "pin_set_at", "pin_locked_until")
     inlines = [MembershipInline]
 

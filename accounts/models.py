@@ -59,11 +59,28 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+class Currency(models.TextChoices):
+    """The currencies a tenant keeps its books in (ISO 4217); each has cents (two decimals)."""
+
+    USD = "USD", "US dollar"
+    CAD = "CAD", "Canadian dollar"
+    AUD = "AUD", "Australian dollar"
+    NZD = "NZD", "New Zealand dollar"
+    EUR = "EUR", "Euro"
+    GBP = "GBP", "Pound sterling"
+
+
 class Tenant(models.Model):
     """One customer account. Its account PIN is kept only as a peppered Argon2 hash."""
 
     slug = models.SlugField(max_length=63, unique=True)
     name = models.CharField(max_length=200)
+    currency = models.CharField(
+        max_length=3,
+        choices=Currency.choices,
+        default=Currency.USD,
+        help_text="The currency of the tenant's books: every amount of its records is in it.",
+    )
     pin_hash = models.CharField(max_length=255, blank=True, editable=False)
     pin_set_at = models.DateTimeField(null=True, blank=True, editable=False)
     # PIN throttling lives in the database so that a lock-out survives a cache flush.

@@ -39,6 +39,7 @@ TRANSACTION_COLUMNS = (
     "amount_cents",
     "customer",
     "exported_at",
+    "date",
 )
 EXPORT_COLUMNS = (
     "id",
@@ -362,6 +363,7 @@ def _txn(txn_id, tenant, number, state, base, batch_id, i):
         (i * 7919) % 500_000,
         f"Customer {i % 5000}",
         exported_at,
+        at.date().isoformat(),
     )
 
 

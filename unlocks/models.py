@@ -59,8 +59,12 @@ class Transaction(Record):
     batch = models.ForeignKey(
         Batch, null=True, blank=True, on_delete=models.PROTECT, db_index=False
     )
+    # In cents of the tenant's currency: integers, never floats (`unlocks.money` shows them).
     amount_cents = models.BigIntegerField(default=0)
     customer = models.CharField(max_length=200, blank=True)
+    date = models.DateField(
+        default=timezone.localdate, help_text="An invoice's issue date; a payment's date."
+    )
     exported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

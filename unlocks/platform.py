@@ -24,15 +24,24 @@ def create_batch(*, tenant, number) -> Batch:
     return Batch.objects.create(tenant=tenant, number=number)
 
 
-def create_transaction(*, tenant, record_type, number, batch=None, amount_cents=0, customer=""):
-    """A new open invoice or payment, in `batch` if given."""
+def create_transaction(
+    *, tenant, record_type, number, batch=None, amount_cents=0, customer="", date=None
+):
+    """A new open invoice or payment, in `batch` if given; dated today unless `date`."""
     return RECORD_MODELS[record_type].objects.create(
-        tenant=tenant, number=number, batch=batch, amount_cents=amount_cents, customer=customer
+        tenant=tenant,
+        number=number,
+        batch=batch,
+        amount_cents=amount_cents,
+        customer=customer,
+        date=date or timezone.localdate(),
     )
 
 
 @transaction.atomic
-def import_transaction(*, tenant, record_type, number, amount_cents=0, customer="", actor=SYSTEM):
+def import_transaction(
+    *, tenant, record_type, number, amount_cents=0, customer="", date=None, actor=SYSTEM
+):
     """A transaction that came in from another system: read-only (`imported`)."""
     record = RECORD_MODELS[record_type].objects.create(
         tenant=tenant,
@@ -40,6 +49,7 @@ def import_transaction(*, tenant, record_type, number, amount_cents=0, customer=
         state=LockState.IMPORTED,
         amount_cents=amount_cents,
         customer=customer,
+        date=date or timezone.localdate(),
     )
     record_entry(
         tenant=tenant,
