@@ -18,6 +18,7 @@ from notifications import services as outbox
 from notifications.models import WEBHOOK_EVENTS
 from unlocks.api.serializers import UnlockRequestOut
 from unlocks.emails import TEMPLATES, write_emails
+from unlocks.selectors import targets_with_money
 
 # What a webhook names its event: "unlock_request.created" and so on.
 EVENT_PREFIX = settings.NOTIFICATIONS_EVENT_PREFIX
@@ -36,8 +37,8 @@ def request_event(event: str, request, *, admins=None) -> None:
         endpoints = outbox_selectors.endpoints_for(event=event, tenant_id=request.tenant_id)
     if not people and not endpoints:
         return
-    # The emails and the body both list the targets: read once.
-    prefetch_related_objects([request], "targets")
+    # The emails and the body both list the targets, with their money: read once.
+    prefetch_related_objects([request], targets_with_money())
     event_id = uuid.uuid4()
     if people:
         emails = write_emails(event, request, people)

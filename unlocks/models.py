@@ -4,10 +4,11 @@ import uuid
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from unlocks import rules
+from unlocks import money, rules
 from unlocks.states import Channel, LockState, RecordType, RequestStatus
 
 
@@ -101,6 +102,38 @@ class Payment(Transaction):
 
 
 RECORD_MODELS = {RecordType.BATCH: Batch, RecordType.INVOICE: Invoice, RecordType.PAYMENT: Payment}
+
+
+def batch_sums(batch_id):
+    """How many invoices and payments a batch holds and their total in cents, as the
+    annotations `transaction_count` and `total_cents` of the query that reads the batch:
+    `batch_id` names the outer query's field holding its id. Subqueries of that one query,
+    never a query per batch; 0 and 0 where there is no batch."""
+    counts, totals = [], []
+    for model in (Invoice, Payment):
+        in_batch = model.objects.filter(batch_id=OuterRef(batch_id)).order_by().values("batch_id")
+        count = Subquery(in_batch.annotate(n=Count("pk")).values("n"))
+        total = Subquery(in_batch.annotate(cents=Sum("amount_cents")).values("cents"))
+        counts.append(Coalesce(count, 0, output_field=models.IntegerField()))
+        totals.append(Coalesce(total, 0, output_field=models.BigIntegerField()))
+    return {"transaction_count": counts[0] + counts[1], "total_cents": totals[0] + totals[1]}
+
+
+def total_at_stake(named, currency) -> money.Total:
+    """What unlocking the records `named` reopens: how many transactions, and their total.
+
+    `named` holds (record, transaction count, cents) for each record: a batch with the
+    count and total of what it holds, a transaction with 1 and its amount. A transaction
+    named with its batch counts once, in the batch's figures.
+    """
+    batches = {record.pk for record, _, _ in named if record.record_type == RecordType.BATCH}
+    transactions = cents = 0
+    for record, count, amount in named:
+        if record.record_type != RecordType.BATCH and record.batch_id in batches:
+            continue
+        transactions += count
+        cents += amount
+    return money.Total(transactions=transactions, cents=cents, currency=currency)
 
 
 class ExportRecord(models.Model):
@@ -253,6 +286,19 @@ class UnlockRequest(models.Model):
         """The status as people should read it: what acting on the request now would find."""
         return RequestStatus.EXPIRED if self.is_overdue else RequestStatus(self.status)
 
+    def at_stake(self) -> money.Total:
+        """How many transactions approving reopens and their total, from the targets as
+        `UnlockTarget.objects.with_money()` reads them (no query of its own)."""
+        return total_at_stake([t.stake for t in self.targets.all()], self.tenant.currency)
+
+
+class UnlockTargetQuerySet(models.QuerySet):
+    def with_money(self):
+        """The targets with their records, and a batch with how many transactions it holds and
+        their total (the target's `transaction_count` and `total_cents`): in this one query."""
+        sums = {f"batch_{name}": value for name, value in batch_sums("batch_id").items()}
+        return self.select_related("batch", "invoice", "payment").annotate(**sums)
+
 
 class UnlockTarget(models.Model):
     """One record an unlock request names."""
@@ -275,6 +321,8 @@ class UnlockTarget(models.Model):
     state_at_open = models.CharField(max_length=10, choices=LockState.choices)
     warnings = models.JSONField(default=list, blank=True)
 
+    objects = UnlockTargetQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -293,6 +341,45 @@ class UnlockTarget(models.Model):
     @property
     def record(self):
         return self.batch or self.invoice or self.payment
+
+    # What people confirm the record by: a transaction's customer, amount and date, a
+    # batch's count and total; read by `UnlockTarget.objects.with_money()`, None where the
+    # record has no such thing.
+
+    @property
+    def is_batch(self):
+        return self.record_type == RecordType.BATCH
+
+    @property
+    def customer(self):
+        return None if self.is_batch else self.record.customer
+
+    @property
+    def amount_cents(self):
+        return None if self.is_batch else self.record.amount_cents
+
+    @property
+    def date(self):
+        return None if self.is_batch else self.record.date
+
+    @property
+    def transaction_count(self):
+        return self.batch_transaction_count if self.is_batch else None
+
+    @property
+    def total_cents(self):
+        return self.batch_total_cents if self.is_batch else None
+
+    @property
+    def currency(self):
+        return self.request.tenant.currency
+
+    @property
+    def stake(self):
+        """(record, transactions, cents) of this target, for `total_at_stake`."""
+        if self.is_batch:
+            return self.record, self.batch_transaction_count, self.batch_total_cents
+        return self.record, 1, self.record.amount_cents
 
 
 class IdempotencyKey(models.Model):

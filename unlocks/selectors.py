@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from audit.models import AuditAction, AuditEntry
-from unlocks import rules
+from unlocks import money, rules
 from unlocks.models import (
     RECORD_MODELS,
+    Batch,
     ExportRecord,
     Invoice,
     LockState,
@@ -21,6 +22,7 @@ from unlocks.models import (
     RequestStatus,
     UnlockRequest,
     UnlockTarget,
+    batch_sums,
 )
 from unlocks.refusals import Refusal
 from unlocks.rules import Facts
@@ -56,9 +58,15 @@ def locked_request(request_id, *, with_tenant=False):
     return (
         UnlockRequest.objects.select_for_update(no_key=True, **lock)
         .select_related("tenant")
-        .prefetch_related(Prefetch("targets", queryset=UnlockTarget.objects.order_by("pk")))
+        .prefetch_related(targets_with_money())
         .get(pk=pk)
     )
+
+
+def targets_with_money():
+    """A request's targets with their records and a batch's count and total, in one query:
+    what every page, email and answer that lists them shows."""
+    return Prefetch("targets", queryset=UnlockTarget.objects.with_money().order_by("pk"))
 
 
 def _plausible_slug(slug):
@@ -168,18 +176,17 @@ def gather_facts(records):
 def get_request(request_id):
     return (
         UnlockRequest.objects.select_related("tenant", "approved_by", "caller_user")
-        .prefetch_related("targets")
+        .prefetch_related(targets_with_money())
         .get(pk=request_id)
     )
 
 
 def request_with_targets(request_id):
     """A request with its tenant, approver and each target's record (two queries), or None."""
-    targets = UnlockTarget.objects.select_related("batch", "invoice", "payment")
     try:
         return (
             UnlockRequest.objects.select_related("tenant", "approved_by")
-            .prefetch_related(Prefetch("targets", queryset=targets))
+            .prefetch_related(targets_with_money())
             .filter(pk=request_id)
             .first()
         )
@@ -202,8 +209,23 @@ def bypassed_in_batches(batch_ids):
     return contents
 
 
+def batch_totals(batch_ids):
+    """batch id -> (how many transactions it holds, their total in cents), in one query."""
+    if not batch_ids:
+        return {}
+    return {
+        pk: (count, cents)
+        for pk, count, cents in Batch.objects.filter(pk__in=batch_ids)
+        .annotate(**batch_sums("pk"))
+        .order_by()
+        .values_list("pk", "transaction_count", "total_cents")
+    }
+
+
 def requests_for(*, tenant=None, status=None, ticket=None):
-    qs = UnlockRequest.objects.select_related("tenant", "approved_by").prefetch_related("targets")
+    qs = UnlockRequest.objects.select_related("tenant", "approved_by").prefetch_related(
+        targets_with_money()
+    )
     if tenant is not None:
         qs = qs.filter(tenant=tenant)
     if status:
@@ -257,6 +279,10 @@ _EXPORT_FIELDS = {
 }
 
 
+# What people confirm a transaction by.
+_MONEY_FIELDS = ("customer", "amount_cents", "date")
+
+
 def _pending(record_type, record):
     """The record's pending requests, newest first, overdue ones included: filtering on
     expires_at > now in SQL let PostgreSQL start from the pending requests (an estimate
@@ -280,21 +306,24 @@ def record_summary(*, tenant_slug, record_type, number):
 
     A dict of type, number, state, locked, batch (its number), exports (dicts of
     `_EXPORT_FIELDS`, oldest first) and open_requests (ids of pending requests naming it,
-    newest first). An agent on the phone waits for this: it reads only those columns, in
-    three indexed queries.
+    newest first); with what people confirm it by: currency, and a transaction's customer,
+    amount_cents and date, or a batch's transaction_count and total_cents (None where the
+    record has no such thing). An agent on the phone waits for this: it reads only those
+    columns, in three indexed queries.
     """
     if "\x00" in tenant_slug or "\x00" in number:
         # No record holds a NUL character (PostgreSQL refuses it in any text value).
         return None
     model = RECORD_MODELS[record_type]
     is_batch = record_type == RecordType.BATCH
-    columns = ["pk", "state"] if is_batch else ["pk", "state", "batch__number"]
-    row = (
-        model.objects.filter(tenant__slug=tenant_slug, number=number)
-        .order_by()
-        .values(*columns)
-        .first()
-    )
+    qs = model.objects.filter(tenant__slug=tenant_slug, number=number).order_by()
+    columns = ["pk", "state", "tenant__currency"]
+    if is_batch:
+        qs = qs.annotate(**batch_sums("pk"))
+        columns += ["transaction_count", "total_cents"]
+    else:
+        columns += ["batch__number", *_MONEY_FIELDS]
+    row = qs.values(*columns).first()
     if row is None:
         return None
     # A batch's own history is its state and exported_at; transactions keep exports.
@@ -314,6 +343,8 @@ def record_summary(*, tenant_slug, record_type, number):
         "batch": None if is_batch else row["batch__number"],
         "exports": exports,
         "open_requests": _live(_pending(record_type, row["pk"]).values_list("id", "expires_at")),
+        "currency": row["tenant__currency"],
+        **{name: row.get(name) for name in (*_MONEY_FIELDS, "transaction_count", "total_cents")},
     }
 
 
@@ -324,7 +355,12 @@ def shown_entries(entries):
 
 
 def receipt_for(request):
-    """What an approval receipt shows, for the page and the email; None unless completed."""
+    """What an approval receipt shows, for the page and the email; None unless completed.
+
+    `request` comes with its targets as `targets_with_money` reads them: each item unlocked
+    shows its target's customer, amount and date (or a batch's count and total), and the
+    total is the one the approval's audit entry recorded.
+    """
     if request.status != RequestStatus.COMPLETED:
         return None
     entries = list(
@@ -333,6 +369,7 @@ def receipt_for(request):
         .order_by("seq")
     )
     approval = next(e for e in entries if e.action == AuditAction.REQUEST_APPROVED)
+    targets = {(t.record_type, t.number): t for t in request.targets.all()}
     unlocked = []
     for entry in entries:
         if entry.action != AuditAction.RECORD_UNLOCKED:
@@ -348,6 +385,7 @@ def receipt_for(request):
                 "with_numbers": ", ".join(
                     [*contents.get("invoices", []), *contents.get("payments", [])]
                 ),
+                "target": targets.get((entry.target_type, entry.target_number)),
             }
         )
     return {
@@ -358,9 +396,22 @@ def receipt_for(request):
         "consent_version": request.consent_version,
         "consent_sha256": request.consent_sha256,
         "unlocked": unlocked,
+        "total": _approved_total(approval) or request.at_stake(),
         "audit_seq": approval.seq,
         "audit_hash": approval.hash,
     }
+
+
+def _approved_total(approval):
+    """The total an approval's audit entry recorded as reopened (None before they did)."""
+    data = approval.data
+    if "total" not in data:
+        return None
+    return money.Total(
+        transactions=data["transactions"],
+        cents=money.cents_of(data["total"]),
+        currency=data["currency"],
+    )
 
 
 def records_numbered(*, number, tenant=None, limit=20):

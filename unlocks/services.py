@@ -36,7 +36,7 @@ from accounts.selectors import caller_and_admins, membership_by_email
 from audit.actors import Actor
 from audit.models import AuditAction
 from audit.services import record_entries, record_entry
-from unlocks import events, rules
+from unlocks import events, money, rules
 from unlocks.consent import current_consent
 from unlocks.models import (
     REASON_MAX_LENGTH,
@@ -49,14 +49,17 @@ from unlocks.models import (
     RequestStatus,
     UnlockRequest,
     UnlockTarget,
+    total_at_stake,
 )
 from unlocks.refusals import Refusal, no_such_request
 from unlocks.selectors import (
+    batch_totals,
     find_records,
     find_records_named,
     gather_facts,
     locked_request,
     storable,
+    targets_with_money,
 )
 
 
@@ -65,6 +68,8 @@ class Preview:
     ok: bool
     targets: list = field(default_factory=list)
     refusals: list = field(default_factory=list)
+    # What opening and approving it would reopen, of the records found (preview_request).
+    total: money.Total | None = None
 
 
 def _audited(refusal):
@@ -141,6 +146,7 @@ def _judged(tenant, records, missing):
     views = []
     for record in records:
         refusals.extend(rules.refusals_for(record, facts))
+        is_batch = record.record_type == RecordType.BATCH
         views.append(
             {
                 "type": record.record_type,
@@ -148,9 +154,29 @@ def _judged(tenant, records, missing):
                 "state": record.state,
                 "warnings": rules.warnings_for(record, facts),
                 "record": record,
+                # What people confirm it by; a batch's figures only where a preview reads them.
+                "currency": tenant.currency,
+                "customer": None if is_batch else record.customer,
+                "amount_cents": None if is_batch else record.amount_cents,
+                "date": None if is_batch else record.date,
+                "transaction_count": None,
+                "total_cents": None,
             }
         )
     return views, refusals
+
+
+def _with_batch_totals(views, currency):
+    """Fill in the batches' counts and totals (one query); the total the views put at stake."""
+    totals = batch_totals([v["record"].pk for v in views if v["type"] == RecordType.BATCH])
+    named = []
+    for view in views:
+        if view["type"] == RecordType.BATCH:
+            view["transaction_count"], view["total_cents"] = totals[view["record"].pk]
+            named.append((view["record"], view["transaction_count"], view["total_cents"]))
+        else:
+            named.append((view["record"], 1, view["amount_cents"]))
+    return total_at_stake(named, currency)
 
 
 # ---------------------------------------------------------------- open
@@ -159,8 +185,9 @@ def _judged(tenant, records, missing):
 def preview_request(*, tenant: str, targets: list) -> Preview:
     """Judge the targets of a would-be request; creates and records nothing."""
     specs = _target_specs(targets)
-    _, views, refusals = _judge_named(tenant, specs)
-    return Preview(ok=not refusals, targets=views, refusals=refusals)
+    tenant_obj, views, refusals = _judge_named(tenant, specs)
+    total = _with_batch_totals(views, tenant_obj.currency)
+    return Preview(ok=not refusals, targets=views, refusals=refusals, total=total)
 
 
 def preview_pending(request: UnlockRequest) -> Preview:
@@ -248,7 +275,7 @@ def open_request(
             ]
         )
         # The event's emails and webhooks, and the caller's answer, read the targets: once.
-        prefetch_related_objects([request], "targets")
+        prefetch_related_objects([request], targets_with_money())
         _announce("created", request, admins=admins)
         # The audit entry last: it locks the tenant's chain head, which every change of the
         # tenant waits for, so the lock is held only for its insert and the commit.
@@ -448,7 +475,8 @@ def _wrong_pin(request, tenant, approver, now, actor):
 
 
 def _open_bypassed_in(model, batch_ids, now):
-    """Open the bypassed transactions of the batches; returns their (batch id, number).
+    """Open the bypassed transactions of the batches; returns their (batch id, number,
+    amount in cents).
 
     One UPDATE ... RETURNING: a batch of 100,000 transactions is read and written in a
     single pass, where a SELECT and then an UPDATE would walk it twice.
@@ -458,7 +486,8 @@ def _open_bypassed_in(model, batch_ids, now):
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET state = %s, updated_at = %s "  # noqa: S608
-            f"WHERE batch_id IN ({marks}) AND state = %s RETURNING batch_id, number",
+            f"WHERE batch_id IN ({marks}) AND state = %s "
+            "RETURNING batch_id, number, amount_cents",
             [
                 LockState.OPEN.value,
                 connection.ops.adapt_datetimefield_value(now),
@@ -474,13 +503,17 @@ def _unlock(request, views, approver, consent, now, actor):
     ids = {t: [v["record"].pk for v in views if v["type"] == t] for t in RecordType.values}
     batch_ids = ids[RecordType.BATCH]
     with_batch = {batch_id: {"invoices": [], "payments": []} for batch_id in batch_ids}
+    # What the approval reopens, counted from the rows it opens: the audit's total at stake.
+    reopened = {batch_id: [0, 0] for batch_id in batch_ids}
     for model, key, record_type in (
         (Invoice, "invoices", RecordType.INVOICE),
         (Payment, "payments", RecordType.PAYMENT),
     ):
         if batch_ids:
-            for batch_id, number in _open_bypassed_in(model, batch_ids, now):
+            for batch_id, number, amount_cents in _open_bypassed_in(model, batch_ids, now):
                 with_batch[batch_id][key].append(number)
+                reopened[batch_id][0] += 1
+                reopened[batch_id][1] += amount_cents
         # Never `exported`: the rules refused it on these locked rows, and the statement
         # itself would not open it either. No targets of the type, no statement.
         if ids[record_type]:
@@ -513,6 +546,19 @@ def _unlock(request, views, approver, consent, now, actor):
             "consent_sha256",
         ]
     )
+    # The total at stake, counted from the rows the approval opened. A named transaction its
+    # batch's statement opened is in the batch's figures; the rules let only locked ones this
+    # far, so every other one was opened by its own statement.
+    transactions = sum(count for count, _ in reopened.values())
+    cents = sum(amount for _, amount in reopened.values())
+    for v in views:
+        record = v["record"]
+        if v["type"] == RecordType.BATCH:
+            continue
+        if record.batch_id not in reopened or v["state"] != LockState.BYPASSED:
+            transactions += 1
+            cents += record.amount_cents
+    at_stake = money.Total(transactions=transactions, cents=cents, currency=request.tenant.currency)
     approved = {
         "action": AuditAction.REQUEST_APPROVED,
         "request": request,
@@ -520,7 +566,13 @@ def _unlock(request, views, approver, consent, now, actor):
         "state_after": RequestStatus.COMPLETED,
         "consent_version": consent.version,
         "consent_sha256": consent.sha256,
-        "data": {"approver": approver.email},
+        "data": {
+            "approver": approver.email,
+            # The total at stake: what the approval reopened of the tenant's books.
+            "transactions": at_stake.transactions,
+            "total": str(at_stake.decimal),
+            "currency": at_stake.currency,
+        },
     }
     unlocked = [
         {
