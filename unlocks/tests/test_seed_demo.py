@@ -1,5 +1,8 @@
 """The demo dataset is exactly DEMO.md's, and its rows behave as DEMO.md says."""
 
+from datetime import date
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 
@@ -12,6 +15,7 @@ from audit.selectors import verify_chain
 from notifications.models import OutboxMessage
 from unlocks import services
 from unlocks.models import Batch, Invoice, Payment, UnlockRequest
+from unlocks.selectors import batch_totals
 from unlocks.tests.conftest import verify
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -28,6 +32,45 @@ def test_running_it_again_changes_nothing():
     before = snapshot()
     call_command("seed_demo", verbosity=0)
     assert snapshot() == before
+
+
+def test_every_transaction_has_a_customer_an_amount_and_a_date():
+    for model in (Invoice, Payment):
+        for customer, cents, day in model.objects.values_list("customer", "amount_cents", "date"):
+            assert customer and cents > 0 and day.year == 2026
+    jones = Invoice.objects.get(number="INV-1001")
+    assert (jones.customer, jones.amount_cents) == ("Jones Residence", 41000)
+    b1001 = Batch.objects.get(tenant__slug="acme-hvac", number="B-1001")
+    assert batch_totals([b1001.pk]) == {b1001.pk: (3, 163750)}
+    assert {t.currency for t in Tenant.objects.all()} == {"USD"}
+
+
+def test_a_demo_seeded_before_transactions_had_money_gets_it_filled_in():
+    Invoice.objects.filter(number__in=["INV-1001", "INV-3002"]).update(
+        customer="", amount_cents=0, date=date(2026, 12, 1)
+    )
+    Payment.objects.update(customer="")
+    before = snapshot()
+    out = StringIO()
+
+    call_command("seed_demo", stdout=out)
+
+    assert "brought up to date" in out.getvalue()
+    jones = Invoice.objects.get(number="INV-1001")
+    assert (jones.customer, jones.amount_cents, jones.date) == (
+        "Jones Residence",
+        41000,
+        date(2026, 11, 3),
+    )
+    assert Invoice.objects.get(number="INV-3002").customer == "Summit Gym"
+    assert all(Payment.objects.values_list("customer", flat=True))
+    # Nothing else changed: the same rows, in the same states.
+    assert snapshot() == before
+    assert Invoice.objects.get(number="INV-1001").state == "bypassed"
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "nothing changed" in out.getvalue()
 
 
 def test_reset_wipes_and_recreates_it():

@@ -1,9 +1,12 @@
 """Create exactly the demo dataset of DEMO.md; running it again changes nothing."""
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.apps import SUPPORT_AGENTS, ensure_support_group
 from accounts.models import ApiClient, Membership, Role, Tenant, User
@@ -43,6 +46,25 @@ TENANTS = {
 }
 
 
+# Each transaction's customer, amount in cents and date: what people confirm it by on the
+# phone. B-1001 holds INV-1001, INV-1002 and PAY-1001: 3 records, $1,637.50 in all.
+TRANSACTIONS = {
+    "INV-1001": ("Jones Residence", 41000, date(2026, 11, 3)),
+    "INV-1002": ("Maple Street Dental", 81750, date(2026, 11, 5)),
+    "PAY-1001": ("Jones Residence", 41000, date(2026, 11, 10)),
+    "INV-1003": ("Riverside Cafe", 72000, date(2026, 11, 12)),
+    "PAY-1002": ("Riverside Cafe", 72000, date(2026, 11, 16)),
+    "INV-1004": ("Pine Court HOA", 15500, date(2026, 11, 18)),
+    "INV-1005": ("Hill House", 26500, date(2026, 10, 27)),
+    "INV-2001": ("Cedar Lane School", 9900, date(2026, 11, 20)),
+    "PAY-2001": ("Cedar Lane School", 9900, date(2026, 11, 24)),
+    "PAY-2002": ("Elm Park Clinic", 20000, date(2026, 11, 25)),
+    "INV-2002": ("Birchwood Bakery", 5400, date(2026, 11, 30)),
+    "INV-3001": ("Lakeview Motel", 31000, date(2026, 11, 9)),
+    "INV-3002": ("Summit Gym", 12000, date(2026, 11, 19)),
+}
+
+
 class Command(BaseCommand):
     help = "Create the demo dataset of DEMO.md (idempotent); --reset wipes and recreates it."
 
@@ -55,12 +77,15 @@ class Command(BaseCommand):
         with transaction.atomic():
             if reset:
                 self._wipe()
-            created = self._seed()
-        self.stdout.write(
-            self.style.SUCCESS("Demo data created.")
-            if created
-            else "Demo data already present; nothing changed."
-        )
+            created, filled = self._seed()
+        if created:
+            self.stdout.write(self.style.SUCCESS("Demo data created."))
+        elif filled:
+            self.stdout.write(
+                self.style.SUCCESS("Demo data brought up to date: customers, amounts, dates.")
+            )
+        else:
+            self.stdout.write("Demo data already present; nothing changed.")
 
     def _wipe(self):
         tenants = Tenant.objects.filter(slug__in=TENANTS)
@@ -99,7 +124,7 @@ class Command(BaseCommand):
         return [f"api_client:{pk}" for pk in clients] + [f"user:{pk}" for pk in users]
 
     def _seed(self):
-        created = False
+        created = filled = False
         group = Group.objects.filter(name=SUPPORT_AGENTS).first() or ensure_support_group()
         for email, name, superuser in STAFF:
             user, new = self._user(email, name, is_staff=True, is_superuser=superuser)
@@ -122,7 +147,9 @@ class Command(BaseCommand):
             if new:
                 getattr(self, "_records_" + slug.replace("-", "_"))(tenant)
                 created = True
-        return created
+            else:
+                filled |= self._fill_in(tenant)
+        return created, filled
 
     def _user(self, email, name, **flags):
         user = User.objects.filter(email=email).first()
@@ -135,120 +162,58 @@ class Command(BaseCommand):
     def _records_acme_hvac(self, t):
         p = platform
         b0999 = p.create_batch(tenant=t, number="B-0999")
-        inv1005 = p.create_transaction(
-            tenant=t,
-            record_type="invoice",
-            number="INV-1005",
-            batch=b0999,
-            amount_cents=41000,
-            customer="Hill House",
-        )
+        inv1005 = p.create_transaction(**_txn(t, "INV-1005"), batch=b0999)
         p.export_batch(batch=b0999)
 
         b1001 = p.create_batch(tenant=t, number="B-1001")
-        p.create_transaction(
-            tenant=t,
-            record_type="invoice",
-            number="INV-1001",
-            batch=b1001,
-            amount_cents=125000,
-            customer="Maple Street Dental",
-        )
-        p.create_transaction(
-            tenant=t,
-            record_type="invoice",
-            number="INV-1002",
-            batch=b1001,
-            amount_cents=38950,
-            customer="Oak Ridge Apartments",
-        )
-        p.create_transaction(
-            tenant=t,
-            record_type="payment",
-            number="PAY-1001",
-            batch=b1001,
-            amount_cents=125000,
-            customer="Maple Street Dental",
-        )
+        for number in ("INV-1001", "INV-1002", "PAY-1001"):
+            p.create_transaction(**_txn(t, number), batch=b1001)
         p.bypass_batch(batch=b1001)
 
         b1002 = p.create_batch(tenant=t, number="B-1002")
-        p.create_transaction(
-            tenant=t,
-            record_type="invoice",
-            number="INV-1003",
-            batch=b1002,
-            amount_cents=72000,
-            customer="Riverside Cafe",
-        )
-        p.create_transaction(
-            tenant=t,
-            record_type="payment",
-            number="PAY-1002",
-            batch=b1002,
-            amount_cents=72000,
-            customer="Riverside Cafe",
-        )
+        for number in ("INV-1003", "PAY-1002"):
+            p.create_transaction(**_txn(t, number), batch=b1002)
         p.export_batch(batch=b1002)
 
         b1003 = p.create_batch(tenant=t, number="B-1003")
-        p.create_transaction(
-            tenant=t,
-            record_type="invoice",
-            number="INV-1004",
-            batch=b1003,
-            amount_cents=15500,
-            customer="Pine Court HOA",
-        )
+        p.create_transaction(**_txn(t, "INV-1004"), batch=b1003)
         inv1005 = p.bypass_transaction(record=inv1005)
         p.move_to_batch(record=inv1005, batch=b1003)
         p.bypass_batch(batch=b1003)
 
-        p.import_transaction(
-            tenant=t,
-            record_type="invoice",
-            number="INV-2001",
-            amount_cents=9900,
-            customer="Cedar Lane School",
-        )
-        p.import_transaction(
-            tenant=t,
-            record_type="payment",
-            number="PAY-2001",
-            amount_cents=9900,
-            customer="Cedar Lane School",
-        )
-        pay2002 = p.create_transaction(
-            tenant=t,
-            record_type="payment",
-            number="PAY-2002",
-            amount_cents=20000,
-            customer="Elm Park Clinic",
-        )
-        p.bypass_transaction(record=pay2002)
-        p.create_transaction(
-            tenant=t,
-            record_type="invoice",
-            number="INV-2002",
-            amount_cents=5400,
-            customer="Birchwood Bakery",
-        )
+        p.import_transaction(**_txn(t, "INV-2001"))
+        p.import_transaction(**_txn(t, "PAY-2001"))
+        p.bypass_transaction(record=p.create_transaction(**_txn(t, "PAY-2002")))
+        p.create_transaction(**_txn(t, "INV-2002"))
 
     def _records_birch_plumbing(self, t):
         b2001 = platform.create_batch(tenant=t, number="B-2001")
-        platform.create_transaction(
-            tenant=t,
-            record_type="invoice",
-            number="INV-3001",
-            batch=b2001,
-            amount_cents=31000,
-            customer="Lakeview Motel",
-        )
+        platform.create_transaction(**_txn(t, "INV-3001"), batch=b2001)
         platform.bypass_batch(batch=b2001)
-        platform.import_transaction(
-            tenant=t,
-            record_type="invoice",
-            number="INV-3002",
-            amount_cents=12000,
-            customer="Summit Gym",
-        )
+        platform.import_transaction(**_txn(t, "INV-3002"))
+
+    def _fill_in(self, tenant):
+        """Give the transactions of a demo seeded before they had them their customers,
+        amounts and dates; True if any changed."""
+        changed = False
+        for model in (Invoice, Payment):
+            for record in model.objects.filter(tenant=tenant, number__in=TRANSACTIONS):
+                customer, amount_cents, day = TRANSACTIONS[record.number]
+                wanted = {"customer": customer, "amount_cents": amount_cents, "date": day}
+                if any(getattr(record, name) != value for name, value in wanted.items()):
+                    model.objects.filter(pk=record.pk).update(**wanted, updated_at=timezone.now())
+                    changed = True
+        return changed
+
+
+def _txn(tenant, number):
+    """What the platform needs to create a demo transaction."""
+    customer, amount_cents, day = TRANSACTIONS[number]
+    return {
+        "tenant": tenant,
+        "record_type": "invoice" if number.startswith("INV") else "payment",
+        "number": number,
+        "amount_cents": amount_cents,
+        "customer": customer,
+        "date": day,
+    }
