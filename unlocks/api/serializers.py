@@ -15,8 +15,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from accounts.models import Currency
 from audit.models import AuditAction
-from unlocks import links
+from unlocks import links, money
 from unlocks.api.errors import REQUEST_ID_HINT
 from unlocks.models import REASON_MAX_LENGTH, Channel, RecordType, RequestStatus
 
@@ -394,11 +395,58 @@ class ConsentOut(serializers.Serializer):
     sha256 = serializers.CharField()
 
 
-class TargetOut(serializers.Serializer):
+class Amount(serializers.DecimalField):
+    """An amount kept in integer cents, given as a decimal string in the currency's units."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=20, decimal_places=2, coerce_to_string=True, **kwargs)
+
+    def to_representation(self, value):
+        return super().to_representation(money.decimal_amount(value))
+
+
+AMOUNT = 'a decimal string with two decimals ("410.00"), never a JSON number, which could round'
+
+CURRENCY = "The tenant's currency, an ISO 4217 code: every amount is in it."
+
+
+# What people confirm a record by: a transaction's customer, amount and date, a batch's
+# count and total; null where the record has no such thing. (A comment, not a docstring:
+# the schema would give it to every serializer made with it.)
+class MoneyOut(serializers.Serializer):
+    customer = serializers.CharField(
+        allow_null=True, help_text="A transaction's customer; null for a batch."
+    )
+    amount = Amount(
+        source="amount_cents",
+        allow_null=True,
+        help_text=f"A transaction's amount in the currency's units, {AMOUNT}; null for a batch.",
+    )
+    currency = serializers.ChoiceField(choices=Currency.choices, help_text=CURRENCY)
+    date = serializers.DateField(
+        allow_null=True,
+        help_text="An invoice's issue date or a payment's date; null for a batch.",
+    )
+    transaction_count = serializers.IntegerField(
+        allow_null=True,
+        help_text="How many invoices and payments a batch holds; null for a transaction.",
+    )
+    total = Amount(
+        source="total_cents",
+        allow_null=True,
+        help_text=f"The sum of a batch's transactions, {AMOUNT}; null for a transaction.",
+    )
+
+
+class TargetFields(serializers.Serializer):
     type = serializers.ChoiceField(choices=RecordType.choices)
     number = serializers.CharField()
     state = serializers.CharField(help_text="The record's state when the request was opened.")
     warnings = serializers.ListField(child=serializers.CharField())
+
+
+class TargetOut(TargetFields, MoneyOut):
+    pass
 
 
 class RequestTargetOut(TargetOut):
@@ -418,6 +466,18 @@ class PreviewOut(serializers.Serializer):
     ok = serializers.BooleanField()
     targets = TargetOut(many=True)
     refusals = serializers.SerializerMethodField()
+    currency = serializers.ChoiceField(
+        choices=Currency.choices, source="total.currency", help_text=CURRENCY
+    )
+    total = Amount(
+        source="total.cents",
+        help_text="What opening and approving the request would reopen (each batch's total "
+        f"and each transaction named apart from its batch), {AMOUNT}.",
+    )
+    transaction_count = serializers.IntegerField(
+        source="total.transactions",
+        help_text="How many transactions make up the total.",
+    )
 
     @extend_schema_field(RefusalOut(many=True))
     def get_refusals(self, preview):
@@ -439,6 +499,17 @@ class UnlockRequestOut(serializers.Serializer):
         help_text="As it reads now: a pending request past expires_at reads expired.",
     )
     targets = RequestTargetOut(many=True, source="targets.all")
+    currency = serializers.ChoiceField(
+        choices=Currency.choices, source="tenant.currency", help_text=CURRENCY
+    )
+    total = Amount(
+        source="at_stake.cents",
+        help_text="What approving reopens (each batch's total and each transaction named "
+        f"apart from its batch), {AMOUNT}.",
+    )
+    transaction_count = serializers.IntegerField(
+        source="at_stake.transactions", help_text="How many transactions make up the total."
+    )
     caller = CallerOut(source="*")
     channel = serializers.ChoiceField(choices=Channel.choices)
     reason = serializers.CharField()
@@ -471,8 +542,7 @@ class ExportOut(serializers.Serializer):
     external_id = serializers.CharField()
 
 
-# The record lookup's answer, from `selectors.record_summary`'s plain values.
-class RecordOut(serializers.Serializer):
+class RecordFields(serializers.Serializer):
     type = serializers.ChoiceField(choices=RecordType.choices)
     number = serializers.CharField()
     state = serializers.CharField()
@@ -480,6 +550,11 @@ class RecordOut(serializers.Serializer):
     batch = serializers.CharField(allow_null=True, read_only=True)
     exports = ExportOut(many=True)
     open_requests = serializers.ListField(child=serializers.UUIDField())
+
+
+# The record lookup's answer, from `selectors.record_summary`'s plain values.
+class RecordOut(RecordFields, MoneyOut):
+    pass
 
 
 class ActorOut(serializers.Serializer):

@@ -21,9 +21,32 @@ def test_it_opens_a_pending_request(api):
     assert data["status"] == "pending"
     assert data["tenant"] == "acme-hvac"
     assert data["targets"] == [
-        {"type": "batch", "number": "B-1001", "state": "bypassed", "warnings": ["duplicate_risk"]},
-        {"type": "invoice", "number": "INV-1004", "state": "bypassed", "warnings": []},
+        {
+            "type": "batch",
+            "number": "B-1001",
+            "state": "bypassed",
+            "warnings": ["duplicate_risk"],
+            "customer": None,
+            "amount": None,
+            "currency": "USD",
+            "date": None,
+            "transaction_count": 3,
+            "total": "1637.50",
+        },
+        {
+            "type": "invoice",
+            "number": "INV-1004",
+            "state": "bypassed",
+            "warnings": [],
+            "customer": "Pine Court HOA",
+            "amount": "155.00",
+            "currency": "USD",
+            "date": "2026-11-18",
+            "transaction_count": None,
+            "total": None,
+        },
     ]
+    assert (data["currency"], data["total"], data["transaction_count"]) == ("USD", "1792.50", 4)
     assert data["caller"] == {
         "name": "Dana Ruiz",
         "email": "dana@acme.example",

@@ -42,7 +42,7 @@ def test_an_endpoint_for_one_tenant_gets_only_that_tenants_events(tenant, pat):
 
 def test_the_webhook_body_is_the_request_in_the_api_shape(tenant, pat):
     WebhookEndpoint.objects.create(name="all", url="https://a.example/h")
-    batch = f.bypassed_batch(tenant)
+    batch = f.bypassed_batch(tenant, invoices=2, amount_cents=41000)
 
     request = open_for(tenant, batch)
 
@@ -57,8 +57,15 @@ def test_the_webhook_body_is_the_request_in_the_api_shape(tenant, pat):
             "number": batch.number,
             "state": "bypassed",
             "warnings": ["duplicate_risk"],
+            "customer": None,
+            "amount": None,
+            "currency": "USD",
+            "date": None,
+            "transaction_count": 2,
+            "total": "820.00",
         }
     ]
+    assert (body["request"]["total"], body["request"]["currency"]) == ("820.00", "USD")
     assert body["request"]["caller"] == {
         "name": "Dana Ruiz",
         "email": "dana@acme.test",
