@@ -15,12 +15,14 @@ TEMPLATES = {"created": "approval_link", "completed": "receipt", "pin_locked": "
 
 def write_emails(event: str, request, people) -> list[Email]:
     """The email `event` sends about `request` to each of `people` (users), greeted by
-    name. The receipt reads the audit entries of the approval, so it is written after
-    them, in the same transaction."""
+    name; its targets come as `selectors.targets_with_money` reads them. The receipt reads
+    the audit entries of the approval, so it is written after them, in the same
+    transaction."""
     context = {
         "request": request,
         "tenant": request.tenant,
         "targets": list(request.targets.all()),
+        "stake": request.at_stake(),
     }
     if event == "created":
         context["approval_url"] = approval_url(request)

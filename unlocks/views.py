@@ -190,6 +190,8 @@ def _page(
     context = {
         "unlock": unlock,
         "tenant": tenant,
+        # "3 records, $1,637.50 in all": how much of the books approving reopens.
+        "stake": unlock.at_stake(),
         "targets": [
             _target_view(
                 t,
@@ -231,6 +233,8 @@ def _target_view(target, opens_with, refusal, *, risky):
         "type": target.get_record_type_display(),
         "number": target.number,
         "state": LockState(state).label,
+        # What the admin recognises it by: customer, amount and date, or a batch's total.
+        "target": target,
         "outcome": outcome,
         # As approving would judge it now, not as recorded at opening.
         "duplicate_risk": risky,

@@ -30,11 +30,13 @@ from unlocks.console.forms import CancelForm, OpenRequestForm, VerifyForm
 from unlocks.console.timeline import in_words, timeline_for
 from unlocks.links import approval_url
 from unlocks.models import LockState, RecordType, RequestStatus, UnlockRequest
+from unlocks.money import identity
 from unlocks.refusals import Refusal
 from unlocks.rules import DUPLICATE_RISK_TEXT
 from unlocks.selectors import (
     QUEUE_LENGTH,
     batch_members,
+    batch_totals,
     closed_since,
     pending_oldest_first,
     record_by_number,
@@ -187,11 +189,16 @@ def _card(found):
     )
     batch = record if record.record_type == RecordType.BATCH else record.batch
     members = batch_members(batch) if batch is not None else []
+    if batch is not None:
+        batch.transaction_count, batch.total_cents = batch_totals([batch.pk])[batch.pk]
     requests = record.requests
     return {
         "record": record,
+        "currency": found.tenant.currency,
         "why": WHY_LOCKED[record.state],
         "batch": batch if batch is not record else None,
+        # The batch the members are in, with its count and total.
+        "holder": batch,
         "members": members,
         "open_requests": [r for r in requests if r.status_now == RequestStatus.PENDING],
         "past_requests": [r for r in requests if r.status_now != RequestStatus.PENDING],
@@ -280,8 +287,14 @@ def _target_choices(tenant_slug, record_ref):
         return [], []
     batch = record if record_type == RecordType.BATCH else record.batch
     family = [batch, *batch_members(batch)] if batch is not None else [record]
+    if batch is not None:
+        batch.transaction_count, batch.total_cents = batch_totals([batch.pk])[batch.pk]
     choices = [
-        (f"{r.record_type}:{r.number}", f"{r.number} · {r.record_type} · {r.state}") for r in family
+        (
+            f"{r.record_type}:{r.number}",
+            f"{r.number} · {r.record_type} · {r.state} · {identity(r, tenant.currency)}",
+        )
+        for r in family
     ]
     carried = [m.number for m in family[1:] if m.state == LockState.BYPASSED] if batch else []
     notes = [
@@ -388,6 +401,7 @@ def _page(request, unlock, verify_form=None, cancel_form=None):
         unlock=unlock,
         targets=targets,
         target_rows=rows,
+        stake=unlock.at_stake(),
         timeline=timeline_for(unlock),
         approval_url=approval_url(unlock) if pending else "",
         consent=consent,
