@@ -24,7 +24,9 @@ from unlocks.models import (
     RequestStatus,
     UnlockRequest,
     UnlockTarget,
+    batch_sums,
 )
+from unlocks.money import format_money
 
 
 def state_badge(state, label=None):
@@ -68,13 +70,52 @@ class RecordAdmin(ReadOnlyAdmin):
 
 @admin.register(Batch)
 class BatchAdmin(RecordAdmin):
-    list_display = ("number", "tenant", "state_display", "exported_at", "lookup_link")
-    readonly_fields = ("tenant", "number", "state", "exported_at", "created_at", "updated_at")
+    list_display = (
+        "number",
+        "tenant",
+        "state_display",
+        "transaction_count",
+        "total_display",
+        "exported_at",
+        "lookup_link",
+    )
+    readonly_fields = (
+        "tenant",
+        "number",
+        "state",
+        "transaction_count",
+        "total_display",
+        "exported_at",
+        "created_at",
+        "updated_at",
+    )
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        # Each batch's count and total in the query that lists it.
+        return super().get_queryset(request).annotate(**batch_sums("pk"))
+
+    @admin.display(description="Transactions")
+    def transaction_count(self, obj):
+        return obj.transaction_count
+
+    @admin.display(description="Total")
+    def total_display(self, obj):
+        return format_money(obj.total_cents, obj.tenant.currency)
 
 
 @admin.register(Invoice, Payment)
 class TransactionAdmin(RecordAdmin):
-    list_display = ("number", "tenant", "state_display", "batch", "customer", "lookup_link")
+    list_display = (
+        "number",
+        "tenant",
+        "state_display",
+        "batch",
+        "customer",
+        "amount_display",
+        "date",
+        "lookup_link",
+    )
     list_select_related = ("tenant", "batch")
     readonly_fields = (
         "tenant",
@@ -82,11 +123,18 @@ class TransactionAdmin(RecordAdmin):
         "state",
         "batch",
         "customer",
-        "amount_cents",
+        "amount_display",
+        "date",
         "exported_at",
         "created_at",
         "updated_at",
     )
+    # The amount as people read it, not its cents.
+    fields = readonly_fields
+
+    @admin.display(description="Amount", ordering="amount_cents")
+    def amount_display(self, obj):
+        return format_money(obj.amount_cents, obj.tenant.currency)
 
 
 @admin.register(ConsentText)

@@ -108,3 +108,19 @@ def test_the_request_page_lists_the_records_money_and_the_total(agent_client, te
 
     assert "3 transactions" in page and '<td class="ud-amount">$1,637.50</td>' in page
     assert '<th colspan="8" data-stake>3 records, $1,637.50 in all</th>' in page
+
+
+def test_the_record_lists_show_amounts_and_batch_totals(agent_client, tenant):
+    batch = jones_batch(tenant)
+    invoice = batch.invoice_set.get(number="INV-1001")
+
+    batches = agent_client.get("/admin/unlocks/batch/").content.decode()
+    invoices = agent_client.get("/admin/unlocks/invoice/").content.decode()
+    one = agent_client.get(f"/admin/unlocks/invoice/{invoice.pk}/change/").content.decode()
+    whole = agent_client.get(f"/admin/unlocks/batch/{batch.pk}/change/").content.decode()
+
+    assert '<td class="field-total_display">$1,637.50</td>' in batches
+    assert '<td class="field-transaction_count">3</td>' in batches
+    assert '<td class="field-amount_display">$410.00</td>' in invoices
+    assert "$410.00" in one and "41000" not in one
+    assert "$1,637.50" in whole
