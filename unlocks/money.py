@@ -7,8 +7,6 @@ tenant may keep its books in has two decimals), and never passes through a float
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.formats import date_format
-
 # How each currency is written in English (CLDR's "en" symbols). The other dollars carry
 # their country, so that an agent who serves tenants in several never mistakes one for USD.
 SYMBOLS = {"USD": "$", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "EUR": "€", "GBP": "£"}
@@ -45,7 +43,7 @@ def format_money(cents, currency) -> str:
 
 def identity(record, currency) -> str:
     """What people confirm a record by, in words: "Jones Residence · $410.00 · issued
-    3 Nov 2026" for an invoice ("paid" for a payment), "3 transactions, $1,637.50" for a
+    2026-11-03" for an invoice ("paid" for a payment), "3 transactions, $1,637.50" for a
     batch. `record` has a record_type and, as `UnlockTarget` gives them, a transaction's
     customer, amount_cents and date or a batch's transaction_count and total_cents."""
     if record.record_type == "batch":
@@ -57,7 +55,7 @@ def identity(record, currency) -> str:
     parts = [record.customer] if record.customer else []
     parts.append(format_money(record.amount_cents, currency))
     dated = "issued" if record.record_type == "invoice" else "paid"
-    parts.append(f"{dated} {date_format(record.date, 'j M Y')}")
+    parts.append(f"{dated} {record.date.isoformat()}")
     return " · ".join(parts)
 
 

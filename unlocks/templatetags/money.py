@@ -19,7 +19,7 @@ def money(cents, currency):
 
 @register.filter
 def identity(record, currency):
-    """What people confirm a record by ("Jones Residence · $410.00 · issued 3 Nov 2026",
+    """What people confirm a record by ("Jones Residence · $410.00 · issued 2026-11-03",
     a batch's "3 transactions, $1,637.50"); nothing where there is no record."""
     if record is None or record == "":
         return ""

@@ -84,8 +84,8 @@ def test_a_record_is_told_by_its_customer_amount_and_date():
     batch = SimpleNamespace(record_type="batch", transaction_count=3, total_cents=163750)
     empty = SimpleNamespace(record_type="batch", transaction_count=0, total_cents=0)
 
-    assert identity(invoice, "USD") == "Jones Residence · $410.00 · issued 3 Nov 2026"
-    assert identity(payment, "EUR") == "€410.00 · paid 10 Nov 2026"
+    assert identity(invoice, "USD") == "Jones Residence · $410.00 · issued 2026-11-03"
+    assert identity(payment, "EUR") == "€410.00 · paid 2026-11-10"
     assert identity(batch, "USD") == "3 transactions, $1,637.50"
     assert identity(empty, "USD") == "no transactions"
 
@@ -99,4 +99,4 @@ def test_the_template_filters_write_with_the_same_function():
         record_type="invoice", customer="A & B", amount_cents=100, date=date(2026, 1, 2)
     )
     rendered = Template("{% load money %}{{ r|identity:'USD' }}").render(Context({"r": invoice}))
-    assert rendered == "A &amp; B · $1.00 · issued 2 Jan 2026"
+    assert rendered == "A &amp; B · $1.00 · issued 2026-01-02"

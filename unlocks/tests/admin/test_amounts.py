@@ -51,8 +51,9 @@ def test_the_lookup_card_of_a_batch_lists_its_transactions_with_their_amounts(ag
 
     assert "<dd data-money>3 transactions, $1,637.50</dd>" in page
     assert (
-        '<tr data-member="INV-1002"><td>INV-1002</td><td>invoice</td>'
-        '<td>Maple Street Dental</td><td class="ud-amount">$817.50</td><td>2026-11-05</td>' in page
+        '<tr data-member="INV-1002"><td>INV-1002<br><small class="ud-who">Maple Street Dental · '
+        '<span class="nowrap">2026-11-05</span></small></td><td>invoice</td>'
+        '<td class="ud-amount">$817.50</td>' in page
     )
     assert '<th class="ud-amount" data-batch-total>$1,637.50</th>' in page
 
@@ -74,9 +75,9 @@ def test_the_open_form_offers_each_record_with_its_money(agent_client, tenant):
     labels = dict(response.context["form"].fields["targets"].choices)
     assert labels["batch:B-1001"] == "B-1001 · batch · bypassed · 3 transactions, $1,637.50"
     assert labels["invoice:INV-1001"] == (
-        "INV-1001 · invoice · bypassed · Jones Residence · $410.00 · issued 3 Nov 2026"
+        "INV-1001 · invoice · bypassed · Jones Residence · $410.00 · issued 2026-11-03"
     )
-    assert labels["payment:PAY-1001"].endswith("Jones Residence · $410.00 · paid 10 Nov 2026")
+    assert labels["payment:PAY-1001"].endswith("Jones Residence · $410.00 · paid 2026-11-10")
 
 
 def test_the_open_forms_preview_shows_each_amount_and_the_total(agent_client, tenant):
@@ -97,7 +98,7 @@ def test_the_open_forms_preview_shows_each_amount_and_the_total(agent_client, te
     assert '<td class="ud-amount">$1,637.50</td>' in page
     assert '<td class="ud-amount">$410.00</td>' in page and "Jones Residence" in page
     # INV-1001 is in B-1001: it counts once.
-    assert '<th colspan="7" data-stake>3 records, $1,637.50 in all</th>' in page
+    assert '<th colspan="5" data-stake>3 records, $1,637.50 in all</th>' in page
 
 
 def test_the_request_page_lists_the_records_money_and_the_total(agent_client, tenant):
@@ -106,8 +107,9 @@ def test_the_request_page_lists_the_records_money_and_the_total(agent_client, te
 
     page = agent_client.get(f"/admin/unlocks/unlockrequest/{request.pk}/change/").content.decode()
 
-    assert "3 transactions" in page and '<td class="ud-amount">$1,637.50</td>' in page
-    assert '<th colspan="8" data-stake>3 records, $1,637.50 in all</th>' in page
+    assert '<small class="ud-who">3 transactions</small>' in page
+    assert '<td class="ud-amount">$1,637.50</td>' in page
+    assert '<th colspan="6" data-stake>3 records, $1,637.50 in all</th>' in page
 
 
 def test_the_record_lists_show_amounts_and_batch_totals(agent_client, tenant):

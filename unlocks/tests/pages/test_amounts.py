@@ -49,8 +49,8 @@ def test_the_pin_page_shows_each_transactions_customer_amount_and_date(client, a
 
     page = client.get(approve_path(unlock)).content.decode()
 
-    assert "Jones Residence · $410.00 · issued 3 Nov 2026" in page
-    assert "$200.00 · paid 25 Nov 2026" in page
+    assert "Jones Residence · $410.00 · issued 2026-11-03" in page
+    assert "$200.00 · paid 2026-11-25" in page
     assert "2 records, $610.00 in all" in page
 
 
