@@ -446,9 +446,7 @@ QUEUE_LENGTH = 50
 
 
 def _with_targets(qs):
-    return qs.select_related("tenant").prefetch_related(
-        Prefetch("targets", queryset=UnlockTarget.objects.order_by("pk"))
-    )
+    return qs.select_related("tenant").prefetch_related(targets_with_money())
 
 
 def pending_oldest_first(*, limit=QUEUE_LENGTH):

@@ -5,7 +5,8 @@ from datetime import date
 
 from accounts.models import Tenant
 from unlocks import platform
-from unlocks.tests.conftest import open_for
+from unlocks.tests import factories as f
+from unlocks.tests.conftest import open_for, verify
 
 LOOKUP = "/admin/unlocks/unlockrequest/lookup/"
 OPEN = "/admin/unlocks/unlockrequest/open/"
@@ -126,3 +127,14 @@ def test_the_record_lists_show_amounts_and_batch_totals(agent_client, tenant):
     assert '<td class="field-amount_display">$410.00</td>' in invoices
     assert "$410.00" in one and "41000" not in one
     assert "$1,637.50" in whole
+
+
+def test_the_work_queue_gives_each_requests_total(agent_client, tenant, admin):
+    pending = open_for(tenant, jones_batch(tenant))
+    done = verify(open_for(tenant, f.imported_invoice(tenant, amount_cents=9900)), admin)
+
+    page = agent_client.get("/admin/").content.decode()
+
+    assert f'<tr data-request="{pending.pk}"' in page and f'<tr data-request="{done.pk}">' in page
+    assert '<td class="ud-num" data-total>$1,637.50</td>' in page
+    assert '<td class="ud-num" data-total>$99.00</td>' in page
