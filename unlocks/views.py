@@ -26,7 +26,7 @@ from accounts.selectors import (
     tenants_administered_by,
 )
 from audit.actors import Actor, request_context
-from unlocks import rules, services
+from unlocks import money, rules, services
 from unlocks.consent import current_consent
 from unlocks.forms import ApprovalForm, RecordLookupForm
 from unlocks.links import approval_token, request_id_from_token
@@ -35,6 +35,7 @@ from unlocks.refusals import HTTP_STATUS, Refusal
 from unlocks.rules import RULE_CODES
 from unlocks.selectors import (
     batch_members,
+    batch_totals,
     bypassed_in_batches,
     receipt_for,
     record_by_number,
@@ -393,7 +394,7 @@ def _record_card(found, *, admins, is_admin):
         "warnings": preview.targets[0]["warnings"] if preview.ok else [],
         "pending": [_request_row(r, is_admin) for r in pending],
         "past": [_request_row(r, is_admin) for r in past],
-        "identity": _identity(record, members),
+        "identity": _identity(tenant, record),
         "admins": admins,
         "admins_or": _and((user.get_full_name() for user in admins), "or"),
         "is_admin": is_admin,
@@ -408,22 +409,12 @@ def _and(names, joiner="and"):
     return f"{', '.join(names[:-1])} {joiner} {names[-1]}"
 
 
-def _amount(cents):
-    units, hundredths = divmod(abs(cents), 100)
-    return f"{'-' if cents < 0 else ''}{units:,}.{hundredths:02d}"
-
-
-def _identity(record, members):
-    """What people confirm a record by: a transaction's customer and amount, a batch's
-    count of transactions and their total."""
+def _identity(tenant, record):
+    """What people confirm a record by: a transaction's customer, amount and date, a batch's
+    count of transactions and their total (one aggregate query)."""
     if record.record_type == RecordType.BATCH:
-        if not members:
-            return "No transactions"
-        count = len(members)
-        total = _amount(sum(m["cents"] for m in members))
-        return f"{count} transaction{'' if count == 1 else 's'}, {total} in all"
-    amount = _amount(record.amount_cents)
-    return f"{record.customer} · {amount}" if record.customer else amount
+        record.transaction_count, record.total_cents = batch_totals([record.pk])[record.pk]
+    return money.identity(record, tenant.currency)
 
 
 def _lookup_url(tenant, number):
@@ -436,8 +427,8 @@ def _member_row(tenant, member):
         "url": _lookup_url(tenant, member.number),
         "type": RecordType(member.record_type).label,
         "customer": member.customer,
-        "cents": member.amount_cents,
-        "amount": _amount(member.amount_cents),
+        "amount": money.format_money(member.amount_cents, tenant.currency),
+        "date": member.date,
         "state": LockState(member.state).label,
         "state_code": member.state,
         "locked": member.locked,

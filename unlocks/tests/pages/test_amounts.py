@@ -93,3 +93,16 @@ def test_the_requests_list_says_what_each_request_puts_at_stake(client, admin, t
     page = client.get("/requests/").content.decode()
 
     assert '<p class="target-money" data-stake>3 records, $1,637.50 in all</p>' in page
+
+
+def test_the_records_page_says_what_a_record_is_in_the_tenants_currency(client, admin, tenant):
+    Tenant.objects.filter(pk=tenant.pk).update(currency="CAD")
+    jones_batch(tenant)
+    client.force_login(admin)
+
+    batch = client.get("/records/", {"number": "B-1001"}).content.decode()
+    invoice = client.get("/records/", {"number": "INV-1002"}).content.decode()
+
+    assert "3 transactions, CA$1,637.50" in batch
+    assert '<td class="num">CA$817.50</td>' in batch
+    assert "Maple Street Dental · CA$817.50 · issued" in invoice

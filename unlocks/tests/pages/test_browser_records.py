@@ -38,7 +38,7 @@ def test_a_member_looks_up_an_exported_batch_and_follows_the_route(browser_page,
 
     page.locator(".next").get_by_role("link", name="INV-1003").click()
     expect(page.get_by_role("heading", name="Invoice INV-1003")).to_be_visible()
-    expect(page.get_by_text("Riverside Cafe · 720.00")).to_be_visible()
+    expect(page.get_by_text("Riverside Cafe · $720.00 · issued 2026-11-12")).to_be_visible()
     expect(page.get_by_role("cell", name="QuickBooks Online")).to_be_visible()
     shot(page, "screenshots/records-3-exported-invoice")
 

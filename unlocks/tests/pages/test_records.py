@@ -69,7 +69,7 @@ def test_a_member_sees_an_exported_batch_refused_with_the_route(member, exported
     assert 'data-verdict="refused"' in page
     assert "Asking support will not change this answer" in page
     assert 'href="/records/?tenant=acme&amp;number=INV-1003"' in page
-    assert "Riverside Cafe" in page and "720.00" in page
+    assert "Riverside Cafe" in page and "$720.00" in page
 
 
 def test_it_says_what_support_would_answer_with_the_agents_own_judgement(member, exported):
