@@ -19,6 +19,8 @@ def test_the_approval_email_gives_each_records_money_and_the_total(tenant, pat):
 
     row = email(open_for(tenant, batch, invoice), "created")
 
+    # The subject counts as the body does: the transactions the unlock reopens.
+    assert row.subject == "Acme: approve the unlock of 4 records, $2,047.50 in all"
     assert f"Batch {batch.number} (bypassed), 3 transactions, $1,230.00" in row.body
     assert f"Invoice {invoice.number} (imported), Maple & Oak Dental · $817.50 · issued" in row.body
     assert "That is 4 records, $2,047.50 in all." in row.body

@@ -56,7 +56,7 @@ def test_the_approval_email_is_written_at_the_change_with_the_link(tenant, pat):
     # Before any try: the row holds the whole email.
     [row] = emails_about(request, "created")
     assert row.attempts == 0
-    assert row.subject == "Acme: approve the unlock of 1 record"
+    assert row.subject == "Acme: approve the unlock of 1 record, $0.00"
     assert row.body.startswith("Hello Pat,")
     assert "/approve/" in row.body and invoice.number in row.body
     assert 'href="http://' in row.html and invoice.number in row.html
