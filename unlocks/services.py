@@ -53,11 +53,13 @@ from unlocks.models import (
 )
 from unlocks.refusals import Refusal, no_such_request
 from unlocks.selectors import (
+    batch_members,
     batch_totals,
     find_records,
     find_records_named,
     gather_facts,
     locked_request,
+    record_by_number,
     storable,
     targets_with_money,
 )
@@ -188,6 +190,39 @@ def preview_request(*, tenant: str, targets: list) -> Preview:
     tenant_obj, views, refusals = _judge_named(tenant, specs)
     total = _with_batch_totals(views, tenant_obj.currency)
     return Preview(ok=not refusals, targets=views, refusals=refusals, total=total)
+
+
+@dataclass
+class Lookup:
+    """A record as a lookup shows it: with its batch, export history and requests, its
+    batch's members, and what an unlock of it would answer now."""
+
+    record: object
+    batch: object
+    members: list
+    preview: Preview
+    pending: list
+    past: list
+
+
+def look_up(found) -> Lookup:
+    """What the agent's lookup and the tenant's "was this exported?" both show of a record
+    found by number (`selectors.records_numbered`); creates and records nothing."""
+    tenant = found.tenant
+    record = record_by_number(tenant=tenant, record_type=found.record_type, number=found.number)
+    record.tenant = tenant
+    preview = preview_request(
+        tenant=tenant.slug, targets=[{"type": record.record_type, "number": record.number}]
+    )
+    batch = record if record.record_type == RecordType.BATCH else record.batch
+    return Lookup(
+        record=record,
+        batch=batch,
+        members=batch_members(batch) if batch is not None else [],
+        preview=preview,
+        pending=[r for r in record.requests if r.status_now == RequestStatus.PENDING],
+        past=[r for r in record.requests if r.status_now != RequestStatus.PENDING],
+    )
 
 
 def preview_pending(request: UnlockRequest) -> Preview:

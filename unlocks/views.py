@@ -34,11 +34,9 @@ from unlocks.models import LockState, RecordType, RequestStatus
 from unlocks.refusals import HTTP_STATUS, Refusal
 from unlocks.rules import RULE_CODES
 from unlocks.selectors import (
-    batch_members,
     batch_totals,
     bypassed_in_batches,
     receipt_for,
-    record_by_number,
     records_numbered,
     request_with_targets,
     requests_for,
@@ -369,15 +367,10 @@ def _record_card(found, *, admins, is_admin):
     """One record as its tenant reads it, with what support would answer (`preview_request`,
     the agent's own judgement) and what to do next."""
     tenant = found.tenant
-    record = record_by_number(tenant=tenant, record_type=found.record_type, number=found.number)
-    preview = services.preview_request(
-        tenant=tenant.slug, targets=[{"type": record.record_type, "number": record.number}]
-    )
+    looked = services.look_up(found)
+    record, batch, preview = looked.record, looked.batch, looked.preview
     is_batch = record.record_type == RecordType.BATCH
-    batch = record if is_batch else record.batch
-    members = [_member_row(tenant, m) for m in batch_members(batch)] if batch is not None else []
-    pending = [r for r in record.requests if r.status_now == RequestStatus.PENDING]
-    past = [r for r in record.requests if r.status_now != RequestStatus.PENDING]
+    members = [_member_row(tenant, m) for m in looked.members]
     return {
         "tenant": tenant,
         "record": record,
@@ -392,8 +385,8 @@ def _record_card(found, *, admins, is_admin):
         "preview": preview,
         "answer": _answer(tenant, preview, record, members),
         "warnings": preview.targets[0]["warnings"] if preview.ok else [],
-        "pending": [_request_row(r, is_admin) for r in pending],
-        "past": [_request_row(r, is_admin) for r in past],
+        "pending": [_request_row(r, is_admin) for r in looked.pending],
+        "past": [_request_row(r, is_admin) for r in looked.past],
         "identity": _identity(tenant, record),
         "admins": admins,
         "admins_or": _and((user.get_full_name() for user in admins), "or"),

@@ -179,19 +179,10 @@ def lookup(request):
 
 
 def _card(found):
-    record = record_by_number(
-        tenant=found.tenant, record_type=found.record_type, number=found.number
-    )
-    record.tenant = found.tenant
-    preview = services.preview_request(
-        tenant=found.tenant.slug,
-        targets=[{"type": record.record_type, "number": record.number}],
-    )
-    batch = record if record.record_type == RecordType.BATCH else record.batch
-    members = batch_members(batch) if batch is not None else []
+    looked = services.look_up(found)
+    record, batch, preview = looked.record, looked.batch, looked.preview
     if batch is not None:
         batch.transaction_count, batch.total_cents = batch_totals([batch.pk])[batch.pk]
-    requests = record.requests
     return {
         "record": record,
         "currency": found.tenant.currency,
@@ -199,9 +190,9 @@ def _card(found):
         "batch": batch if batch is not record else None,
         # The batch the members are in, with its count and total.
         "holder": batch,
-        "members": members,
-        "open_requests": [r for r in requests if r.status_now == RequestStatus.PENDING],
-        "past_requests": [r for r in requests if r.status_now != RequestStatus.PENDING],
+        "members": looked.members,
+        "open_requests": looked.pending,
+        "past_requests": looked.past,
         "preview": preview,
         "warnings": preview.targets[0]["warnings"] if preview.targets else [],
         "open_url": reverse("admin:unlocks_unlockrequest_open")
