@@ -8,6 +8,7 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from config.uuid_search import SHORT_ID_DIGITS
 from unlocks import money, rules
 from unlocks.states import Channel, LockState, RecordType, RequestStatus
 
@@ -272,6 +273,11 @@ class UnlockRequest(models.Model):
     @property
     def is_pending(self):
         return self.status == RequestStatus.PENDING
+
+    @property
+    def reference(self):
+        """The short id people quote: the first digits, as the console shows and finds it."""
+        return str(self.id)[:SHORT_ID_DIGITS]
 
     @property
     def is_overdue(self):

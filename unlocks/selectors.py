@@ -4,11 +4,21 @@ import uuid
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Lower, TruncDate
 from django.utils import timezone
 
-from accounts.models import Tenant
+from accounts.models import Tenant, User
 from audit.models import AuditAction, AuditEntry
 from unlocks import money, rules
 from unlocks.models import (
@@ -182,10 +192,17 @@ def get_request(request_id):
 
 
 def request_with_targets(request_id):
-    """A request with its tenant, approver and each target's record (two queries), or None."""
+    """A request with its tenant, approver and each target's record (two queries), or None.
+
+    `opener_full_name` is the full name of the agent who opened it (`opened_by` holds an
+    agent's email or an API client's name), or None: what the PIN page calls them by."""
+    agent = User.objects.alias(agent_email=Lower("email")).filter(
+        agent_email=Lower(OuterRef("opened_by")), is_staff=True, is_active=True
+    )
     try:
         return (
             UnlockRequest.objects.select_related("tenant", "approved_by")
+            .annotate(opener_full_name=Subquery(agent.values("full_name")[:1]))
             .prefetch_related(targets_with_money())
             .filter(pk=request_id)
             .first()

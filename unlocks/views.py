@@ -30,7 +30,7 @@ from unlocks import money, rules, services
 from unlocks.consent import current_consent
 from unlocks.forms import ApprovalForm, RecordLookupForm
 from unlocks.links import approval_token, request_id_from_token
-from unlocks.models import LockState, RecordType, RequestStatus
+from unlocks.models import Channel, LockState, RecordType, RequestStatus
 from unlocks.refusals import HTTP_STATUS, Refusal
 from unlocks.rules import RULE_CODES
 from unlocks.selectors import (
@@ -41,6 +41,7 @@ from unlocks.selectors import (
     request_with_targets,
     requests_for,
 )
+from unlocks.when import until_in_words
 
 # Where a refusal shows on the PIN page: next to a field, or (absent here) above the form.
 REFUSAL_FIELD = {
@@ -63,7 +64,27 @@ PAGE_MESSAGE = {
     ),
 }
 
+
+def _page_message(refusal):
+    """A refusal in the admin's words: no "tenant", no "verification", no codes."""
+    if refusal.code == "pin_incorrect":
+        left = refusal.details["attempts_left"]
+        return (
+            f"That PIN is not right. {left} {'try is' if left == 1 else 'tries are'} left "
+            "before approving is paused for this account. Check the PIN and enter it again."
+        )
+    return PAGE_MESSAGE.get(refusal.code, refusal.message)
+
+
 PAGE_SIZE = 50
+
+# How the customer asked, in their words ("Pat Morgan asked support by phone").
+CHANNEL_WORDS = {
+    Channel.PHONE: "by phone",
+    Channel.EMAIL: "by email",
+    Channel.CHAT: "in a chat",
+    Channel.API: "through the helpdesk",
+}
 
 
 def _not_found(request, what="page"):
@@ -147,7 +168,7 @@ def _show_refusal(request, request_id, refusal):
         data.pop("consent_accepted", None)
     form = ApprovalForm(data)
     form.is_valid()
-    message = PAGE_MESSAGE.get(refusal.code, refusal.message)
+    message = _page_message(refusal)
     form.add_error(REFUSAL_FIELD.get(refusal.code), message)
     return _page(
         request,
@@ -205,9 +226,28 @@ def _page(
         "consent_changed": consent_changed,
         "form": form,
         "refusal": refusal,
-        "pin_locked_until": tenant.pin_locked_until if rules.pin_locked_now(tenant, now) else None,
+        # A member is told who can approve: the account's admins, by name.
+        "admins": _and((a.get_full_name() for a in admins_of_tenants([tenant])[tenant.pk]), "or")
+        if refusal is not None
+        else "",
+        "opened_by": _opened_by(unlock),
+        "channel": CHANNEL_WORDS[unlock.channel],
+        # While the PIN is locked the page leads with the lock and offers no Approve button.
+        "pin_lock": {
+            "until": tenant.pin_locked_until,
+            "in_words": until_in_words(tenant.pin_locked_until, now),
+        }
+        if rules.pin_locked_now(tenant, now)
+        else None,
     }
     return render(request, "unlocks/approve.html", context, status=status)
+
+
+def _opened_by(unlock):
+    """Who opened the request, as the customer knows them: an agent by first name, or
+    support (an API client's name means nothing to them)."""
+    name = getattr(unlock, "opener_full_name", None)
+    return f"{name.split()[0]} from support" if name and name.strip() else "support"
 
 
 def _target_view(target, opens_with, refusal, *, risky):

@@ -44,6 +44,7 @@ from unlocks.selectors import (
     request_with_targets,
     requests_per_day,
 )
+from unlocks.when import time_left
 
 WHY_LOCKED = {
     LockState.OPEN: "Not locked: it can be edited and exported as it is.",
@@ -127,14 +128,6 @@ def _queue_row(unlock, now):
         "left": time_left(left),
         "soon": unlock.status == RequestStatus.PENDING and left <= SOON,
     }
-
-
-def time_left(delta):
-    """A duration as an agent says it on the phone: "3 h 05 min", "42 min", "1 minute"."""
-    minutes = max(0, int(delta.total_seconds() + 59) // 60)
-    if minutes >= 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return "1 minute" if minutes <= 1 else f"{minutes} minutes"
 
 
 # ---------------------------------------------------------------- lookup

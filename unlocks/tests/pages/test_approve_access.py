@@ -6,14 +6,19 @@ from unlocks.links import SALT, approval_token
 from unlocks.tests.pages.conftest import approval, approve_path
 
 
-def test_a_member_sees_a_clear_refusal_and_no_form(client, member, unlock):
+def test_a_member_sees_a_clear_refusal_and_no_form(client, member, admin, unlock):
     client.force_login(member)
     response = client.get(approve_path(unlock))
     assert response.status_code == 403
     page = response.content.decode()
-    assert "You cannot approve this request" in page
-    assert "dana@acme.test is not an admin of Acme now" in page
+    # The heading says the refusal, not "Approve an unlock".
+    assert "<h1>Only an admin of Acme can approve this unlock</h1>" in page
+    assert "<title>Only an admin of Acme can approve this unlock" in page
+    assert "signed in as dana@acme.test, who is not an admin of Acme now" in page
+    # Whom to ask, by name.
+    assert f"<strong>{admin.get_full_name()}</strong>" in page
     assert 'name="pin"' not in page
+    assert "Approve and unlock" not in page
 
 
 def test_a_member_who_posts_anyway_is_refused_by_the_service(client, member, unlock, batch):
@@ -21,6 +26,7 @@ def test_a_member_who_posts_anyway_is_refused_by_the_service(client, member, unl
     response = client.post(approve_path(unlock), approval(unlock))
     assert response.status_code == 403
     assert b"is not an admin of Acme now" in response.content
+    assert b"<h1>Only an admin of Acme can approve this unlock</h1>" in response.content
     unlock.refresh_from_db()
     batch.refresh_from_db()
     assert unlock.status == "pending" and batch.state == "bypassed"

@@ -1,4 +1,5 @@
 import logging
+from datetime import UTC, datetime, timedelta
 
 from django.core.signals import got_request_exception
 from django.views.debug import SafeExceptionReporterFilter
@@ -6,6 +7,7 @@ from django.views.debug import SafeExceptionReporterFilter
 from accounts.tests.factories import PIN
 from unlocks import services
 from unlocks.tests.pages.conftest import approval, approve_path
+from unlocks.when import until_in_words
 
 
 def test_a_wrong_pin_says_so_and_how_many_tries_are_left(client, admin, unlock, batch):
@@ -30,6 +32,13 @@ def test_it_keeps_the_ticks_but_never_the_pin(client, admin, unlock):
     )
 
 
+def lock_notice(page):
+    """The lock notice's text, and whether it comes before the records."""
+    start = page.index("data-pin-lock")
+    notice = page[start : page.index("</section>", start)]
+    return notice, start < page.index('id="targets-title"')
+
+
 def test_the_last_wrong_pin_locks_and_says_until_when(client, admin, tenant, unlock):
     client.force_login(admin)
     for _ in range(4):
@@ -37,10 +46,11 @@ def test_the_last_wrong_pin_locks_and_says_until_when(client, admin, tenant, unl
     response = client.post(approve_path(unlock), approval(unlock, pin="000000"))
     assert response.status_code == 423
     tenant.refresh_from_db()
-    until = f"{tenant.pin_locked_until:%H:%M} UTC"
-    assert f"PIN verification for this account is locked until {until}" in (
-        response.content.decode()
-    )
+    page = response.content.decode()
+    notice, first = lock_notice(page)
+    assert first
+    assert f"in 15 minutes, at {tenant.pin_locked_until:%H:%M} UTC" in notice
+    assert "Approve and unlock" not in page and 'name="pin"' not in page
 
 
 def test_a_locked_pin_is_shown_on_the_page_and_the_right_pin_does_not_pass(
@@ -51,12 +61,32 @@ def test_a_locked_pin_is_shown_on_the_page_and_the_right_pin_does_not_pass(
         client.post(approve_path(unlock), approval(unlock, pin="000000"))
     page = client.get(approve_path(unlock)).content.decode()
     tenant.refresh_from_db()
-    assert "PIN verification is locked" in page
-    assert f"{tenant.pin_locked_until:%H:%M} UTC" in page
+    notice, first = lock_notice(page)
+    # The lock leads the page, in words: when it ends, where it holds, who was told.
+    assert first
+    assert "Approving is paused: too many wrong PINs" in notice
+    assert f"at {tenant.pin_locked_until:%H:%M} UTC" in notice
+    assert "everywhere the PIN is used" in notice and "with support on the phone" in notice
+    assert "admins were told by email" in notice
+    # No Approve button to press, and no PIN field to type into.
+    assert "Approve and unlock" not in page and 'name="pin"' not in page
+    # The records are still there to read.
+    assert "What will be unlocked" in page
     response = client.post(approve_path(unlock), approval(unlock))
     assert response.status_code == 423
     unlock.refresh_from_db()
     assert unlock.status == "pending"
+
+
+def test_the_lock_ends_in_local_words_from_the_time_left():
+    now = datetime(2026, 12, 2, 6, 38, 10, tzinfo=UTC)
+    assert until_in_words(now + timedelta(minutes=11, seconds=50), now) == (
+        "in 12 minutes, at 06:50 UTC"
+    )
+    assert until_in_words(now + timedelta(seconds=20), now) == "in 1 minute, at 06:38 UTC"
+    assert until_in_words(now + timedelta(hours=20), now) == (
+        "in 20 h 00 min, at 2026-12-03 02:38 UTC"
+    )
 
 
 def test_a_missing_pin_is_asked_for_without_calling_the_service(client, admin, unlock):

@@ -3,11 +3,13 @@
 import pytest
 from playwright.sync_api import expect
 
+from accounts.models import User
 from conftest import shot
 from unlocks import services
 from unlocks.links import approval_url
 from unlocks.models import Batch, Invoice, Payment, UnlockRequest
-from unlocks.tests.conftest import AGENT
+from unlocks.refusals import Refusal
+from unlocks.tests.conftest import AGENT, verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,10 +85,14 @@ def test_a_member_and_another_tenants_admin_cannot_approve(browser_page, link):
     page = browser_page
     page.goto(link)
     sign_in(page, "dana@acme.example")
-    expect(page.get_by_role("heading", name="You cannot approve this request")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Only an admin of Acme Heating & Air can approve this")
+    ).to_be_visible()
     expect(page.get_by_role("alert")).to_contain_text(
-        "dana@acme.example is not an admin of Acme Heating & Air now"
+        "dana@acme.example, who is not an admin of Acme Heating & Air now"
     )
+    # Whom to ask, by name.
+    expect(page.get_by_role("alert")).to_contain_text("Lee Chen or Pat Morgan")
     expect(page.get_by_label("Account PIN")).to_have_count(0)
     shot(page, "pinpage-6-member-refused")
 
@@ -102,3 +108,89 @@ def test_a_member_and_another_tenants_admin_cannot_approve(browser_page, link):
 
     assert UnlockRequest.objects.get().status == "pending"
     assert Batch.objects.get(number="B-1001").state == "bypassed"
+
+
+def box(page, selector):
+    return page.locator(selector).first.bounding_box()
+
+
+def test_on_a_phone_the_records_and_total_come_first_and_the_form_follows_them(browser_page, link):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(link)
+    sign_in(page, "pat@acme.example")
+    expect(page.get_by_role("heading", name="What will be unlocked")).to_be_visible()
+    shot(page, "pinpage-phone/approve")
+    # Without scrolling: the total at stake and the first record are on the first screen.
+    stake, first = box(page, "[data-stake]"), box(page, ".target")
+    assert stake["y"] + stake["height"] <= 844
+    assert first["y"] < 844
+    expect(page.locator("[data-stake]")).to_have_text("3 records, $1,637.50 in all")
+    # The approve form follows the records; the request's details come after it.
+    last_record, form = box(page, ".target:last-child"), box(page, "form.card")
+    details = box(page, "#who-title")
+    assert last_record["y"] < form["y"] < details["y"]
+    # Nothing is wider than the phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Words for the customer: the agent by first name, a short reference, no UUID.
+    body = page.locator("main").inner_text()
+    unlock = UnlockRequest.objects.get()
+    assert str(unlock.pk) not in body and unlock.reference in body
+    assert "opened by Avery from support" in body
+    assert "tenant" not in body.lower() and "verif" not in body.lower().replace(
+        "unable to assist with or verify", ""
+    )
+
+
+def test_by_keyboard_alone_an_admin_ticks_types_the_pin_and_approves(browser_page, link):
+    page = browser_page
+    page.goto(link)
+    sign_in(page, "pat@acme.example")
+    page.locator("body").focus()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "id_consent_accepted":
+            break
+    else:
+        raise AssertionError("Tab never reached the consent tick")
+    # The focused control shows that it has the focus.
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    shot(page, "pinpage-keyboard/consent-focused")
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_duplicate_risk_acknowledged"
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_pin"
+    page.keyboard.type("483920")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Records unlocked")).to_be_visible()
+    assert UnlockRequest.objects.get().status == "completed"
+
+
+def test_while_the_pin_is_locked_the_page_leads_with_the_lock_and_offers_no_approve(
+    browser_page, link
+):
+    unlock = UnlockRequest.objects.get()
+    for _ in range(5):
+        with pytest.raises(Refusal):
+            verify(unlock, User.objects.get(email="pat@acme.example"), pin="000000")
+    page = browser_page
+    page.goto(link)
+    sign_in(page, "pat@acme.example")
+    notice = page.locator("[data-pin-lock]")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Approving is paused: too many wrong PINs")
+    expect(notice).to_contain_text("in 15 minutes, at ")
+    expect(notice).to_contain_text("with support on the phone")
+    expect(notice).to_contain_text("admins were told by email")
+    assert box(page, "[data-pin-lock]")["y"] < box(page, "#targets-title")["y"]
+    expect(page.get_by_role("button", name="Approve and unlock")).to_have_count(0)
+    expect(page.get_by_label("Account PIN")).to_have_count(0)
+    expect(page.locator("[data-stake]")).to_have_text("3 records, $1,637.50 in all")
+    shot(page, "pinpage-locked/desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    lock = box(page, "[data-pin-lock]")
+    assert lock["y"] < 844
+    shot(page, "pinpage-locked/phone")
