@@ -1,6 +1,7 @@
 """The demo agent answers a caller in a real browser (headless Debian chromium)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import shot
 
@@ -40,6 +41,11 @@ def test_the_demo_agent_opens_and_verifies_a_request_until_it_is_unlocked(demo, 
     look_up(page, "acme-hvac B-1001")
     card = page.locator("[data-record='B-1001']")
     assert card.locator("[data-verdict='accepted']").is_visible()
+    # What the agent confirms with the caller: the batch's count and total, and each
+    # transaction's customer and amount ("INV-1001, Jones Residence, $410.00?").
+    expect(card).to_contain_text("3 transactions, $1,637.50")
+    expect(card.locator("tr", has_text="INV-1001")).to_contain_text("Jones Residence")
+    expect(card.locator("tr", has_text="INV-1001")).to_contain_text("$410.00")
     shot(page, "console-lookup-b-1001-accepted")
 
     card.get_by_role("link", name="Open an unlock request").click()

@@ -67,6 +67,9 @@ def test_an_admin_signs_in_from_the_link_and_approves_with_the_pin(browser_page,
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Records unlocked")).to_be_visible()
     expect(page.get_by_text("pat@acme.example").first).to_be_visible()
+    # The receipt says how much of the books it reopened.
+    expect(page.locator("[data-stake]")).to_have_text("3 records, $1,637.50 in all")
+    expect(page.locator("[data-money]").first).to_contain_text("3 transactions, $1,637.50")
     shot(page, "pinpage-4-receipt")
 
     unlock = UnlockRequest.objects.get()
