@@ -137,10 +137,10 @@ def _find(specs, of_tenant, *, lock=False):
     return records, missing
 
 
-def gather_facts(records):
+def gather_facts(records, now=None):
     """Everything the rules need about `records` (as find_records reads them: a transaction
-    with `has_export_history`), in a constant number of queries."""
-    facts = Facts()
+    with `has_export_history`), in a constant number of queries; judged as at `now`."""
+    facts = Facts(now=now or timezone.now())
     batch_ids = [r.pk for r in records if r.record_type == RecordType.BATCH]
     for record in records:
         if record.record_type != RecordType.BATCH and record.has_export_history:
@@ -317,7 +317,7 @@ def record_summary(*, tenant_slug, record_type, number):
     model = RECORD_MODELS[record_type]
     is_batch = record_type == RecordType.BATCH
     qs = model.objects.filter(tenant__slug=tenant_slug, number=number).order_by()
-    columns = ["pk", "state", "tenant__currency"]
+    columns = ["pk", "state", "relock_state", "unlocked_until", "tenant__currency"]
     if is_batch:
         qs = qs.annotate(**batch_sums("pk"))
         columns += ["transaction_count", "total_cents"]
@@ -335,11 +335,15 @@ def record_summary(*, tenant_slug, record_type, number):
             for export in _exports(record_type, row["pk"]).values_list(*_EXPORT_FIELDS.values())
         ]
     )
+    now = timezone.now()
+    window = (row["state"], row["relock_state"], row["unlocked_until"], now)
+    state = rules.state_now(*window)
     return {
         "type": record_type,
         "number": number,
-        "state": row["state"],
-        "locked": row["state"] in model.LOCKED_STATES,
+        "state": state,
+        "locked": state in model.LOCKED_STATES,
+        "unlocked_until": rules.in_window_until(*window),
         "batch": None if is_batch else row["batch__number"],
         "exports": exports,
         "open_requests": _live(_pending(record_type, row["pk"]).values_list("id", "expires_at")),

@@ -375,10 +375,10 @@ def _record_card(found, *, admins, is_admin):
         "tenant": tenant,
         "record": record,
         "label": RecordType(record.record_type).label,
-        "state": LockState(record.state).label,
+        "state": LockState(record.state_now).label,
         "why": EXPORTED_BATCH_IN_WORDS
-        if is_batch and record.state == LockState.EXPORTED
-        else STATE_IN_WORDS[record.state],
+        if is_batch and record.state_now == LockState.EXPORTED
+        else STATE_IN_WORDS[record.state_now],
         "batch": None if is_batch else batch,
         "batch_url": _lookup_url(tenant, batch.number) if batch is not None else "",
         "members": members,
@@ -422,8 +422,8 @@ def _member_row(tenant, member):
         "customer": member.customer,
         "amount": money.format_money(member.amount_cents, tenant.currency),
         "date": member.date,
-        "state": LockState(member.state).label,
-        "state_code": member.state,
+        "state": LockState(member.state_now).label,
+        "state_code": member.state_now,
         "locked": member.locked,
     }
 

@@ -186,7 +186,7 @@ def _card(found):
     return {
         "record": record,
         "currency": found.tenant.currency,
-        "why": WHY_LOCKED[record.state],
+        "why": WHY_LOCKED[record.state_now],
         "batch": batch if batch is not record else None,
         # The batch the members are in, with its count and total.
         "holder": batch,
@@ -283,15 +283,15 @@ def _target_choices(tenant_slug, record_ref):
     choices = [
         (
             f"{r.record_type}:{r.number}",
-            f"{r.number} · {r.record_type} · {r.state} · {identity(r, tenant.currency)}",
+            f"{r.number} · {r.record_type} · {r.state_now} · {identity(r, tenant.currency)}",
         )
         for r in family
     ]
-    carried = [m.number for m in family[1:] if m.state == LockState.BYPASSED] if batch else []
+    carried = [m.number for m in family[1:] if m.state_now == LockState.BYPASSED] if batch else []
     notes = [
         f"Its bypassed transactions come with it: {', '.join(carried)}. Unlocking the batch "
         "opens them too; they need no tick of their own."
-        if r is batch and carried and r.state == LockState.BYPASSED
+        if r is batch and carried and r.state_now == LockState.BYPASSED
         else ""
         for r in family
     ]
