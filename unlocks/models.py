@@ -306,6 +306,7 @@ class UnlockRequest(models.Model):
         permissions = [
             ("verify_unlockrequest", "Can verify an unlock request with an admin on the phone"),
             ("cancel_unlockrequest", "Can cancel an unlock request"),
+            ("relock_unlockrequest", "Can re-lock an approved unlock before its window ends"),
         ]
         indexes = [
             models.Index(
