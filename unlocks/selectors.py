@@ -353,9 +353,13 @@ def record_summary(*, tenant_slug, record_type, number):
 
 
 def shown_entries(entries):
-    """A request's audit entries as people read them: the transactions a batch opened with
-    it have entries of their own, named in the batch's, and are not listed one by one."""
-    return entries.exclude(action=AuditAction.RECORD_UNLOCKED, data__with_batch__isnull=False)
+    """A request's audit entries as people read them: the transactions a batch opened (or
+    re-locked) with it have entries of their own, named in the batch's, and are not listed
+    one by one."""
+    return entries.exclude(
+        action__in=[AuditAction.RECORD_UNLOCKED, AuditAction.RECORD_RELOCKED],
+        data__with_batch__isnull=False,
+    )
 
 
 def receipt_for(request):
@@ -470,6 +474,16 @@ def closed_since(*, since, limit=QUEUE_LENGTH):
         # the (status, expires_at) index find them instead of reading every closed request.
         expires_at__gt=since,
     ).order_by("-closed_at", "id")
+    return list(_with_targets(qs)[: limit + 1])
+
+
+def windows_ending_before(*, until, limit=QUEUE_LENGTH):
+    """Approved unlocks still running (or ended and not yet re-locked) whose window ends
+    before `until`, soonest first, with tenant and targets (two queries); one more than
+    `limit` is read, as for the pending ones."""
+    qs = UnlockRequest.objects.filter(
+        relocked_at__isnull=True, unlocked_until__isnull=False, unlocked_until__lt=until
+    ).order_by("unlocked_until", "id")
     return list(_with_targets(qs)[: limit + 1])
 
 

@@ -808,18 +808,18 @@ def _relock(request, *, now, ended_at, actor, reason):
     before; an exported one stays as it is and is noted. Bulk statements: the same
     queries for one record or a batch of 100,000."""
     outcome = {"exported": [], "relocked": []}
+    # batch id -> (its number, what went back with it), for the batch's entry.
+    batches = {}
+    carried = []
     for model, record_type in _RELOCK_ORDER:
         mine = model.objects.filter(unlocked_by=request)
+        is_batch = record_type == RecordType.BATCH
         rows = list(
             mine.select_for_update(no_key=True)
             .order_by("pk")
-            .values_list("number", "state", "relock_state")
+            .values_list("pk", "number", "state", "relock_state", "pk" if is_batch else "batch_id")
         )
-        back = [
-            {"type": record_type.value, "number": number, "state": relock_state}
-            for number, state, relock_state in rows
-            if state == LockState.OPEN and relock_state
-        ]
+        back = [row for row in rows if row[2] == LockState.OPEN and row[3]]
         if back:
             # Never `exported`: only rows still open are written, and their state goes back
             # to the one they had before the approval.
@@ -830,10 +830,18 @@ def _relock(request, *, now, ended_at, actor, reason):
                 unlocked_by=None,
                 updated_at=now,
             )
-        outcome["relocked"] += back
+        for pk, number, _, relock_state, batch_id in back:
+            outcome["relocked"].append(
+                {"type": record_type.value, "number": number, "state": relock_state}
+            )
+            if is_batch:
+                batches[pk] = (number, {"invoices": [], "payments": []})
+            elif batch_id in batches:
+                batches[batch_id][1][f"{record_type.value}s"].append(number)
+                carried.append((record_type, number, relock_state, batches[batch_id][0]))
         outcome["exported"] += [
             {"type": record_type.value, "number": number}
-            for number, state, _ in rows
+            for _, number, state, _, _ in rows
             if state == LockState.EXPORTED
         ]
     request.relocked_at = ended_at
@@ -852,17 +860,34 @@ def _relock(request, *, now, ended_at, actor, reason):
             "exported_in_window": [f"{r['type']} {r['number']}" for r in outcome["exported"]],
         },
     }
-    each = [
+    in_batch = {(record_type.value, number) for record_type, number, _, _ in carried}
+    by_number = {number: contents for number, contents in batches.values()}
+    own = [
         {
             "action": AuditAction.RECORD_RELOCKED,
             "request": request,
             "target": (r["type"], r["number"]),
             "state_before": LockState.OPEN,
             "state_after": r["state"],
+            "data": {"with": by_number[r["number"]]} if r["type"] == RecordType.BATCH else {},
         }
         for r in outcome["relocked"]
+        if (r["type"], r["number"]) not in in_batch
     ]
-    record_entries(tenant=request.tenant, actor=actor, entries=[relocked, *each])
+    # Each transaction that went back with its batch has an entry of its own too, named in
+    # the batch's, as at approval.
+    with_batch = [
+        {
+            "action": AuditAction.RECORD_RELOCKED,
+            "request": request,
+            "target": (record_type, number),
+            "state_before": LockState.OPEN,
+            "state_after": relock_state,
+            "data": {"with_batch": batch_number},
+        }
+        for record_type, number, relock_state, batch_number in carried
+    ]
+    record_entries(tenant=request.tenant, actor=actor, entries=[relocked, *own, *with_batch])
 
 
 def relock_request(*, request_id, reason: str, actor: Actor) -> UnlockRequest:

@@ -68,6 +68,12 @@ class VerifyForm(forms.Form):
     duplicate_risk_acknowledged = forms.BooleanField(
         label="The admin acknowledges the duplicate risk.", required=False
     )
+    window_hours = forms.IntegerField(
+        label="Unlock for (hours)",
+        required=False,
+        help_text="The request's window, or shorter if the admin asks.",
+        widget=forms.NumberInput(attrs={"size": 4}),
+    )
 
     def __init__(self, *args, admins, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,6 +86,14 @@ class VerifyForm(forms.Form):
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label="Why cancel",
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"size": 50}),
+    )
+
+
+class RelockForm(forms.Form):
+    reason = forms.CharField(
+        label="Why re-lock now",
         max_length=REASON_MAX_LENGTH,
         widget=forms.TextInput(attrs={"size": 50}),
     )
