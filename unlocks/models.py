@@ -32,7 +32,10 @@ class Record(models.Model):
         related_name="+",
     )
     unlocked_until = models.DateTimeField(null=True, blank=True)
-    relock_state = models.CharField(max_length=10, choices=LockState.choices, blank=True)
+    # Defaults in the database too: rows written by bulk COPY (the bench) need not name them.
+    relock_state = models.CharField(
+        max_length=10, choices=LockState.choices, blank=True, db_default=""
+    )
 
     LOCKED_STATES: tuple[str, ...] = ()
 
@@ -288,16 +291,16 @@ class UnlockRequest(models.Model):
     refusal_code = models.CharField(max_length=60, blank=True)
     # The unlock's window (SPEC rule 11): named at opening, maybe shortened at approval;
     # the clock starts at approval.
-    window_hours = models.PositiveSmallIntegerField(default=default_window_hours)
+    window_hours = models.PositiveSmallIntegerField(default=default_window_hours, db_default=72)
     unlocked_until = models.DateTimeField(null=True, blank=True)
     remind_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     relocked_at = models.DateTimeField(null=True, blank=True)
-    relocked_by = models.CharField(max_length=254, blank=True)
-    relock_reason = models.TextField(blank=True)
-    # What the window's end found: {"exported": [...], "relocked": [...]}, each a list of
-    # {"type", "number"} (a re-locked one with the "state" it went back to).
-    window_outcome = models.JSONField(default=dict, blank=True)
+    relocked_by = models.CharField(max_length=254, blank=True, db_default="")
+    relock_reason = models.TextField(blank=True, db_default="")
+    # What the unlock's end found (None until then): {"exported": [...], "relocked": [...]},
+    # each a list of {"type", "number"} (a re-locked one with the "state" it went back to).
+    window_outcome = models.JSONField(null=True, blank=True)
 
     objects = UnlockRequestQuerySet.as_manager()
 
