@@ -411,7 +411,15 @@ def relocked_at(request, now):
 def relock_refused(request, now):
     """Refuses an early re-lock of a request that did not unlock anything, or whose
     unlock has already ended (by its window or an earlier re-lock)."""
-    if request.status != RequestStatus.COMPLETED or request.unlocked_until is None:
+    if request.status == RequestStatus.COMPLETED and request.unlocked_until is None:
+        return Refusal(
+            "request_not_completed",
+            "This request was approved before unlocks had a window: nothing records what "
+            "it opened, so there is nothing to re-lock here. Bypass the records on the "
+            "platform if they must be locked again.",
+            {"status": request.status_now},
+        )
+    if request.status != RequestStatus.COMPLETED:
         return Refusal(
             "request_not_completed",
             f"This request is {request.status_now}: it unlocked nothing, so there is "

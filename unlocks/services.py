@@ -17,12 +17,12 @@ Row locks, always taken in this order within a transaction:
    (an approval's receipt, which names its entry, is written after it).
 A bypassed batch's own transactions are locked by the UPDATE that opens them, after
 the targets: safe, because the tenant's row, locked first, serialises approvals.
-Ending an unlock (its window's end, or an early re-lock) takes the same order without
-the tenant: its request (1), then every record it opened (3: batches, invoices,
-payments, each by id), then the chain head (4). An approval of another request that
-names the same records waits on them, or they on it; either way the loser reads the
-records as the winner left them (a re-lock finds by `unlocked_by` only what is still
-its own).
+Ending an unlock (its window's end, or an early re-lock) takes the same order: its
+request and the tenant (1, 2, in one statement), every record it opened (3: batches,
+invoices, payments, each by id), then the chain head (4). The tenant's row serialises it
+with the tenant's approvals, whose batch transactions are locked outside that order;
+whichever comes second reads the records as the first left them (a re-lock finds by
+`unlocked_by` only what is still its own).
 Holding the tenant's row across the PIN check is deliberate: it counts one tenant's
 concurrent guesses one by one; no other tenant's change, and no open or cancel of this
 tenant (they take FOR KEY SHARE at most), waits for it.
@@ -894,7 +894,7 @@ def relock_request(*, request_id, reason: str, actor: Actor) -> UnlockRequest:
     """End an approved request's unlock now, before its window does, with the reason why."""
     reason = _required_text("reason", reason, REASON_MAX_LENGTH, "a reason for re-locking")
     with transaction.atomic():
-        request = _lock_request(request_id)
+        request = _lock_request(request_id, with_tenant=True)
         now = timezone.now()
         if rules.window_due(request, now):
             # Its window ended before the job wrote it: end it as the job would, then say so.
@@ -916,14 +916,15 @@ def relock_request(*, request_id, reason: str, actor: Actor) -> UnlockRequest:
 
 
 def _each_due(qs, limit, act):
-    """Run `act` on each request of `qs` in a transaction of its own, its row locked and
-    skipped when another is acting on it; returns how many `act` took."""
+    """Run `act` on each request of `qs` in a transaction of its own, its row and its
+    tenant's locked (the order at the top), skipped when another is acting on either (the
+    next run takes it); returns how many `act` took."""
     due = list(qs.values_list("pk", flat=True)[:limit])
     done = 0
     for request_id in due:
         with transaction.atomic():
             request = (
-                UnlockRequest.objects.select_for_update(no_key=True, of=("self",), skip_locked=True)
+                UnlockRequest.objects.select_for_update(no_key=True, skip_locked=True)
                 .select_related("tenant")
                 .filter(pk=request_id)
                 .first()
