@@ -25,6 +25,13 @@ class OpenRequestForm(forms.Form):
         label="Reason", max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
     ticket = forms.CharField(label="Helpdesk ticket", max_length=100, required=False)
+    window_hours = forms.IntegerField(
+        label="Unlock for (hours)",
+        required=False,
+        initial=settings.UNLOCK_WINDOW_HOURS,
+        help_text="From the approval, 1 to 336; the approver may shorten it.",
+        widget=forms.NumberInput(attrs={"size": 4}),
+    )
 
     def __init__(self, *args, tenants, target_choices, **kwargs):
         super().__init__(*args, **kwargs)

@@ -273,7 +273,15 @@ def open_request(request):
         # Each record to tick, with what comes with it: a batch opens its bypassed transactions.
         target_rows=list(zip(form["targets"], notes, strict=True)) if choices else [],
         caller_fields=[
-            form[name] for name in ("caller_name", "caller_email", "channel", "reason", "ticket")
+            form[name]
+            for name in (
+                "caller_name",
+                "caller_email",
+                "channel",
+                "reason",
+                "ticket",
+                "window_hours",
+            )
         ],
         duplicate_risk_text=DUPLICATE_RISK_TEXT,
     )
@@ -341,6 +349,7 @@ def _open(request, form, targets):
         channel=data["channel"],
         reason=data["reason"],
         ticket=data["ticket"],
+        window_hours=data["window_hours"],
         actor=actor_for(request),
     )
 

@@ -7,7 +7,9 @@ from accounts.tests.factories import PIN
 from audit.models import AuditEntry
 from unlocks import platform, services
 from unlocks.consent import current_consent
+from unlocks.models import UnlockRequest
 from unlocks.tests import factories as f
+from unlocks.tests.admin.test_open_with_preview import form_data, url_for
 from unlocks.tests.conftest import open_for, verify
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +132,14 @@ def test_the_work_queue_lists_unlocks_ending_today(agent_client, tenant, admin, 
     section = page.split('data-queue="windows"')[1].split("</section>")[0]
     assert str(ending.pk)[:8] in section
     assert str(later.pk)[:8] not in section
+
+
+def test_the_agent_names_the_window_when_opening(agent_client, tenant):
+    invoice = f.imported_invoice(tenant)
+
+    response = agent_client.post(
+        url_for(invoice), form_data(tenant, invoice, action="open", window_hours="8")
+    )
+
+    assert response.status_code == 302
+    assert UnlockRequest.objects.get().window_hours == 8
