@@ -4,7 +4,7 @@ from django.db.models.signals import post_migrate
 SUPPORT_AGENTS = "Support agents"
 
 # What the flow needs an agent to do: read records, the audit trail and what was
-# sent; open, verify and cancel unlock requests. Nothing else.
+# sent; open, verify and cancel unlock requests, and re-lock an unlock early. Nothing else.
 SUPPORT_AGENT_PERMISSIONS = [
     ("accounts", "view_tenant"),
     ("accounts", "view_membership"),
@@ -16,6 +16,7 @@ SUPPORT_AGENT_PERMISSIONS = [
     ("unlocks", "add_unlockrequest"),
     ("unlocks", "verify_unlockrequest"),
     ("unlocks", "cancel_unlockrequest"),
+    ("unlocks", "relock_unlockrequest"),
     ("unlocks", "view_consenttext"),
     ("audit", "view_auditentry"),
     # To see whether the approval email or a webhook went out (not endpoint secrets).

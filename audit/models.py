@@ -18,6 +18,9 @@ class AuditAction(models.TextChoices):
     RECORD_BYPASSED = "record_bypassed", "Bypassed"
     RECORD_IMPORTED = "record_imported", "Imported"
     SIGN_IN_LOCKED = "sign_in_locked", "Sign-in locked"
+    REQUEST_RELOCKED = "request_relocked", "Re-locked"
+    RECORD_RELOCKED = "record_relocked", "Record re-locked"
+    RELOCK_REFUSED = "relock_refused", "Re-locking refused"
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -189,6 +189,8 @@ PIN_MAX_FAILURES = env.int("PIN_MAX_FAILURES", default=5)
 PIN_FAILURE_WINDOW = timedelta(minutes=env.int("PIN_FAILURE_WINDOW_MINUTES", default=15))
 PIN_LOCK_DURATION = timedelta(minutes=env.int("PIN_LOCK_MINUTES", default=15))
 UNLOCK_MAX_TARGETS = env.int("UNLOCK_MAX_TARGETS", default=100)
+# How long an approval unlocks for, unless the request names its own window (SPEC rule 11).
+UNLOCK_WINDOW_HOURS = env.int("UNLOCK_WINDOW_HOURS", default=72)
 
 # Background work: Celery on Redis, or in-process after commit without Redis.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -239,6 +241,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("EXPIRY_SWEEP_SECONDS", default=60.0),
         "options": {"expires": 55},
     },
+    "end-unlock-windows": {
+        "task": "unlocks.tasks.end_unlock_windows",
+        "schedule": env.float("WINDOW_SWEEP_SECONDS", default=60.0),
+        "options": {"expires": 55},
+    },
     "dispatch-due-messages": {
         "task": "notifications.tasks.dispatch_due_messages",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
@@ -254,7 +261,14 @@ CELERY_BEAT_SCHEDULE = {
 # The outbox (notifications/) is generic: the project names what its messages are about.
 # Webhook events are sent as "unlock_request.<event>"; a message's reference is an unlock
 # request's id, shown in the admin by that page.
-NOTIFICATIONS_WEBHOOK_EVENTS = ("created", "completed", "refused", "cancelled", "expired")
+NOTIFICATIONS_WEBHOOK_EVENTS = (
+    "created",
+    "completed",
+    "refused",
+    "cancelled",
+    "expired",
+    "relocked",
+)
 NOTIFICATIONS_EVENT_PREFIX = "unlock_request."
 NOTIFICATIONS_REFERENCE_ADMIN_URL = "admin:unlocks_unlockrequest_change"
 # The outbox retries with backoff and jitter, then marks a message failed.

@@ -20,6 +20,7 @@ from unlocks.models import (
     Batch,
     ConsentText,
     Invoice,
+    LockState,
     Payment,
     RequestStatus,
     UnlockRequest,
@@ -56,7 +57,8 @@ class RecordAdmin(ReadOnlyAdmin):
 
     @admin.display(description="State", ordering="state")
     def state_display(self, obj):
-        return state_badge(obj.state, obj.get_state_display())
+        state = obj.state_now
+        return state_badge(state, LockState(state).label)
 
     @admin.display(description="")
     def lookup_link(self, obj):

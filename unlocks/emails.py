@@ -10,7 +10,15 @@ from notifications.services import Email
 from unlocks.links import approval_url
 from unlocks.selectors import receipt_for
 
-TEMPLATES = {"created": "approval_link", "completed": "receipt", "pin_locked": "pin_locked"}
+TEMPLATES = {
+    "created": "approval_link",
+    "completed": "receipt",
+    "pin_locked": "pin_locked",
+    "window_ending": "window_ending",
+    "relocked": "relocked",
+}
+# A re-lock email names this many records back at their locks, then says how many more.
+RELOCKED_SHOWN = 200
 
 
 def write_emails(event: str, request, people) -> list[Email]:
@@ -28,6 +36,12 @@ def write_emails(event: str, request, people) -> list[Email]:
         context["approval_url"] = approval_url(request)
     elif event == "completed":
         context["receipt"] = receipt_for(request)
+    elif event == "relocked":
+        outcome = request.window_outcome
+        context["outcome"] = outcome
+        context["early"] = request.relocked_at != request.unlocked_until
+        context["relocked_shown"] = outcome["relocked"][:RELOCKED_SHOWN]
+        context["relocked_more"] = max(0, len(outcome["relocked"]) - RELOCKED_SHOWN)
     name = TEMPLATES[event]
     return [_write(name, {**context, "recipient": person}, person.email) for person in people]
 

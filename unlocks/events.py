@@ -25,7 +25,8 @@ EVENT_PREFIX = settings.NOTIFICATIONS_EVENT_PREFIX
 
 
 def request_event(event: str, request, *, admins=None) -> None:
-    """A request was created, completed, refused, cancelled, expired, or its PIN locked:
+    """A request was created, completed, refused, cancelled, expired, re-locked, its window
+    is nearly over, or its PIN locked:
     write its emails and webhook calls to the outbox, under one event id.
 
     `admins`: the tenant's admins, where the change has read them already.
@@ -55,7 +56,8 @@ def request_event(event: str, request, *, admins=None) -> None:
 
 def recipients_for(event: str, request, *, admins=None) -> list:
     """Opening mails each current admin the approval link; completion mails the approver
-    a receipt; a PIN lock-out warns the admins. Other events send no email."""
+    a receipt; a PIN lock-out, an unlock's window nearly over and its re-lock tell the
+    admins. Other events send no email."""
     if event not in TEMPLATES:
         return []
     if event == "completed":

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from unlocks.models import REASON_MAX_LENGTH
+
 # In the app folder: the form renderer reads app templates, not the project templates/.
 CHECKBOX = "unlocks/checkbox_field.html"
 
@@ -41,6 +43,13 @@ class ApprovalForm(forms.Form):
     # The version of the consent text the page showed. A stale, missing or mangled one
     # goes to the service as it is, which refuses it and the page shows the current text.
     consent_version = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
+    # How long approving unlocks for: the request's window, or shorter; the service decides.
+    window_hours = forms.IntegerField(
+        required=False,
+        label="Unlock for (hours)",
+        help_text="You may shorten it; a longer unlock needs a new request.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
@@ -84,3 +93,11 @@ class RecordLookupForm(forms.Form):
 
     def clean_tenant(self):
         return self.tenants.get(self.cleaned_data["tenant"])
+
+
+class RelockForm(forms.Form):
+    reason = forms.CharField(
+        label="Why re-lock now",
+        max_length=REASON_MAX_LENGTH,
+        error_messages={"required": "Say why the unlock should end now."},
+    )

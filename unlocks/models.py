@@ -22,6 +22,21 @@ class Record(models.Model):
     state = models.CharField(max_length=10, choices=LockState.choices, default=LockState.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # An unlock's window (SPEC rule 11): which request opened the record, until when, and
+    # the state it goes back to then. Past `unlocked_until` an open record reads as
+    # `relock_state` (see `state_now`) until the window's end writes it so.
+    unlocked_by = models.ForeignKey(
+        "unlocks.UnlockRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    unlocked_until = models.DateTimeField(null=True, blank=True)
+    # Defaults in the database too: rows written by bulk COPY (the bench) need not name them.
+    relock_state = models.CharField(
+        max_length=10, choices=LockState.choices, blank=True, db_default=""
+    )
 
     LOCKED_STATES: tuple[str, ...] = ()
 
@@ -31,9 +46,32 @@ class Record(models.Model):
     def __str__(self):
         return self.number
 
+    def state_at(self, now):
+        return rules.state_now(self.state, self.relock_state, self.unlocked_until, now)
+
+    @property
+    def state_now(self):
+        """The state as people should read it: an unlock whose window has ended reads
+        locked again before the job that ends windows has written it."""
+        return self.state_at(timezone.now())
+
     @property
     def locked(self):
-        return self.state in self.LOCKED_STATES
+        return self.state_now in self.LOCKED_STATES
+
+    @property
+    def unlocked_until_now(self):
+        """Until when the record is open by an unlock; None when it is not in a window."""
+        now = timezone.now()
+        return rules.in_window_until(self.state, self.relock_state, self.unlocked_until, now)
+
+
+def reads_open(now):
+    """The rows that read open at `now` (see `Record.state_now`): open, and not by an
+    unlock whose window has ended. For the platform's operations on many rows."""
+    return Q(state=LockState.OPEN) & (
+        Q(relock_state="") | Q(unlocked_until__isnull=True) | Q(unlocked_until__gt=now)
+    )
 
 
 class Batch(Record):
@@ -207,6 +245,10 @@ class UnlockRequestQuerySet(models.QuerySet):
         return self.filter(status=status)
 
 
+def default_window_hours():
+    return settings.UNLOCK_WINDOW_HOURS
+
+
 # How long a reason for opening or cancelling a request may be, wherever it is typed.
 REASON_MAX_LENGTH = 2000
 
@@ -248,6 +290,18 @@ class UnlockRequest(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.TextField(blank=True)
     refusal_code = models.CharField(max_length=60, blank=True)
+    # The unlock's window (SPEC rule 11): named at opening, maybe shortened at approval;
+    # the clock starts at approval.
+    window_hours = models.PositiveSmallIntegerField(default=default_window_hours, db_default=72)
+    unlocked_until = models.DateTimeField(null=True, blank=True)
+    remind_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    relocked_at = models.DateTimeField(null=True, blank=True)
+    relocked_by = models.CharField(max_length=254, blank=True, db_default="")
+    relock_reason = models.TextField(blank=True, db_default="")
+    # What the unlock's end found (None until then): {"exported": [...], "relocked": [...]},
+    # each a list of {"type", "number"} (a re-locked one with the "state" it went back to).
+    window_outcome = models.JSONField(null=True, blank=True)
 
     objects = UnlockRequestQuerySet.as_manager()
 
@@ -256,6 +310,7 @@ class UnlockRequest(models.Model):
         permissions = [
             ("verify_unlockrequest", "Can verify an unlock request with an admin on the phone"),
             ("cancel_unlockrequest", "Can cancel an unlock request"),
+            ("relock_unlockrequest", "Can re-lock an approved unlock before its window ends"),
         ]
         indexes = [
             models.Index(
@@ -265,6 +320,17 @@ class UnlockRequest(models.Model):
             models.Index(fields=["ticket"], name="request_ticket_idx"),
             models.Index(fields=["caller_email"], name="request_caller_email_idx"),
             models.Index(fields=["channel", "-created_at"], name="request_channel_idx"),
+            # The windows still running: the job that ends them, the work queue.
+            models.Index(
+                fields=["unlocked_until"],
+                condition=Q(relocked_at__isnull=True, unlocked_until__isnull=False),
+                name="request_window_open_idx",
+            ),
+            models.Index(
+                fields=["remind_at"],
+                condition=Q(reminded_at__isnull=True, relocked_at__isnull=True),
+                name="request_window_remind_idx",
+            ),
         ]
 
     def __str__(self):
@@ -291,6 +357,22 @@ class UnlockRequest(models.Model):
     def status_now(self):
         """The status as people should read it: what acting on the request now would find."""
         return RequestStatus.EXPIRED if self.is_overdue else RequestStatus(self.status)
+
+    @property
+    def relocked_at_now(self):
+        """When the unlock ended, as people should read it: a window that has run out
+        reads re-locked at its end before the job has written it."""
+        return rules.relocked_at(self, timezone.now())
+
+    @property
+    def until_if_approved_now(self):
+        """When the window would end if the request were approved now: "until about"."""
+        return rules.window_end(timezone.now(), self.window_hours)
+
+    @property
+    def in_window(self):
+        """Approved, and its records still open by it now."""
+        return rules.window_running(self, timezone.now())
 
     def at_stake(self) -> money.Total:
         """How many transactions approving reopens and their total, from the targets as

@@ -13,7 +13,15 @@ from django.utils import timezone
 from audit.actors import Actor
 from audit.models import AuditAction
 from audit.services import record_entry
-from unlocks.models import RECORD_MODELS, Batch, ExportRecord, Invoice, LockState, Payment
+from unlocks.models import (
+    RECORD_MODELS,
+    Batch,
+    ExportRecord,
+    Invoice,
+    LockState,
+    Payment,
+    reads_open,
+)
 from unlocks.refusals import Refusal
 
 SYSTEM = Actor.system("platform")
@@ -67,17 +75,19 @@ def _lock(record):
 
 @transaction.atomic
 def export_batch(*, batch, system="QuickBooks Online", actor=SYSTEM) -> Batch:
-    """Export an open batch: its open transactions become exported, with history."""
+    """Export an open batch: its open transactions become exported, with history. A batch
+    or transaction whose unlock's window has ended reads locked, and is not exported."""
     batch = _lock(batch)
-    if batch.state != LockState.OPEN:
+    now = timezone.now()
+    if batch.state_at(now) != LockState.OPEN:
         raise Refusal(
             "batch_not_open",
-            f"Batch {batch.number} is {batch.state}; only an open batch can be exported.",
+            f"Batch {batch.number} is {batch.state_at(now)}; only an open batch can be exported.",
         )
-    now = timezone.now()
     exports = []
     for model, field in ((Invoice, "invoice"), (Payment, "payment")):
-        for txn in model.objects.filter(batch=batch, state=LockState.OPEN).only("pk", "tenant_id"):
+        open_now = model.objects.filter(reads_open(now), batch=batch)
+        for txn in open_now.only("pk", "tenant_id"):
             exports.append(
                 ExportRecord(
                     tenant_id=batch.tenant_id,
@@ -88,9 +98,7 @@ def export_batch(*, batch, system="QuickBooks Online", actor=SYSTEM) -> Batch:
                     **{field: txn},
                 )
             )
-        model.objects.filter(batch=batch, state=LockState.OPEN).update(
-            state=LockState.EXPORTED, exported_at=now, updated_at=now
-        )
+        open_now.update(state=LockState.EXPORTED, exported_at=now, updated_at=now)
     ExportRecord.objects.bulk_create(exports)
     batch.state = LockState.EXPORTED
     batch.exported_at = now
@@ -111,14 +119,15 @@ def export_batch(*, batch, system="QuickBooks Online", actor=SYSTEM) -> Batch:
 def bypass_batch(*, batch, actor=SYSTEM) -> Batch:
     """Handle an open batch outside the export: it and its open transactions become bypassed."""
     batch = _lock(batch)
-    if batch.state != LockState.OPEN:
+    now = timezone.now()
+    if batch.state_at(now) != LockState.OPEN:
         raise Refusal(
             "batch_not_open",
-            f"Batch {batch.number} is {batch.state}; only an open batch can be bypassed.",
+            f"Batch {batch.number} is {batch.state_at(now)}; only an open batch can be bypassed.",
         )
     for model in (Invoice, Payment):
-        model.objects.filter(batch=batch, state=LockState.OPEN).update(
-            state=LockState.BYPASSED, updated_at=timezone.now()
+        model.objects.filter(reads_open(now), batch=batch).update(
+            state=LockState.BYPASSED, updated_at=now
         )
     batch.state = LockState.BYPASSED
     batch.save(update_fields=["state", "updated_at"])
@@ -139,11 +148,11 @@ def bypass_transaction(*, record, actor=SYSTEM):
     if record.batch_id:
         Batch.objects.select_for_update(no_key=True).filter(pk=record.batch_id).first()
     record = _lock(record)
-    if record.state not in (LockState.OPEN, LockState.EXPORTED):
+    if record.state_now not in (LockState.OPEN, LockState.EXPORTED):
         raise Refusal(
             "cannot_bypass",
-            f"{record.number} is {record.state}; only open or exported transactions can be "
-            "bypassed.",
+            f"{record.number} is {record.state_now}; only open or exported transactions can "
+            "be bypassed.",
         )
     before = record.state
     record.state = LockState.BYPASSED

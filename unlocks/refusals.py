@@ -53,4 +53,6 @@ HTTP_STATUS = {
     "consent_required": 400,
     "consent_stale": 409,
     "duplicate_risk_not_acknowledged": 400,
+    "request_not_completed": 409,
+    "already_relocked": 409,
 }

@@ -17,6 +17,10 @@ functions what to show. SPEC's rules, and where each is decided:
 8. Approval unlocks at once, judged on locked rows UNLOCKABLE, refusals_for (the services
                                                   call it again on the locked rows)
 9. Requests expire .............................. expires_at, past_expiry, overdue
+11. Unlocks end by themselves ................... window_hours_invalid, window_not_shorter,
+                                                  window_end, remind_at, state_now,
+                                                  in_window_until, window_running,
+                                                  window_due, relocked_at, relock_refused
 10. Everything is audited: not a decision but a duty of the services, each of which
     writes its step's audit entry in the step's own transaction (audit.services); the
     service tests (`test_it_audits_*`, `test_*_is_audited`) and the fault tests hold them
@@ -24,7 +28,7 @@ functions what to show. SPEC's rules, and where each is decided:
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 
@@ -55,6 +59,15 @@ class Facts:
     batch_contents: dict = field(default_factory=dict)
     # batch id -> numbers of its transactions that have an export in their history.
     batch_exported: dict = field(default_factory=dict)
+    # When the records are judged: an unlock whose window has ended reads locked again.
+    now: datetime | None = None
+
+
+def state_of(record, facts):
+    """The record's state as the rules judge it: as it reads at the facts' time."""
+    if facts.now is None:
+        return record.state
+    return state_now(record.state, record.relock_state, record.unlocked_until, facts.now)
 
 
 def _target(record):
@@ -62,7 +75,7 @@ def _target(record):
 
 
 def exported_batch(batch, facts):
-    if batch.record_type != RecordType.BATCH or batch.state != LockState.EXPORTED:
+    if batch.record_type != RecordType.BATCH or state_of(batch, facts) != LockState.EXPORTED:
         return None
     contents = facts.batch_contents.get(batch.pk, {"invoices": [], "payments": []})
     names = contents["invoices"] + contents["payments"]
@@ -82,7 +95,7 @@ def exported_batch(batch, facts):
 
 
 def exported_record(record, facts):
-    if record.record_type == RecordType.BATCH or record.state != LockState.EXPORTED:
+    if record.record_type == RecordType.BATCH or state_of(record, facts) != LockState.EXPORTED:
         return None
     label = LABEL[record.record_type].lower()
     return Refusal(
@@ -95,7 +108,7 @@ def exported_record(record, facts):
 
 
 def transactions_exported(batch, facts):
-    if batch.record_type != RecordType.BATCH or batch.state != LockState.BYPASSED:
+    if batch.record_type != RecordType.BATCH or state_of(batch, facts) != LockState.BYPASSED:
         return None
     exported = facts.batch_exported.get(batch.pk)
     if not exported or not (exported["invoices"] or exported["payments"]):
@@ -111,13 +124,13 @@ def transactions_exported(batch, facts):
 
 
 def not_locked(record, facts):
-    if record.state != LockState.OPEN:
+    if state_of(record, facts) != LockState.OPEN:
         return None
     return Refusal(
         "not_locked",
         f"{LABEL[record.record_type]} {record.number} is already open: there is nothing "
         "to unlock. Check the number, or leave it out of the request.",
-        {"target": _target(record), "state": record.state},
+        {"target": _target(record), "state": LockState.OPEN.value},
     )
 
 
@@ -133,7 +146,7 @@ def refusals_for(record, facts):
 
 def warnings_for(record, facts):
     if record.record_type == RecordType.BATCH:
-        risky = record.state == LockState.BYPASSED
+        risky = state_of(record, facts) == LockState.BYPASSED
     else:
         risky = (record.record_type, record.pk) in facts.exported_history
     return [DUPLICATE_RISK] if risky else []
@@ -297,3 +310,128 @@ def past_expiry(expires_at, now):
 def overdue(request, now):
     """Pending past its expiry: it reads expired, and whoever acts on it next expires it."""
     return request.status == RequestStatus.PENDING and past_expiry(request.expires_at, now)
+
+
+# ---------------------------------------------------------------- 11. the unlock window
+
+WINDOW_MIN_HOURS = 1
+WINDOW_MAX_HOURS = 336
+# The admins are reminded when a quarter of the window is left, and at least this long
+# before its end.
+REMINDER_AT_LEAST = timedelta(hours=1)
+
+
+def _window_invalid(message):
+    return Refusal("invalid", f"The request is not valid: {message}", {"window_hours": message})
+
+
+def window_hours_invalid(hours):
+    """Refuses a window that is not a whole number of hours from 1 to 336."""
+    if isinstance(hours, bool) or not isinstance(hours, int):
+        return _window_invalid("The window is a whole number of hours, from 1 to 336.")
+    if not WINDOW_MIN_HOURS <= hours <= WINDOW_MAX_HOURS:
+        return _window_invalid(
+            f"The window is {WINDOW_MIN_HOURS} to {WINDOW_MAX_HOURS} hours (14 days); "
+            f"{hours} is outside it."
+        )
+    return None
+
+
+def window_not_shorter(hours, request):
+    """Refuses an approval that would lengthen the window the request named: a longer
+    unlock needs a new request and a new approval."""
+    if refusal := window_hours_invalid(hours):
+        return refusal
+    if hours > request.window_hours:
+        return _window_invalid(
+            f"The request asks for {request.window_hours} hours; an approval may shorten "
+            "the window, not lengthen it. Open a new request for a longer unlock."
+        )
+    return None
+
+
+def window_end(approved_at, hours):
+    """When an unlock approved at `approved_at` for `hours` ends: the clock starts then."""
+    return approved_at + timedelta(hours=hours)
+
+
+def remind_at(approved_at, hours):
+    """When the admins hear the window is ending: a quarter of it left, at least an hour
+    before its end; None for a window too short to be reminded of (one hour: the receipt
+    says when it ends)."""
+    lead = max(timedelta(hours=hours) / 4, REMINDER_AT_LEAST)
+    if lead >= timedelta(hours=hours):
+        return None
+    return window_end(approved_at, hours) - lead
+
+
+def state_now(state, relock_state, unlocked_until, now):
+    """A record an unlock opened reads as it was before once the window has ended, before
+    the job writes it back; any other record reads as stored. Exported stays exported."""
+    opened = state == LockState.OPEN and relock_state and unlocked_until is not None
+    return relock_state if opened and unlocked_until <= now else state
+
+
+def in_window_until(state, relock_state, unlocked_until, now):
+    """Until when a record is open by an unlock, or None when it is not in a window."""
+    opened = state == LockState.OPEN and relock_state and unlocked_until is not None
+    return unlocked_until if opened and unlocked_until > now else None
+
+
+def window_running(request, now):
+    """Approved, not re-locked, and its window not yet ended."""
+    return (
+        request.status == RequestStatus.COMPLETED
+        and request.relocked_at is None
+        and request.unlocked_until is not None
+        and request.unlocked_until > now
+    )
+
+
+def window_due(request, now):
+    """Approved and its window ended, but not yet re-locked: whoever acts next ends it."""
+    return (
+        request.status == RequestStatus.COMPLETED
+        and request.relocked_at is None
+        and request.unlocked_until is not None
+        and request.unlocked_until <= now
+    )
+
+
+def relocked_at(request, now):
+    """When the unlock ended, as it reads at `now`: a window that ran out reads re-locked
+    at its end."""
+    if request.relocked_at is not None:
+        return request.relocked_at
+    if window_due(request, now):
+        return request.unlocked_until
+    return None
+
+
+def relock_refused(request, now):
+    """Refuses an early re-lock of a request that did not unlock anything, or whose
+    unlock has already ended (by its window or an earlier re-lock)."""
+    if request.status == RequestStatus.COMPLETED and request.unlocked_until is None:
+        return Refusal(
+            "request_not_completed",
+            "This request was approved before unlocks had a window: nothing records what "
+            "it opened, so there is nothing to re-lock here. Bypass the records on the "
+            "platform if they must be locked again.",
+            {"status": request.status_now},
+        )
+    if request.status != RequestStatus.COMPLETED:
+        return Refusal(
+            "request_not_completed",
+            f"This request is {request.status_now}: it unlocked nothing, so there is "
+            "nothing to re-lock. Cancel it instead if it is still pending.",
+            {"status": request.status_now},
+        )
+    ended = relocked_at(request, now)
+    if ended is not None:
+        return Refusal(
+            "already_relocked",
+            f"This unlock already ended at {ended:%Y-%m-%d %H:%M} UTC and its records "
+            "went back to their locks; there is nothing left to re-lock.",
+            {"relocked_at": ended.isoformat()},
+        )
+    return None

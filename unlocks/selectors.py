@@ -147,10 +147,10 @@ def _find(specs, of_tenant, *, lock=False):
     return records, missing
 
 
-def gather_facts(records):
+def gather_facts(records, now=None):
     """Everything the rules need about `records` (as find_records reads them: a transaction
-    with `has_export_history`), in a constant number of queries."""
-    facts = Facts()
+    with `has_export_history`), in a constant number of queries; judged as at `now`."""
+    facts = Facts(now=now or timezone.now())
     batch_ids = [r.pk for r in records if r.record_type == RecordType.BATCH]
     for record in records:
         if record.record_type != RecordType.BATCH and record.has_export_history:
@@ -334,7 +334,7 @@ def record_summary(*, tenant_slug, record_type, number):
     model = RECORD_MODELS[record_type]
     is_batch = record_type == RecordType.BATCH
     qs = model.objects.filter(tenant__slug=tenant_slug, number=number).order_by()
-    columns = ["pk", "state", "tenant__currency"]
+    columns = ["pk", "state", "relock_state", "unlocked_until", "tenant__currency"]
     if is_batch:
         qs = qs.annotate(**batch_sums("pk"))
         columns += ["transaction_count", "total_cents"]
@@ -352,11 +352,15 @@ def record_summary(*, tenant_slug, record_type, number):
             for export in _exports(record_type, row["pk"]).values_list(*_EXPORT_FIELDS.values())
         ]
     )
+    now = timezone.now()
+    window = (row["state"], row["relock_state"], row["unlocked_until"], now)
+    state = rules.state_now(*window)
     return {
         "type": record_type,
         "number": number,
-        "state": row["state"],
-        "locked": row["state"] in model.LOCKED_STATES,
+        "state": state,
+        "locked": state in model.LOCKED_STATES,
+        "unlocked_until": rules.in_window_until(*window),
         "batch": None if is_batch else row["batch__number"],
         "exports": exports,
         "open_requests": _live(_pending(record_type, row["pk"]).values_list("id", "expires_at")),
@@ -366,9 +370,13 @@ def record_summary(*, tenant_slug, record_type, number):
 
 
 def shown_entries(entries):
-    """A request's audit entries as people read them: the transactions a batch opened with
-    it have entries of their own, named in the batch's, and are not listed one by one."""
-    return entries.exclude(action=AuditAction.RECORD_UNLOCKED, data__with_batch__isnull=False)
+    """A request's audit entries as people read them: the transactions a batch opened (or
+    re-locked) with it have entries of their own, named in the batch's, and are not listed
+    one by one."""
+    return entries.exclude(
+        action__in=[AuditAction.RECORD_UNLOCKED, AuditAction.RECORD_RELOCKED],
+        data__with_batch__isnull=False,
+    )
 
 
 def receipt_for(request):
@@ -483,6 +491,16 @@ def closed_since(*, since, limit=QUEUE_LENGTH):
         # the (status, expires_at) index find them instead of reading every closed request.
         expires_at__gt=since,
     ).order_by("-closed_at", "id")
+    return list(_with_targets(qs)[: limit + 1])
+
+
+def windows_ending_before(*, until, limit=QUEUE_LENGTH):
+    """Approved unlocks still running (or ended and not yet re-locked) whose window ends
+    before `until`, soonest first, with tenant and targets (two queries); one more than
+    `limit` is read, as for the pending ones."""
+    qs = UnlockRequest.objects.filter(
+        relocked_at__isnull=True, unlocked_until__isnull=False, unlocked_until__lt=until
+    ).order_by("unlocked_until", "id")
     return list(_with_targets(qs)[: limit + 1])
 
 

@@ -17,18 +17,25 @@ Row locks, always taken in this order within a transaction:
    (an approval's receipt, which names its entry, is written after it).
 A bypassed batch's own transactions are locked by the UPDATE that opens them, after
 the targets: safe, because the tenant's row, locked first, serialises approvals.
+Ending an unlock (its window's end, or an early re-lock) takes the same order: its
+request and the tenant (1, 2, in one statement), every record it opened (3: batches,
+invoices, payments, each by id), then the chain head (4). The tenant's row serialises it
+with the tenant's approvals, whose batch transactions are locked outside that order;
+whichever comes second reads the records as the first left them (a re-lock finds by
+`unlocked_by` only what is still its own).
 Holding the tenant's row across the PIN check is deliberate: it counts one tenant's
 concurrent guesses one by one; no other tenant's change, and no open or cancel of this
 tenant (they take FOR KEY SHARE at most), waits for it.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import connection, transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import Case, F, Q, When, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.pins import pin_matches
@@ -144,6 +151,7 @@ def _judge_named(tenant_slug, specs):
 
 def _judged(tenant, records, missing):
     facts = gather_facts(records)
+    # As the records read now: one whose unlock's window has ended is locked again.
     refusals = [rules.unknown_record(t, n, tenant) for t, n in missing]
     views = []
     for record in records:
@@ -153,7 +161,7 @@ def _judged(tenant, records, missing):
             {
                 "type": record.record_type,
                 "number": record.number,
-                "state": record.state,
+                "state": rules.state_of(record, facts),
                 "warnings": rules.warnings_for(record, facts),
                 "record": record,
                 # What people confirm it by; a batch's figures only where a preview reads them.
@@ -241,10 +249,17 @@ def open_request(
     channel: str,
     reason: str,
     ticket: str = "",
+    window_hours: int | None = None,
     actor: Actor,
 ) -> UnlockRequest:
-    """Open a pending request, or refuse (and audit the attempt) if a target breaks a rule."""
+    """Open a pending request, or refuse (and audit the attempt) if a target breaks a rule.
+
+    `window_hours`: how long approving unlocks for (UNLOCK_WINDOW_HOURS if None)."""
     specs = _target_specs(targets)
+    if window_hours is None:
+        window_hours = settings.UNLOCK_WINDOW_HOURS
+    if refusal := rules.window_hours_invalid(window_hours):
+        raise refusal
     caller_name = _required_text("caller", caller_name, 200, "the caller's name")
     caller_email = _required_text("caller", caller_email, 254, "the caller's email").lower()
     try:
@@ -295,6 +310,7 @@ def open_request(
             ticket=ticket,
             opened_by=actor.label,
             expires_at=rules.expires_at(now),
+            window_hours=window_hours,
         )
         UnlockTarget.objects.bulk_create(
             [
@@ -332,6 +348,7 @@ def open_request(
                 "caller_email": caller_email,
                 "channel": channel,
                 "ticket": ticket,
+                "window_hours": window_hours,
             },
         )
     return request
@@ -348,12 +365,16 @@ def verify_and_unlock(
     consent_version,
     consent_accepted: bool,
     duplicate_risk_acknowledged: bool = False,
+    window_hours: int | None = None,
     actor: Actor,
 ) -> UnlockRequest:
     """Approve with an admin's PIN and consent, and unlock the targets in the same transaction.
 
-    Guards run in API.md's order; the first that fails answers.
+    Guards run in API.md's order; the first that fails answers. `window_hours` may shorten
+    the window the request named (None keeps it).
     """
+    if window_hours is not None and (refusal := rules.window_hours_invalid(window_hours)):
+        raise refusal
     with transaction.atomic():
         outcome = _verify_locked(
             request_id=request_id,
@@ -362,6 +383,7 @@ def verify_and_unlock(
             consent_version=consent_version,
             consent_accepted=consent_accepted,
             duplicate_risk_acknowledged=duplicate_risk_acknowledged,
+            window_hours=window_hours,
             actor=actor,
         )
     if isinstance(outcome, Refusal):
@@ -420,6 +442,7 @@ def _verify_locked(
     consent_version,
     consent_accepted,
     duplicate_risk_acknowledged,
+    window_hours,
     actor,
 ):
     # The tenant's row is locked with the request's: it serialises PIN checks, so
@@ -430,6 +453,9 @@ def _verify_locked(
     _expire_if_due(request, now)
     if request.status != RequestStatus.PENDING:
         return _refuse(request, _not_pending(request), actor)
+    # A malformed ask, not a guard: refused before anything is counted or recorded.
+    if window_hours is not None and (refusal := rules.window_not_shorter(window_hours, request)):
+        return refusal
 
     if not isinstance(approver_email, str) or not storable(approver_email):
         # Not an email anyone could hold; refused like any non-admin, and safe to audit.
@@ -478,6 +504,8 @@ def _verify_locked(
         )
         return _audited(first)
 
+    if window_hours is not None:
+        request.window_hours = window_hours
     _unlock(request, views, approver, consent, now, actor)
     return request
 
@@ -509,32 +537,70 @@ def _wrong_pin(request, tenant, approver, now, actor):
     return _audited(rules.pin_locked(tenant, now))
 
 
-def _open_bypassed_in(model, batch_ids, now):
-    """Open the bypassed transactions of the batches; returns their (batch id, number,
-    amount in cents).
+def _open_bypassed_in(model, batch_ids, request, now):
+    """Open the bypassed transactions of the batches, for the request's window; returns
+    their (batch id, number, amount in cents).
 
     One UPDATE ... RETURNING: a batch of 100,000 transactions is read and written in a
-    single pass, where a SELECT and then an UPDATE would walk it twice.
+    single pass, where a SELECT and then an UPDATE would walk it twice. A transaction
+    still open by an unlock whose window has ended reads bypassed, and opens again too.
     """
     table = model._meta.db_table
     marks = ", ".join(["%s"] * len(batch_ids))
+    at = connection.ops.adapt_datetimefield_value
+    by = model._meta.get_field("unlocked_by").get_db_prep_value(request.pk, connection)
+    opened, bypassed = LockState.OPEN.value, LockState.BYPASSED.value
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET state = %s, updated_at = %s "  # noqa: S608
-            f"WHERE batch_id IN ({marks}) AND state = %s "
+            f"UPDATE {table} SET state = %s, updated_at = %s, "  # noqa: S608
+            "relock_state = CASE WHEN state = %s THEN relock_state ELSE state END, "
+            "unlocked_until = %s, unlocked_by_id = %s "
+            f"WHERE batch_id IN ({marks}) AND (state = %s OR (state = %s "
+            "AND relock_state = %s AND unlocked_until <= %s)) "
             "RETURNING batch_id, number, amount_cents",
             [
-                LockState.OPEN.value,
-                connection.ops.adapt_datetimefield_value(now),
+                opened,
+                at(now),
+                opened,
+                at(request.unlocked_until),
+                by,
                 *batch_ids,
-                LockState.BYPASSED.value,
+                bypassed,
+                opened,
+                bypassed,
+                at(now),
             ],
         )
         return cursor.fetchall()
 
 
+def _reopenable(states, now):
+    """Rows an approval may open: locked in one of `states`, or open by an unlock whose
+    window has ended (they read as the state they go back to)."""
+    return Q(state__in=states) | Q(
+        state=LockState.OPEN, relock_state__in=states, unlocked_until__lte=now
+    )
+
+
+def _opened_for(request, now):
+    """What an approval writes on each record it opens: open, for the request's window,
+    remembering the state it goes back to (kept from an ended window's)."""
+    return {
+        "state": LockState.OPEN,
+        "updated_at": now,
+        "relock_state": Case(
+            When(state=LockState.OPEN, then=F("relock_state")), default=F("state")
+        ),
+        "unlocked_until": request.unlocked_until,
+        "unlocked_by": request,
+    }
+
+
 def _unlock(request, views, approver, consent, now, actor):
-    """Open the targets (and a bypassed batch's bypassed transactions) with bulk updates."""
+    """Open the targets (and a bypassed batch's bypassed transactions) with bulk updates,
+    for the request's window: the clock starts now."""
+    request.unlocked_until = rules.window_end(now, request.window_hours)
+    request.remind_at = rules.remind_at(now, request.window_hours)
     ids = {t: [v["record"].pk for v in views if v["type"] == t] for t in RecordType.values}
     batch_ids = ids[RecordType.BATCH]
     with_batch = {batch_id: {"invoices": [], "payments": []} for batch_id in batch_ids}
@@ -545,22 +611,22 @@ def _unlock(request, views, approver, consent, now, actor):
         (Payment, "payments", RecordType.PAYMENT),
     ):
         if batch_ids:
-            for batch_id, number, amount_cents in _open_bypassed_in(model, batch_ids, now):
+            for batch_id, number, amount_cents in _open_bypassed_in(model, batch_ids, request, now):
                 with_batch[batch_id][key].append(number)
                 reopened[batch_id][0] += 1
                 reopened[batch_id][1] += amount_cents
         # Never `exported`: the rules refused it on these locked rows, and the statement
         # itself would not open it either. No targets of the type, no statement.
         if ids[record_type]:
-            model.objects.filter(pk__in=ids[record_type], state__in=rules.UNLOCKABLE).update(
-                state=LockState.OPEN, updated_at=now
-            )
+            model.objects.filter(
+                _reopenable(rules.UNLOCKABLE, now), pk__in=ids[record_type]
+            ).update(**_opened_for(request, now))
     for contents in with_batch.values():
         contents["invoices"].sort()
         contents["payments"].sort()
     if batch_ids:
-        Batch.objects.filter(pk__in=batch_ids, state=LockState.BYPASSED).update(
-            state=LockState.OPEN, updated_at=now
+        Batch.objects.filter(_reopenable([LockState.BYPASSED], now), pk__in=batch_ids).update(
+            **_opened_for(request, now)
         )
 
     request.status = RequestStatus.COMPLETED
@@ -579,6 +645,9 @@ def _unlock(request, views, approver, consent, now, actor):
             "closed_at",
             "consent_version",
             "consent_sha256",
+            "window_hours",
+            "unlocked_until",
+            "remind_at",
         ]
     )
     # The total at stake, counted from the rows the approval opened. A named transaction its
@@ -607,6 +676,8 @@ def _unlock(request, views, approver, consent, now, actor):
             "transactions": at_stake.transactions,
             "total": str(at_stake.decimal),
             "currency": at_stake.currency,
+            "window_hours": request.window_hours,
+            "unlocked_until": request.unlocked_until.isoformat(),
         },
     }
     unlocked = [
@@ -718,6 +789,215 @@ def expire_requests(*, now=None, limit=500) -> int:
                 )
                 expired += 1
     return expired
+
+
+# ---------------------------------------------------------------- the unlock's window
+
+# Why a window's end re-locked, in its audit entry and on the request.
+WINDOW_ENDED = "The unlock window ended."
+
+_RELOCK_ORDER = (
+    (Batch, RecordType.BATCH),
+    (Invoice, RecordType.INVOICE),
+    (Payment, RecordType.PAYMENT),
+)
+
+
+def _relock(request, *, now, ended_at, actor, reason):
+    """Put each record the request opened and is still open back to the state it had
+    before; an exported one stays as it is and is noted. Bulk statements: the same
+    queries for one record or a batch of 100,000."""
+    outcome = {"exported": [], "relocked": []}
+    # batch id -> (its number, what went back with it), for the batch's entry.
+    batches = {}
+    carried = []
+    for model, record_type in _RELOCK_ORDER:
+        mine = model.objects.filter(unlocked_by=request)
+        is_batch = record_type == RecordType.BATCH
+        rows = list(
+            mine.select_for_update(no_key=True)
+            .order_by("pk")
+            .values_list("pk", "number", "state", "relock_state", "pk" if is_batch else "batch_id")
+        )
+        back = [row for row in rows if row[2] == LockState.OPEN and row[3]]
+        if back:
+            # Never `exported`: only rows still open are written, and their state goes back
+            # to the one they had before the approval.
+            mine.filter(state=LockState.OPEN).exclude(relock_state="").update(
+                state=F("relock_state"),
+                relock_state="",
+                unlocked_until=None,
+                unlocked_by=None,
+                updated_at=now,
+            )
+        for pk, number, _, relock_state, batch_id in back:
+            outcome["relocked"].append(
+                {"type": record_type.value, "number": number, "state": relock_state}
+            )
+            if is_batch:
+                batches[pk] = (number, {"invoices": [], "payments": []})
+            elif batch_id in batches:
+                batches[batch_id][1][f"{record_type.value}s"].append(number)
+                carried.append((record_type, number, relock_state, batches[batch_id][0]))
+        outcome["exported"] += [
+            {"type": record_type.value, "number": number}
+            for _, number, state, _, _ in rows
+            if state == LockState.EXPORTED
+        ]
+    request.relocked_at = ended_at
+    request.relocked_by = actor.label
+    request.relock_reason = reason
+    request.window_outcome = outcome
+    request.save(update_fields=["relocked_at", "relocked_by", "relock_reason", "window_outcome"])
+    _announce("relocked", request)
+    relocked = {
+        "action": AuditAction.REQUEST_RELOCKED,
+        "request": request,
+        "data": {
+            "reason": reason,
+            "early": ended_at != request.unlocked_until,
+            "relocked": len(outcome["relocked"]),
+            "exported_in_window": [f"{r['type']} {r['number']}" for r in outcome["exported"]],
+        },
+    }
+    in_batch = {(record_type.value, number) for record_type, number, _, _ in carried}
+    by_number = {number: contents for number, contents in batches.values()}
+    own = [
+        {
+            "action": AuditAction.RECORD_RELOCKED,
+            "request": request,
+            "target": (r["type"], r["number"]),
+            "state_before": LockState.OPEN,
+            "state_after": r["state"],
+            "data": {"with": by_number[r["number"]]} if r["type"] == RecordType.BATCH else {},
+        }
+        for r in outcome["relocked"]
+        if (r["type"], r["number"]) not in in_batch
+    ]
+    # Each transaction that went back with its batch has an entry of its own too, named in
+    # the batch's, as at approval.
+    with_batch = [
+        {
+            "action": AuditAction.RECORD_RELOCKED,
+            "request": request,
+            "target": (record_type, number),
+            "state_before": LockState.OPEN,
+            "state_after": relock_state,
+            "data": {"with_batch": batch_number},
+        }
+        for record_type, number, relock_state, batch_number in carried
+    ]
+    record_entries(tenant=request.tenant, actor=actor, entries=[relocked, *own, *with_batch])
+
+
+def relock_request(*, request_id, reason: str, actor: Actor) -> UnlockRequest:
+    """End an approved request's unlock now, before its window does, with the reason why."""
+    reason = _required_text("reason", reason, REASON_MAX_LENGTH, "a reason for re-locking")
+    with transaction.atomic():
+        request = _lock_request(request_id, with_tenant=True)
+        now = timezone.now()
+        if rules.window_due(request, now):
+            # Its window ended before the job wrote it: end it as the job would, then say so.
+            _relock(
+                request,
+                now=now,
+                ended_at=request.unlocked_until,
+                actor=Actor.system(),
+                reason=WINDOW_ENDED,
+            )
+        refusal = rules.relock_refused(request, now)
+        if refusal is None:
+            _relock(request, now=now, ended_at=now, actor=actor, reason=reason)
+            return request
+        refusal = _refuse(
+            request, refusal, actor, data={"reason": reason}, action=AuditAction.RELOCK_REFUSED
+        )
+    raise refusal
+
+
+def _each_due(qs, limit, act):
+    """Run `act` on each request of `qs` in a transaction of its own, its row and its
+    tenant's locked (the order at the top), skipped when another is acting on either (the
+    next run takes it); returns how many `act` took."""
+    due = list(qs.values_list("pk", flat=True)[:limit])
+    done = 0
+    for request_id in due:
+        with transaction.atomic():
+            request = (
+                UnlockRequest.objects.select_for_update(no_key=True, skip_locked=True)
+                .select_related("tenant")
+                .filter(pk=request_id)
+                .first()
+            )
+            if request is not None and act(request):
+                done += 1
+    return done
+
+
+def end_windows(*, now=None, limit=500) -> int:
+    """Re-lock what approved requests opened once their windows have ended, as the system;
+    returns how many requests. One transaction per request, as for expiry."""
+    now = now or timezone.now()
+
+    def end(request):
+        if not rules.window_due(request, now):
+            return False  # re-locked early meanwhile
+        _relock(
+            request,
+            now=now,
+            ended_at=request.unlocked_until,
+            actor=Actor.system(),
+            reason=WINDOW_ENDED,
+        )
+        return True
+
+    qs = UnlockRequest.objects.filter(
+        relocked_at__isnull=True, unlocked_until__isnull=False, unlocked_until__lte=now
+    ).order_by("unlocked_until")
+    return _each_due(qs, limit, end)
+
+
+def remind_windows(*, now=None, limit=500) -> int:
+    """Tell the tenant's admins of each unlock whose window is nearly over (a quarter
+    left, at least an hour); returns how many requests. Each is told once."""
+    now = now or timezone.now()
+
+    def remind(request):
+        if request.reminded_at is not None or not rules.window_running(request, now):
+            return False
+        request.reminded_at = now
+        request.save(update_fields=["reminded_at"])
+        _announce("window_ending", request)
+        return True
+
+    qs = UnlockRequest.objects.filter(
+        reminded_at__isnull=True, relocked_at__isnull=True, remind_at__lte=now
+    ).order_by("remind_at")
+    return _each_due(qs, limit, remind)
+
+
+def move_window_back(*, request_id, hours: float | None = None) -> UnlockRequest:
+    """Development only: move an approved request's window `hours` earlier (all of what is
+    left of it if None), as if that much time had passed, so that a demo sees its reminder
+    and its end without waiting. Changes no record's state and writes no audit entry."""
+    if settings.PRODUCTION:
+        raise Refusal(
+            "not_in_production",
+            "Moving an unlock's clock is for development only; it is refused in production.",
+        )
+    with transaction.atomic():
+        request = _lock_request(request_id)
+        now = timezone.now()
+        if refusal := rules.relock_refused(request, now):
+            raise refusal
+        shift = timedelta(hours=hours) if hours is not None else request.unlocked_until - now
+        for name in ("approved_at", "completed_at", "closed_at", "unlocked_until", "remind_at"):
+            value = getattr(request, name)
+            setattr(request, name, value - shift if value is not None else None)
+        request.save()
+        for model, _ in _RELOCK_ORDER:
+            model.objects.filter(unlocked_by=request).update(unlocked_until=request.unlocked_until)
+    return request
 
 
 def _announce(event, request, *, admins=None):

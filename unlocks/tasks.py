@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from unlocks.api.idempotency import purge_expired_keys
-from unlocks.services import expire_requests
+from unlocks.services import end_windows, expire_requests, remind_windows
 
 BATCH = 500
 
@@ -16,6 +16,22 @@ def expire_pending_requests():
         expired = expire_requests(limit=BATCH)
         total += expired
         if expired < BATCH:
+            return total
+
+
+@shared_task(ignore_result=True)
+def end_unlock_windows():
+    """Re-lock what each approved request opened once its window has ended, and remind the
+    admins of windows nearly over, batch by batch; returns (ended, reminded)."""
+    return _in_batches(end_windows), _in_batches(remind_windows)
+
+
+def _in_batches(work):
+    total = 0
+    while True:
+        done = work(limit=BATCH)
+        total += done
+        if done < BATCH:
             return total
 
 

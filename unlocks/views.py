@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
 from accounts.selectors import (
@@ -28,7 +28,7 @@ from accounts.selectors import (
 from audit.actors import Actor, request_context
 from unlocks import money, rules, services
 from unlocks.consent import current_consent
-from unlocks.forms import ApprovalForm, RecordLookupForm
+from unlocks.forms import ApprovalForm, RecordLookupForm, RelockForm
 from unlocks.links import approval_token, request_id_from_token
 from unlocks.models import Channel, LockState, RecordType, RequestStatus
 from unlocks.refusals import HTTP_STATUS, Refusal
@@ -129,6 +129,7 @@ def approve(request, token):
                     consent_version=data.get("consent_version"),
                     consent_accepted=data.get("consent_accepted", False),
                     duplicate_risk_acknowledged=data.get("duplicate_risk_acknowledged", False),
+                    window_hours=data.get("window_hours"),
                     actor=Actor.for_user(request.user, **request_context(request)),
                 )
             except Refusal as refusal:
@@ -141,7 +142,9 @@ def approve(request, token):
     # Shown before any PIN is typed; on POST the service decides, on locked rows.
     if refusal := rules.not_tenant_admin(unlock.tenant, request.user.email, membership):
         return _page(request, unlock, None, consent, refusal=refusal, status=403)
-    form = ApprovalForm(initial={"consent_version": consent.version})
+    form = ApprovalForm(
+        initial={"consent_version": consent.version, "window_hours": unlock.window_hours}
+    )
     return _page(request, unlock, form, consent)
 
 
@@ -306,7 +309,45 @@ def receipt(request, request_id):
     data = receipt_for(unlock)
     if data is None:
         return _not_found(request, "receipt")
-    return render(request, "unlocks/receipt.html", {"receipt": data, "unlock": unlock})
+    return _receipt_page(request, unlock, data)
+
+
+def _receipt_page(request, unlock, data, *, form=None, refusal=None, status=200):
+    if form is None and unlock.in_window:
+        form = RelockForm()
+    context = {"receipt": data, "unlock": unlock, "relock_form": form, "refusal": refusal}
+    return render(request, "unlocks/receipt.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_POST
+def receipt_relock(request, request_id):
+    """A tenant admin ends the unlock now, from its receipt, with a reason."""
+    unlock = request_with_targets(request_id)
+    membership = _member_or_none(request, unlock)
+    if membership is None:
+        return _not_found(request, "receipt")
+    if not rules.is_tenant_admin(membership):
+        return _admins_only(request, unlock.tenant)
+    data = receipt_for(unlock)
+    if data is None:
+        return _not_found(request, "receipt")
+    form = RelockForm(request.POST)
+    if not form.is_valid():
+        return _receipt_page(request, unlock, data, form=form, status=400)
+    try:
+        services.relock_request(
+            request_id=unlock.pk,
+            reason=form.cleaned_data["reason"],
+            actor=Actor.for_user(request.user, **request_context(request)),
+        )
+    except Refusal as refusal:
+        unlock = request_with_targets(request_id)
+        return _receipt_page(
+            request, unlock, data, refusal=refusal, status=HTTP_STATUS.get(refusal.code, 400)
+        )
+    return redirect("receipt", request_id=unlock.pk)
 
 
 @never_cache
@@ -415,10 +456,10 @@ def _record_card(found, *, admins, is_admin):
         "tenant": tenant,
         "record": record,
         "label": RecordType(record.record_type).label,
-        "state": LockState(record.state).label,
+        "state": LockState(record.state_now).label,
         "why": EXPORTED_BATCH_IN_WORDS
-        if is_batch and record.state == LockState.EXPORTED
-        else STATE_IN_WORDS[record.state],
+        if is_batch and record.state_now == LockState.EXPORTED
+        else STATE_IN_WORDS[record.state_now],
         "batch": None if is_batch else batch,
         "batch_url": _lookup_url(tenant, batch.number) if batch is not None else "",
         "members": members,
@@ -462,8 +503,8 @@ def _member_row(tenant, member):
         "customer": member.customer,
         "amount": money.format_money(member.amount_cents, tenant.currency),
         "date": member.date,
-        "state": LockState(member.state).label,
-        "state_code": member.state,
+        "state": LockState(member.state_now).label,
+        "state_code": member.state_now,
         "locked": member.locked,
     }
 

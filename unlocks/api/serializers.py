@@ -17,7 +17,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from accounts.models import Currency
 from audit.models import AuditAction
-from unlocks import links, money
+from unlocks import links, money, rules
 from unlocks.api.errors import REQUEST_ID_HINT
 from unlocks.models import REASON_MAX_LENGTH, Channel, RecordType, RequestStatus
 
@@ -281,6 +281,15 @@ class Instant(serializers.DateTimeField):
         return super().enforce_timezone(value)
 
 
+class WindowHours(Integer):
+    """An unlock's window in whole hours, 1 to 336 (SPEC rule 11)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            min_value=rules.WINDOW_MIN_HOURS, max_value=rules.WINDOW_MAX_HOURS, **kwargs
+        )
+
+
 class TargetsField(serializers.ListField):
     """The records of a request; each is named once (the schema says uniqueItems)."""
 
@@ -306,6 +315,11 @@ class UnlockRequestIn(serializers.Serializer):
     reason = String(what="the reason", lines=True, max_length=REASON_MAX_LENGTH)
     ticket = String(
         what="the ticket id", max_length=100, required=False, allow_blank=True, default=""
+    )
+    window_hours = WindowHours(
+        required=False,
+        help_text="How long approving unlocks for, in hours from the approval (1 to 336); "
+        f"{settings.UNLOCK_WINDOW_HOURS} if not given.",
     )
 
 
@@ -348,9 +362,18 @@ class VerifyIn(serializers.Serializer):
         default=False,
         help_text="Required (true) when a target carries the duplicate_risk warning.",
     )
+    window_hours = WindowHours(
+        required=False,
+        help_text="Shortens the request's window (at most its window_hours); the request's "
+        "window if not given.",
+    )
 
 
 class CancelIn(serializers.Serializer):
+    reason = String(what="the reason", lines=True, max_length=REASON_MAX_LENGTH)
+
+
+class RelockIn(serializers.Serializer):
     reason = String(what="the reason", lines=True, max_length=REASON_MAX_LENGTH)
 
 
@@ -524,6 +547,20 @@ class UnlockRequestOut(serializers.Serializer):
     refusal_code = serializers.CharField(
         allow_null=True, help_text="For a refused request: the rule that refused it."
     )
+    window_hours = serializers.IntegerField(
+        help_text="How long approving unlocks for, in hours from the approval."
+    )
+    unlocked_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the unlock's window ends (null until approved); then whatever it "
+        "opened that is still open goes back to its lock.",
+    )
+    relocked_at = serializers.DateTimeField(
+        source="relocked_at_now",
+        allow_null=True,
+        help_text="When the unlock ended: its window's end, or an early re-lock; null "
+        "while it runs. A window that has ended reads re-locked at its end.",
+    )
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_approval_url(self, request):
@@ -550,6 +587,10 @@ class RecordFields(serializers.Serializer):
     batch = serializers.CharField(allow_null=True, read_only=True)
     exports = ExportOut(many=True)
     open_requests = serializers.ListField(child=serializers.UUIDField())
+    unlocked_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Until when an approved unlock keeps it open; null when it is not in a window.",
+    )
 
 
 # The record lookup's answer, from `selectors.record_summary`'s plain values.

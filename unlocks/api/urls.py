@@ -21,9 +21,14 @@ urlpatterns = [
         views.CancelView.as_view(),
         name="api-cancel",
     ),
-    # After the three above: an id they refused is answered as no request id.
+    path(
+        "unlock-requests/<uuid:request_id>/relock/",
+        views.RelockView.as_view(),
+        name="api-relock",
+    ),
+    # After the four above: an id they refused is answered as no request id.
     re_path(
-        r"^unlock-requests/(?P<request_id>[^/]+)/(?:verify/|cancel/)?$",
+        r"^unlock-requests/(?P<request_id>[^/]+)/(?:verify/|cancel/|relock/)?$",
         errors.not_a_request_id,
     ),
     path(

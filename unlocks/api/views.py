@@ -174,6 +174,7 @@ class UnlockRequestsView(ApiView):
             channel=data["channel"],
             reason=data["reason"],
             ticket=data["ticket"],
+            window_hours=data.get("window_hours"),
             actor=actor_for(request),
         )
         # The request as opened, with its tenant and targets: no need to read it back.
@@ -234,6 +235,7 @@ class VerifyView(ApiView):
             consent_version=data["consent_version"],
             consent_accepted=data["consent_accepted"],
             duplicate_risk_acknowledged=data["duplicate_risk_acknowledged"],
+            window_hours=data.get("window_hours"),
             actor=actor_for(request),
         )
         # The request as approved, with its tenant, approver and targets: no read back.
@@ -263,6 +265,41 @@ class CancelView(ApiView):
         body = s.CancelIn(data=request.data)
         body.is_valid(raise_exception=True)
         unlock_request = services.cancel_request(
+            request_id=request_id,
+            reason=body.validated_data["reason"],
+            actor=actor_for(request),
+        )
+        return Response(_request_data(selectors.get_request(unlock_request.pk)))
+
+
+class RelockView(ApiView):
+    required_permission = "unlocks.relock_unlockrequest"
+
+    @extend_schema(
+        operation_id="unlock_requests_relock",
+        summary="End an approved unlock now, before its window does",
+        description=(
+            "Every record the approval opened that is still open goes back to the state it "
+            "had before; what was exported in the window stays exported. Audited, with the "
+            "reason."
+        ),
+        parameters=[IDEMPOTENCY_KEY],
+        request=s.RelockIn,
+        responses={
+            200: s.UnlockRequestOut,
+            **error_responses(
+                "Relock",
+                WITH_BODY,
+                IDEMPOTENT,
+                {404: ["not_found"], 409: ["request_not_completed", "already_relocked"]},
+            ),
+        },
+    )
+    @idempotent
+    def post(self, request, request_id):
+        body = s.RelockIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        unlock_request = services.relock_request(
             request_id=request_id,
             reason=body.validated_data["reason"],
             actor=actor_for(request),

@@ -25,6 +25,13 @@ class OpenRequestForm(forms.Form):
         label="Reason", max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
     ticket = forms.CharField(label="Helpdesk ticket", max_length=100, required=False)
+    window_hours = forms.IntegerField(
+        label="Unlock for (hours)",
+        required=False,
+        initial=settings.UNLOCK_WINDOW_HOURS,
+        help_text="From the approval, 1 to 336; the approver may shorten it.",
+        widget=forms.NumberInput(attrs={"size": 4}),
+    )
 
     def __init__(self, *args, tenants, target_choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,6 +75,12 @@ class VerifyForm(forms.Form):
     duplicate_risk_acknowledged = forms.BooleanField(
         label="The admin acknowledges the duplicate risk.", required=False
     )
+    window_hours = forms.IntegerField(
+        label="Unlock for (hours)",
+        required=False,
+        help_text="The request's window, or shorter if the admin asks.",
+        widget=forms.NumberInput(attrs={"size": 4}),
+    )
 
     def __init__(self, *args, admins, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,6 +93,14 @@ class VerifyForm(forms.Form):
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label="Why cancel",
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"size": 50}),
+    )
+
+
+class RelockForm(forms.Form):
+    reason = forms.CharField(
+        label="Why re-lock now",
         max_length=REASON_MAX_LENGTH,
         widget=forms.TextInput(attrs={"size": 50}),
     )

@@ -40,6 +40,8 @@ CODE_WORDS = {
     "consent_required": "consent not accepted",
     "consent_stale": "the consent text changed",
     "duplicate_risk_not_acknowledged": "duplicate risk not acknowledged",
+    "request_not_completed": "the request unlocked nothing",
+    "already_relocked": "the unlock had already ended",
 }
 
 
@@ -74,14 +76,25 @@ def _detail(entry):
     if entry.action == AuditAction.PIN_LOCKED:
         until = shown(data.get("locked_until"))
         return f"PIN verification locked on every channel until {until}"
-    if entry.action == AuditAction.REQUEST_APPROVED:
+    if entry.action == AuditAction.REQUEST_APPROVED and not data.get("unlocked_until"):
         return f"by {data.get('approver', '')}, consent version {entry.consent_version}"
     if entry.action in (AuditAction.REQUEST_CANCELLED, AuditAction.REQUEST_EXPIRED):
         return data.get("reason", "")
     if entry.action == AuditAction.VERIFY_REFUSED and data.get("admin_email"):
         return f"for {data['admin_email']}"
-    if entry.action == AuditAction.CANCEL_REFUSED:
+    if entry.action in (AuditAction.CANCEL_REFUSED, AuditAction.RELOCK_REFUSED):
         return data.get("reason", "")
+    if entry.action == AuditAction.REQUEST_APPROVED and data.get("unlocked_until"):
+        return (
+            f"by {data.get('approver', '')}, consent version {entry.consent_version}; "
+            f"unlocked until {shown(data['unlocked_until'])}"
+        )
+    if entry.action == AuditAction.REQUEST_RELOCKED:
+        exported = data.get("exported_in_window") or []
+        said = data.get("reason", "")
+        if exported:
+            said += f"; exported in the window: {', '.join(exported)}"
+        return said
     return ""
 
 
@@ -95,9 +108,21 @@ KINDS = {
     AuditAction.REQUEST_CANCELLED: ("cancelled", "Cancelled"),
     AuditAction.CANCEL_REFUSED: ("refused_try", "Cancelling refused"),
     AuditAction.REQUEST_EXPIRED: ("expired", "Expired"),
+    AuditAction.REQUEST_RELOCKED: ("relocked", "Re-locked"),
+    AuditAction.RELOCK_REFUSED: ("refused_try", "Re-locking refused"),
 }
 # These steps say why in their title: "Verification refused: PIN locked".
-WITH_REASON = {AuditAction.VERIFY_REFUSED, AuditAction.REQUEST_REFUSED, AuditAction.CANCEL_REFUSED}
+WITH_REASON = {
+    AuditAction.VERIFY_REFUSED,
+    AuditAction.REQUEST_REFUSED,
+    AuditAction.CANCEL_REFUSED,
+    AuditAction.RELOCK_REFUSED,
+}
+# Records changed together make one step, each named with what came with it.
+GROUPED = {
+    AuditAction.RECORD_UNLOCKED: ("unlocked", "Unlocked"),
+    AuditAction.RECORD_RELOCKED: ("back_locked", "Back to its lock"),
+}
 
 
 def timeline_for(request):
@@ -105,18 +130,17 @@ def timeline_for(request):
     steps = []
     entries = shown_entries(entries_for(request_id=request.pk))
     for entry in entries:
-        if entry.action == AuditAction.RECORD_UNLOCKED:
+        if entry.action in GROUPED:
+            kind, title = GROUPED[entry.action]
             number = entry.target_number
             carried = entry.data.get("with", {})
             carried = carried.get("invoices", []) + carried.get("payments", [])
             if carried:
                 number = f"{number} (with {', '.join(carried)})"
-            if steps and steps[-1].kind == "unlocked":
+            if steps and steps[-1].kind == kind:
                 steps[-1].numbers.append(number)
             else:
-                steps.append(
-                    Step("unlocked", "Unlocked", entry.at, entry.actor_label, "", [number])
-                )
+                steps.append(Step(kind, title, entry.at, entry.actor_label, "", [number]))
             continue
         kind, title = KINDS.get(entry.action, ("other", entry.get_action_display()))
         code = entry.code if entry.action in WITH_REASON else ""
@@ -124,6 +148,6 @@ def timeline_for(request):
             title = f"{title}: {in_words(code)}"
         steps.append(Step(kind, title, entry.at, entry.actor_label, _detail(entry), code=code))
     for step in steps:
-        if step.kind == "unlocked":
+        if step.kind in ("unlocked", "back_locked"):
             step.detail = ", ".join(step.numbers)
     return steps

@@ -17,4 +17,5 @@ urlpatterns = [
     path("open/", view(views.open_request), name="unlocks_unlockrequest_open"),
     path("<path:object_id>/verify/", view(views.verify), name="unlocks_unlockrequest_verify"),
     path("<path:object_id>/cancel/", view(views.cancel), name="unlocks_unlockrequest_cancel"),
+    path("<path:object_id>/relock/", view(views.relock), name="unlocks_unlockrequest_relock"),
 ]

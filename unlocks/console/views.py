@@ -26,7 +26,7 @@ from audit.actors import Actor, request_context
 from unlocks import rules, services
 from unlocks.consent import current_consent
 from unlocks.console import chart
-from unlocks.console.forms import CancelForm, OpenRequestForm, VerifyForm
+from unlocks.console.forms import CancelForm, OpenRequestForm, RelockForm, VerifyForm
 from unlocks.console.timeline import in_words, timeline_for
 from unlocks.links import approval_url
 from unlocks.models import LockState, RecordType, RequestStatus, UnlockRequest
@@ -43,6 +43,7 @@ from unlocks.selectors import (
     records_numbered,
     request_with_targets,
     requests_per_day,
+    windows_ending_before,
 )
 from unlocks.when import time_left
 
@@ -108,6 +109,7 @@ def queue_context(request):
     start_of_today = timezone.make_aware(datetime.combine(today, time.min))
     pending = pending_oldest_first(limit=QUEUE_LENGTH)
     closed = closed_since(since=start_of_today, limit=QUEUE_LENGTH)
+    ending = windows_ending_before(until=start_of_today + timedelta(days=1), limit=QUEUE_LENGTH)
     counts = requests_per_day(since=start_of_today - timedelta(days=CHART_DAYS - 1), now=now)
     return {
         "queue": True,
@@ -115,6 +117,8 @@ def queue_context(request):
         "pending_more": len(pending) > QUEUE_LENGTH,
         "closed_rows": [_queue_row(r, now) for r in closed[:QUEUE_LENGTH]],
         "closed_more": len(closed) > QUEUE_LENGTH,
+        "ending_rows": [_window_row(r, now) for r in ending[:QUEUE_LENGTH]],
+        "ending_more": len(ending) > QUEUE_LENGTH,
         "chart": chart.per_day(counts, today=today, days=CHART_DAYS),
         "can_open": request.user.has_perm("unlocks.add_unlockrequest"),
     }
@@ -127,6 +131,15 @@ def _queue_row(unlock, now):
         "numbers": [t.number for t in unlock.targets.all()],
         "left": time_left(left),
         "soon": unlock.status == RequestStatus.PENDING and left <= SOON,
+    }
+
+
+def _window_row(unlock, now):
+    return {
+        "request": unlock,
+        "numbers": [t.number for t in unlock.targets.all()],
+        "left": time_left(unlock.unlocked_until - now),
+        "ended": unlock.unlocked_until <= now,
     }
 
 
@@ -179,7 +192,7 @@ def _card(found):
     return {
         "record": record,
         "currency": found.tenant.currency,
-        "why": WHY_LOCKED[record.state],
+        "why": WHY_LOCKED[record.state_now],
         "batch": batch if batch is not record else None,
         # The batch the members are in, with its count and total.
         "holder": batch,
@@ -253,7 +266,15 @@ def open_request(request):
         # Each record to tick, with what comes with it: a batch opens its bypassed transactions.
         target_rows=list(zip(form["targets"], notes, strict=True)) if choices else [],
         caller_fields=[
-            form[name] for name in ("caller_name", "caller_email", "channel", "reason", "ticket")
+            form[name]
+            for name in (
+                "caller_name",
+                "caller_email",
+                "channel",
+                "reason",
+                "ticket",
+                "window_hours",
+            )
         ],
         duplicate_risk_text=DUPLICATE_RISK_TEXT,
     )
@@ -276,15 +297,15 @@ def _target_choices(tenant_slug, record_ref):
     choices = [
         (
             f"{r.record_type}:{r.number}",
-            f"{r.number} · {r.record_type} · {r.state} · {identity(r, tenant.currency)}",
+            f"{r.number} · {r.record_type} · {r.state_now} · {identity(r, tenant.currency)}",
         )
         for r in family
     ]
-    carried = [m.number for m in family[1:] if m.state == LockState.BYPASSED] if batch else []
+    carried = [m.number for m in family[1:] if m.state_now == LockState.BYPASSED] if batch else []
     notes = [
         f"Its bypassed transactions come with it: {', '.join(carried)}. Unlocking the batch "
         "opens them too; they need no tick of their own."
-        if r is batch and carried and r.state == LockState.BYPASSED
+        if r is batch and carried and r.state_now == LockState.BYPASSED
         else ""
         for r in family
     ]
@@ -321,6 +342,7 @@ def _open(request, form, targets):
         channel=data["channel"],
         reason=data["reason"],
         ticket=data["ticket"],
+        window_hours=data["window_hours"],
         actor=actor_for(request),
     )
 
@@ -346,7 +368,7 @@ def _missing(request, object_id):
     return redirect("admin:unlocks_unlockrequest_changelist")
 
 
-def _page(request, unlock, verify_form=None, cancel_form=None):
+def _page(request, unlock, verify_form=None, cancel_form=None, relock_form=None):
     targets = list(unlock.targets.all())
     consent = current_consent()
     admins = list(tenant_admins(tenant=unlock.tenant))
@@ -354,10 +376,16 @@ def _page(request, unlock, verify_form=None, cancel_form=None):
     pending = unlock.status_now == RequestStatus.PENDING
     can_verify = pending and request.user.has_perm("unlocks.verify_unlockrequest")
     can_cancel = pending and request.user.has_perm("unlocks.cancel_unlockrequest")
+    can_relock = unlock.in_window and request.user.has_perm("unlocks.relock_unlockrequest")
     if can_verify and verify_form is None:
-        verify_form = VerifyForm(admins=admins, initial={"consent_version": consent.version})
+        verify_form = VerifyForm(
+            admins=admins,
+            initial={"consent_version": consent.version, "window_hours": unlock.window_hours},
+        )
     if can_cancel and cancel_form is None:
         cancel_form = CancelForm()
+    if can_relock and relock_form is None:
+        relock_form = RelockForm()
     # The duplicate risk as approving would judge it now, not as recorded at opening:
     # a risk that appeared since must be acknowledged, one that went needs no tick.
     judged = services.preview_pending(unlock) if pending else None
@@ -393,6 +421,7 @@ def _page(request, unlock, verify_form=None, cancel_form=None):
         duplicate_risk_text=DUPLICATE_RISK_TEXT,
         verify_form=verify_form if can_verify else None,
         cancel_form=cancel_form if can_cancel else None,
+        relock_form=relock_form if can_relock else None,
         admins=admins,
         pin_locked_until=locked_until,
         pin_lock_left=time_left(locked_until - now) if locked_until else "",
@@ -434,6 +463,7 @@ def verify(request, object_id):
                 consent_version=data["consent_version"],
                 consent_accepted=data["consent_accepted"],
                 duplicate_risk_acknowledged=data["duplicate_risk_acknowledged"],
+                window_hours=data["window_hours"],
                 actor=actor_for(request),
             )
         except Refusal as refusal:
@@ -461,6 +491,27 @@ def cancel(request, object_id):
         messages.success(request, "Request cancelled.")
         return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
     return _page(request, unlock, cancel_form=form)
+
+
+def relock(request, object_id):
+    """End an approved unlock now, with the agent's reason."""
+    unlock, response = _posted(request, object_id, "relock_unlockrequest")
+    if response:
+        return response
+    form = RelockForm(request.POST)
+    if form.is_valid():
+        try:
+            services.relock_request(
+                request_id=unlock.pk,
+                reason=form.cleaned_data["reason"],
+                actor=actor_for(request),
+            )
+        except Refusal as refusal:
+            show_refusal(request, refusal)
+            return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
+        messages.success(request, "Re-locked: what was still open is back at its lock.")
+        return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
+    return _page(request, unlock, relock_form=form)
 
 
 def _refused(request, unlock, refusal, **forms):

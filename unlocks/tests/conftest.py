@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.tests.factories import PIN, TenantFactory, admin_of, member_of
 from audit.actors import Actor
@@ -49,3 +52,25 @@ def verify(request, admin, **fields):
     }
     values.update(fields)
     return services.verify_and_unlock(**values)
+
+
+class Clock:
+    """The application's clock, moved by hand: `clock.move(hours=73)`."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def move(self, **delta):
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Every `timezone.now()` of the app (services, rules, models) reads this clock."""
+    moved = Clock(timezone.now())
+    monkeypatch.setattr(timezone, "now", moved)
+    return moved

@@ -73,7 +73,7 @@ def test_the_list_and_the_approval_answer_carry_the_total_too(api):
 
 def test_the_approvals_audit_entry_holds_the_total_at_stake(api):
     opened = open_request(api, ("batch", "B-1001"))
-    verify(api, opened["id"])
+    approved = verify(api, opened["id"]).json()
 
     entries = api.get(f"/api/v1/audit/?request={opened['id']}&action=request_approved").json()[
         "results"
@@ -85,6 +85,8 @@ def test_the_approvals_audit_entry_holds_the_total_at_stake(api):
             "transactions": 3,
             "total": "1637.50",
             "currency": "USD",
+            "window_hours": 72,
+            "unlocked_until": approved["unlocked_until"].replace("Z", "+00:00"),
         }
     ]
 

@@ -218,6 +218,10 @@ def table(world):
         # The PIN page, the tenant's list and receipts.
         "approve/<str:token>/": Row(f"/approve/{approval_token(pending)}/", acme_page()),
         "receipts/<uuid:request_id>/": Row(f"/receipts/{completed.pk}/", acme_page()),
+        # Re-lock now, from the receipt: with no reason, acme's admin is asked for one.
+        "receipts/<uuid:request_id>/relock/": Row(
+            f"/receipts/{completed.pk}/relock/", acme_page(admin=400), method="post"
+        ),
         "requests/": Row(
             "/requests/",
             {
@@ -269,8 +273,11 @@ def table(world):
         "api/v1/unlock-requests/<uuid:request_id>/cancel/": Row(
             f"/api/v1/unlock-requests/{pending.pk}/cancel/", api(400), method="post"
         ),
+        "api/v1/unlock-requests/<uuid:request_id>/relock/": Row(
+            f"/api/v1/unlock-requests/{completed.pk}/relock/", api(400), method="post"
+        ),
         # An id that is no UUID: the same 404 for everyone, before any credentials are read.
-        "api/v1/^unlock-requests/(?P<request_id>[^/]+)/(?:verify/|cancel/)?$": Row(
+        "api/v1/^unlock-requests/(?P<request_id>[^/]+)/(?:verify/|cancel/|relock/)?$": Row(
             "/api/v1/unlock-requests/not-a-uuid/verify/", everyone(404), method="post"
         ),
         "api/v1/tenants/<slug:slug>/records/<str:record_type>/<str:number>/": Row(
@@ -321,6 +328,9 @@ def table(world):
         ),
         "admin/unlocks/unlockrequest/<path:object_id>/cancel/": Row(
             f"/admin/unlocks/unlockrequest/{pending.pk}/cancel/", console(200), method="post"
+        ),
+        "admin/unlocks/unlockrequest/<path:object_id>/relock/": Row(
+            f"/admin/unlocks/unlockrequest/{completed.pk}/relock/", console(200), method="post"
         ),
     }
     for label, may in CONSOLE_MODELS.items():

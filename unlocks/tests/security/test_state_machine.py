@@ -1,9 +1,11 @@
-"""Property-based, stateful: random sequences of open, verify, cancel, expire, export and bypass.
+"""Property-based, stateful: random sequences of open, verify, cancel, expire, export, bypass,
+an unlock's window running out (written by the job or not yet) and early re-locks.
 
 Whatever the order, through the service layer (`unlocks.services`, `unlocks.platform`):
-exported records never become open, every change has its audit entry, the chain
-verifies, and nothing leaves a final state. Bounded in CI by the "ci" Hypothesis
-profile (conftest.py); `make fuzz` runs the longer "fuzz" profile.
+exported records never become open, nor anything else by the app, every change has its
+audit entry (every re-lock too), the chain verifies, and nothing leaves a final state.
+Bounded in CI by the "ci" Hypothesis profile (conftest.py); `make fuzz` runs the longer
+"fuzz" profile.
 """
 
 import contextlib
@@ -88,6 +90,19 @@ class UnlockMachine(RuleBasedStateMachine):
             )
         }
 
+    def states_now(self):
+        """The states as they read now, worked out apart from unlocks.rules: a record an
+        unlock opened reads as it was before once its window has ended."""
+        now = timezone.now()
+        read = {}
+        for record_type, model in RECORD_MODELS.items():
+            for number, state, relock_state, until in model.objects.filter(
+                tenant=self.tenant
+            ).values_list("number", "state", "relock_state", "unlocked_until"):
+                ended = state == LockState.OPEN and relock_state and until and until <= now
+                read[(record_type, number)] = relock_state if ended else state
+        return read
+
     def record(self, spec):
         record_type, number = spec
         return RECORD_MODELS[record_type].objects.get(tenant=self.tenant, number=number)
@@ -98,7 +113,8 @@ class UnlockMachine(RuleBasedStateMachine):
     def may_open(self, spec):
         """SPEC's rules 1 to 3, worked out independently of unlocks.rules."""
         record = self.record(spec)
-        if record.state not in record.LOCKED_STATES or record.state == LockState.EXPORTED:
+        state = self.states_now()[spec]
+        if state not in record.LOCKED_STATES or state == LockState.EXPORTED:
             return False
         if spec[0] == RecordType.BATCH:
             return not ExportRecord.objects.filter(invoice__batch=record).exists() and not (
@@ -326,6 +342,66 @@ class UnlockMachine(RuleBasedStateMachine):
             assert UnlockRequest.objects.get(pk=pk).status == RequestStatus.EXPIRED
         assert self.states() == before
 
+    # ------------------------------------------------------------ the unlock window
+
+    def windows_run_out(self, request_id):
+        """Time passes beyond the request's window (the records' too), nothing written."""
+        past = timezone.now() - timedelta(seconds=1)
+        UnlockRequest.objects.filter(pk=request_id, unlocked_until__isnull=False).update(
+            unlocked_until=past
+        )
+        for model in RECORD_MODELS.values():
+            model.objects.filter(unlocked_by_id=request_id).update(unlocked_until=past)
+
+    @rule(request_id=requests)
+    def window_runs_out(self, request_id):
+        """The window ends, and the job has not run yet: the records read locked."""
+        before = self.states()
+        self.windows_run_out(request_id)
+        assert self.states() == before
+
+    @rule(request_id=requests, early=st.booleans())
+    def window_ends(self, request_id, early):
+        """The job ends every window due, after this one's ran out (or not)."""
+        if not early:
+            self.windows_run_out(request_id)
+        before = self.states()
+        services.end_windows()
+        after = self.states()
+        self.assert_nothing_exported_changed(before, after)
+        self.assert_relocks_only_go_back(before, after)
+
+    @rule(request_id=requests)
+    def relock(self, request_id):
+        request = UnlockRequest.objects.get(pk=request_id)
+        before = self.states()
+        try:
+            services.relock_request(request_id=request_id, reason="Customer is done", actor=AGENT)
+            code = None
+        except Refusal as refusal:
+            code = refusal.code
+        event(f"relock: {code or 'relocked'}")
+        after = self.states()
+        self.assert_nothing_exported_changed(before, after)
+        self.assert_relocks_only_go_back(before, after)
+        request.refresh_from_db()
+        if request.status != RequestStatus.COMPLETED:
+            assert code == "request_not_completed"
+            assert after == before
+        else:
+            assert request.relocked_at is not None
+            if code is None:
+                assert request.relocked_at <= request.unlocked_until
+            else:
+                assert code == "already_relocked"
+
+    def assert_relocks_only_go_back(self, before, after):
+        """What ending an unlock changes went from open to the lock it read (or had)."""
+        for spec, state in after.items():
+            if state != before[spec]:
+                assert before[spec] == LockState.OPEN, spec
+                assert state in (LockState.BYPASSED, LockState.IMPORTED), (spec, state)
+
     # ------------------------------------------------------------ what always holds
 
     @invariant()
@@ -342,6 +418,27 @@ class UnlockMachine(RuleBasedStateMachine):
                 assert status == self.final[pk], (pk, self.final[pk], status)
             elif status in FINAL:
                 self.final[pk] = status
+
+    @invariant()
+    def every_relock_has_its_entries(self):
+        for request in UnlockRequest.objects.filter(tenant=self.tenant):
+            relocked = AuditEntry.objects.filter(
+                request_id=request.pk, action=AuditAction.REQUEST_RELOCKED
+            )
+            records = AuditEntry.objects.filter(
+                request_id=request.pk, action=AuditAction.RECORD_RELOCKED
+            )
+            if request.relocked_at is None:
+                assert not relocked.exists() and not records.exists()
+                continue
+            assert request.status == RequestStatus.COMPLETED
+            assert relocked.count() == 1
+            went_back = request.window_outcome["relocked"]
+            assert sorted((e.target_type, e.target_number, e.state_after) for e in records) == (
+                sorted((r["type"], r["number"], r["state"]) for r in went_back)
+            )
+            assert all(e.state_before == LockState.OPEN for e in records)
+            assert {e.actor_kind for e in records} <= {"system", "agent"}
 
     @invariant()
     def every_change_has_its_audit_entry(self):

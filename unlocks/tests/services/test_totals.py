@@ -88,6 +88,8 @@ def test_the_approval_audits_the_total_it_reopened(tenant, admin):
         "transactions": 4,
         "total": "2047.50",
         "currency": "USD",
+        "window_hours": 72,
+        "unlocked_until": request.unlocked_until.isoformat(),
     }
 
 
