@@ -18,6 +18,8 @@ class AuditAction(models.TextChoices):
     RECORD_BYPASSED = "record_bypassed", "Bypassed"
     RECORD_IMPORTED = "record_imported", "Imported"
     SIGN_IN_LOCKED = "sign_in_locked", "Sign-in locked"
+    SECOND_FACTOR_INCORRECT = "second_factor_incorrect", "Wrong second factor"
+    SECOND_FACTOR_REQUIREMENT_SET = "second_factor_requirement_set", "Second factor requirement set"
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -53,4 +53,6 @@ HTTP_STATUS = {
     "consent_required": 400,
     "consent_stale": 409,
     "duplicate_risk_not_acknowledged": 400,
+    "second_factor_required": 400,
+    "second_factor_incorrect": 403,
 }
