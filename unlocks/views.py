@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import factors
 from accounts.models import Role
 from accounts.selectors import (
     admin_membership,
@@ -45,12 +46,18 @@ from unlocks.selectors import (
 # Where a refusal shows on the PIN page: next to a field, or (absent here) above the form.
 REFUSAL_FIELD = {
     "pin_incorrect": "pin",
+    "second_factor_required": "admin_code",
+    "second_factor_incorrect": "admin_code",
     "consent_required": "consent_accepted",
     "consent_stale": "consent_accepted",
     "duplicate_risk_not_acknowledged": "duplicate_risk_acknowledged",
 }
 # The service speaks to whoever relays it (often an agent); the page speaks to the admin.
 PAGE_MESSAGE = {
+    "second_factor_required": (
+        "Approving needs your second factor too: type the code your authenticator app shows "
+        "now, and enter the PIN again."
+    ),
     "consent_required": "Tick that you accept the consent text, then enter the PIN again.",
     "consent_stale": (
         "The consent text changed while this page was open. Read the new text above, "
@@ -83,7 +90,7 @@ def _unlock_from_token(token):
 
 
 @never_cache
-@sensitive_post_parameters("pin")
+@sensitive_post_parameters("pin", "admin_code")
 @login_required
 @require_http_methods(["GET", "POST"])
 def approve(request, token):
@@ -108,6 +115,7 @@ def approve(request, token):
                     consent_version=data.get("consent_version"),
                     consent_accepted=data.get("consent_accepted", False),
                     duplicate_risk_acknowledged=data.get("duplicate_risk_acknowledged", False),
+                    admin_code=data.get("admin_code", ""),
                     actor=Actor.for_user(request.user, **request_context(request)),
                 )
             except Refusal as refusal:
@@ -206,8 +214,22 @@ def _page(
         "form": form,
         "refusal": refusal,
         "pin_locked_until": tenant.pin_locked_until if rules.pin_locked_now(tenant, now) else None,
+        # What the page asks after the PIN and consent: the approver's own second factor.
+        "second_factor": _second_factor_view(tenant, request.user),
     }
     return render(request, "unlocks/approve.html", context, status=status)
+
+
+def _second_factor_view(tenant, approver):
+    held = factors.kinds_of(approver)
+    return {
+        "needed": rules.second_factor_needed(
+            tenant_requires=tenant.approval_requires_second_factor, approver_factors=held
+        ),
+        "totp": factors.TOTP in held,
+        "passkey": factors.PASSKEY in held,
+        "none_held": not held,
+    }
 
 
 def _target_view(target, opens_with, refusal, *, risky):

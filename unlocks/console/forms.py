@@ -68,6 +68,18 @@ class VerifyForm(forms.Form):
     duplicate_risk_acknowledged = forms.BooleanField(
         label="The admin acknowledges the duplicate risk.", required=False
     )
+    admin_code = forms.CharField(
+        label="Authenticator code",
+        required=False,
+        max_length=64,
+        strip=True,
+        help_text="Where the admin has an authenticator app (or the account requires a second "
+        "factor): the 6-digit code they read from it now. A passkey cannot be read out: ask "
+        "the admin to approve on the PIN page (the approval link) instead.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
 
     def __init__(self, *args, admins, **kwargs):
         super().__init__(*args, **kwargs)

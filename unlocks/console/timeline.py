@@ -40,7 +40,11 @@ CODE_WORDS = {
     "consent_required": "consent not accepted",
     "consent_stale": "the consent text changed",
     "duplicate_risk_not_acknowledged": "duplicate risk not acknowledged",
+    "second_factor_required": "the admin's second factor was not given",
+    "second_factor_incorrect": "wrong second factor",
 }
+# A factor as an approval names it.
+FACTOR_WORDS = {"pin": "PIN", "totp": "authenticator code", "passkey": "passkey"}
 
 
 def in_words(code):
@@ -69,13 +73,15 @@ def _detail(entry):
         numbers = ", ".join(t["number"] for t in data.get("targets", []))
         channel = data.get("channel", "")
         return f"for {numbers}, by {channel}" if channel else f"for {numbers}"
-    if entry.action == AuditAction.PIN_INCORRECT:
+    if entry.action in (AuditAction.PIN_INCORRECT, AuditAction.SECOND_FACTOR_INCORRECT):
         return f"given for {data.get('approver', '')}; {tries_left(data.get('attempts_left'))}"
     if entry.action == AuditAction.PIN_LOCKED:
         until = shown(data.get("locked_until"))
         return f"PIN verification locked on every channel until {until}"
     if entry.action == AuditAction.REQUEST_APPROVED:
-        return f"by {data.get('approver', '')}, consent version {entry.consent_version}"
+        proved = " and ".join(FACTOR_WORDS.get(f, f) for f in data.get("approved_with", []))
+        with_what = f" with {proved}" if proved else ""
+        return f"by {data.get('approver', '')}{with_what}, consent version {entry.consent_version}"
     if entry.action in (AuditAction.REQUEST_CANCELLED, AuditAction.REQUEST_EXPIRED):
         return data.get("reason", "")
     if entry.action == AuditAction.VERIFY_REFUSED and data.get("admin_email"):
@@ -88,6 +94,7 @@ def _detail(entry):
 KINDS = {
     AuditAction.REQUEST_OPENED: ("opened", "Opened"),
     AuditAction.PIN_INCORRECT: ("wrong_pin", "Wrong PIN"),
+    AuditAction.SECOND_FACTOR_INCORRECT: ("wrong_pin", "Wrong second factor"),
     AuditAction.PIN_LOCKED: ("locked", "PIN locked"),
     AuditAction.VERIFY_REFUSED: ("refused_try", "Verification refused"),
     AuditAction.REQUEST_APPROVED: ("approved", "Approved"),
