@@ -244,13 +244,13 @@ def second_factor(request):
             if check.wait_until
             else ""
         )
-        form = SecondFactorForm()
         form.add_error(
             "code",
             "That code is not right, or was used already. Type the code your app shows now, "
             f"or an unused recovery code.{wait} After {settings.AXES_FAILURE_LIMIT} wrong tries, "
             "signing in is locked for a while.",
         )
+        _forget_code(form)
         status = 400
     elif form.errors:
         status = 400
@@ -260,6 +260,12 @@ def second_factor(request):
         "recovery_codes_left": factors.recovery_codes_left(request.user),
     }
     return render(request, "accounts/second_factor.html", context, status=status)
+
+
+def _forget_code(form):
+    # A one-time code is not written back into the page, right or wrong.
+    form.data = form.data.copy()
+    form.data["code"] = ""
 
 
 SETUP_KEY = "second_factor_setup_key"
@@ -273,10 +279,10 @@ def second_factor_setup(request):
     """Set up an authenticator app: its QR code and secret, proved by a code from it; then
     the recovery codes, shown once."""
     held = factors.kinds_of(request.user)
-    if factors.TOTP in held:
-        return redirect("second_factor_settings")
     if held and not request.user.is_verified():
         return _go("second_factor", request.path)
+    if factors.TOTP in held:
+        return redirect("second_factor_settings")
     # The secret lives in the session until a code from the app proves it was set up.
     key = request.session.get(SETUP_KEY) or factors.new_totp_key()
     request.session[SETUP_KEY] = key
@@ -292,8 +298,8 @@ def second_factor_setup(request):
                 actor=Actor.for_user(request.user, **request_context(request)),
             )
         except FactorRefused as refusal:
-            form = AuthenticatorSetupForm()
             form.add_error("code", refusal.message)
+            _forget_code(form)
             status = 400
         else:
             del request.session[SETUP_KEY]
