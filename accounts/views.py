@@ -395,6 +395,7 @@ def approval_factor_settings(request, slug):
                     # A wrong second factor counts as a failed sign-in, as a wrong password.
                     count_failed_sign_in(request, request.user.email)
                 form.add_error("code", refusal.message)
+                _forget_code(form)
             else:
                 messages.success(
                     request,
