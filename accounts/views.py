@@ -395,7 +395,6 @@ def approval_factor_settings(request, slug):
                     # A wrong second factor counts as a failed sign-in, as a wrong password.
                     count_failed_sign_in(request, request.user.email)
                 form.add_error("code", refusal.message)
-                _forget_code(form)
             else:
                 messages.success(
                     request,
@@ -406,6 +405,8 @@ def approval_factor_settings(request, slug):
                     "hold one.",
                 )
                 return redirect("approval_factor_settings", slug=tenant.slug)
+    if form.errors:
+        _forget_code(form)
     context = {
         "tenant": tenant,
         "form": form,
