@@ -171,3 +171,64 @@ def wait_before_next_try(user):
             if not allowed and why and why.get("locked_until"):
                 latest = max(latest, why["locked_until"]) if latest else why["locked_until"]
     return latest
+
+
+# ---------------------------------------------------------------- passkeys (WebAuthn)
+
+# Where a ceremony's challenge waits in the session between its two requests.
+PASSKEY_REGISTRATION = "passkey_registration_state"
+PASSKEY_ASSERTION = "passkey_assertion_state"
+
+
+def _passkey_helper(http_request):
+    # django-otp-webauthn's wrapper of py_webauthn, with the relying party of the settings.
+    return WebAuthnCredential.get_webauthn_helper(request=http_request)
+
+
+def passkey_creation_options(http_request, user):
+    """The options a browser creates a passkey with; their challenge waits in the session."""
+    options, state = _passkey_helper(http_request).register_begin(user=user)
+    http_request.session[PASSKEY_REGISTRATION] = state
+    return options
+
+
+def passkey_request_options(http_request, user):
+    """The options a browser signs with one of `user`'s passkeys; the challenge waits in the
+    session for the one answer it may get."""
+    options, state = _passkey_helper(http_request).authenticate_begin(
+        user=user, require_user_verification=False
+    )
+    http_request.session[PASSKEY_ASSERTION] = state
+    return options
+
+
+def keep_passkey(http_request, user, data):
+    """The passkey the browser created, checked against its challenge (used up either way);
+    None if it does not verify."""
+    state = http_request.session.pop(PASSKEY_REGISTRATION, None)
+    http_request.session.save()
+    if not state or not isinstance(data, dict):
+        return None
+    try:
+        device = _passkey_helper(http_request).register_complete(user=user, state=state, data=data)
+    except Exception:  # any malformed or unverifiable answer is a refusal
+        return None
+    device.name = "Passkey"
+    device.save(update_fields=["name"])
+    return device
+
+
+def matching_passkey(http_request, user, data):
+    """The passkey of `user` that signed this session's challenge (used up either way), or
+    None. django-otp-webauthn checks the signature, the origin and the sign count."""
+    state = http_request.session.pop(PASSKEY_ASSERTION, None)
+    http_request.session.save()
+    if not state or not isinstance(data, dict):
+        return None
+    try:
+        device = _passkey_helper(http_request).authenticate_complete(
+            user=user, state=state, data=data
+        )
+    except Exception:  # any malformed or unverifiable answer is a refusal
+        return None
+    return device if device.confirmed and device.user_id == user.pk else None

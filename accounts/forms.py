@@ -107,18 +107,22 @@ def _code_field(label, help_text):
 
 
 class SecondFactorForm(forms.Form):
-    """A code at sign-in: the authenticator app's, or a recovery code."""
+    """A code at sign-in: the authenticator app's, or a recovery code; or, posted by the
+    page's script, a passkey's answer."""
 
     code = _code_field(
         "Code",
         "The 6-digit code your authenticator app shows for Unlock desk, or one of your "
         "recovery codes (each works once).",
     )
+    passkey = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20000)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, passkey=False, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["code"].error_messages["required"] = "Enter the code."
+        # With a passkey's answer no code is typed.
+        self.fields["code"].required = not passkey
 
 
 class AuthenticatorSetupForm(forms.Form):

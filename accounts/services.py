@@ -169,6 +169,29 @@ def add_authenticator_app(
 
 
 @transaction.atomic
+def add_passkey(*, http_request, user: User, data, verified: bool, actor: Actor):
+    """Keep the passkey the browser created for `user` (django-otp-webauthn checks it against
+    the session's challenge). As for an app: a person holding a factor adds one only in a
+    session that passed it. Raises FactorRefused."""
+    if factors.kinds_of(user) and not verified:
+        raise FactorRefused(
+            "second_factor_required",
+            "You hold a second factor already: sign in with it first, then add a passkey.",
+        )
+    device = factors.keep_passkey(http_request, user, data)
+    if device is None:
+        raise FactorRefused(
+            "passkey_not_verified",
+            "Your browser's answer could not be verified. Try again; if it keeps failing, "
+            "use an authenticator app instead.",
+        )
+    record_security_event(
+        user=user, action=SecurityAction.FACTOR_ADDED, actor=actor, factor=factors.PASSKEY
+    )
+    return device
+
+
+@transaction.atomic
 def make_recovery_codes(*, user: User, actor: Actor) -> list[str]:
     """Replace `user`'s recovery codes with new ones (returned once)."""
     codes = factors.replace_recovery_codes(user)
@@ -188,16 +211,21 @@ class FactorCheck:
 
 
 @transaction.atomic
-def check_sign_in_factor(*, http_request, user: User, code: str, actor: Actor) -> FactorCheck:
-    """Finish a password sign-in with a second factor: an authenticator code, or one of the
-    recovery codes (each works once). A wrong one counts as a failed sign-in (django-axes,
-    by the request's address); none is checked while signing in is locked out.
+def check_sign_in_factor(
+    *, http_request, user: User, code: str = "", passkey=None, actor: Actor
+) -> FactorCheck:
+    """Finish a password sign-in with a second factor: a passkey's answer (`passkey`), an
+    authenticator code, or one of the recovery codes (each works once). A wrong one counts
+    as a failed sign-in (django-axes, by the request's address); none is checked while
+    signing in is locked out.
 
     Marks nothing itself: the page marks the session verified with the device passed."""
     if sign_in_locked(http_request, user.email):
         return FactorCheck(factor=None, locked=True)
     code = factors.normalised(code)
-    if factors.TOTP_CODE.match(code):
+    if passkey is not None:
+        device, factor = factors.matching_passkey(http_request, user, passkey), factors.PASSKEY
+    elif factors.TOTP_CODE.match(code):
         device, factor = factors.matching_totp(user, code), factors.TOTP
     else:
         device, factor = factors.matching_recovery_code(user, code), factors.RECOVERY_CODE

@@ -7,19 +7,21 @@ through `accounts.services.set_pin`; the password and the PIN never reach a log
 (sensitive POST parameters), a URL (POST only) or a re-rendered form (PasswordInput).
 """
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import TemplateView
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -42,6 +44,7 @@ from accounts.services import (
     FactorRefused,
     NotTenantAdmin,
     add_authenticator_app,
+    add_passkey,
     check_sign_in_factor,
     make_recovery_codes,
     set_pin,
@@ -223,13 +226,15 @@ def second_factor(request):
         )
     if request.user.is_verified():
         return redirect(_next_or_home(request))
-    form = SecondFactorForm(request.POST or None)
+    passkey = request.POST.get("passkey")
+    form = SecondFactorForm(request.POST or None, passkey=bool(passkey))
     status = 200
     if request.method == "POST" and form.is_valid():
         check = check_sign_in_factor(
             http_request=request,
             user=request.user,
             code=form.cleaned_data["code"],
+            passkey=_passkey_answer(passkey) if passkey else None,
             actor=Actor.for_user(request.user, **request_context(request)),
         )
         if check.locked:
@@ -258,8 +263,19 @@ def second_factor(request):
         "form": form,
         "next": _next_or_home(request),
         "recovery_codes_left": factors.recovery_codes_left(request.user),
+        "has_passkey": factors.PASSKEY in factors.kinds_of(request.user),
+        "has_app": factors.TOTP in factors.kinds_of(request.user),
     }
     return render(request, "accounts/second_factor.html", context, status=status)
+
+
+def _passkey_answer(posted):
+    """The browser's passkey answer, posted by the page's script as JSON; {} if mangled."""
+    try:
+        answer = json.loads(posted)
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
 
 
 def _forget_code(form):
@@ -418,3 +434,64 @@ def approval_factor_settings(request, slug):
         context,
         status=400 if form.errors else 200,
     )
+
+
+# ---------------------------------------------------------------- passkeys
+
+
+def _json_body(request):
+    try:
+        return json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _json_refusal(code, message, status=400):
+    return JsonResponse({"error": {"code": code, "message": message, "details": {}}}, status=status)
+
+
+@never_cache
+@login_required
+@require_POST
+def passkey_register_begin(request):
+    """The options the browser creates a passkey with (the page's script asks for them)."""
+    if factors.kinds_of(request.user) and not request.user.is_verified():
+        return _json_refusal(
+            "second_factor_required",
+            "You hold a second factor already: sign in with it first, then add a passkey.",
+            status=403,
+        )
+    return JsonResponse(factors.passkey_creation_options(request, request.user))
+
+
+@never_cache
+@login_required
+@require_POST
+def passkey_register_complete(request):
+    """Keep the passkey the browser created; answers where to go next."""
+    try:
+        device = add_passkey(
+            http_request=request,
+            user=request.user,
+            data=_json_body(request),
+            verified=request.user.is_verified(),
+            actor=Actor.for_user(request.user, **request_context(request)),
+        )
+    except FactorRefused as refusal:
+        return _json_refusal(refusal.code, refusal.message)
+    if not request.user.is_verified():
+        # Creating it proved it: this session has passed the new factor.
+        otp_login(request, device)
+    messages.success(request, "Your passkey is added: use it from now on.")
+    return JsonResponse({"next": _next_or_home(request)})
+
+
+@never_cache
+@login_required
+@require_POST
+def passkey_sign_in_begin(request):
+    """The challenge one of the signed-in person's passkeys signs: to finish signing in, or
+    to approve on the PIN page."""
+    if factors.PASSKEY not in factors.kinds_of(request.user):
+        return _json_refusal("no_passkey", "You have no passkey here: use a code instead.")
+    return JsonResponse(factors.passkey_request_options(request, request.user))

@@ -67,6 +67,8 @@ class StaffSecondFactorMiddleware:
         "second_factor",
         "second_factor_setup",
         "passkey_sign_in_begin",
+        "passkey_register_begin",
+        "passkey_register",
         "logout",
         "signed_out",
         "admin:logout",

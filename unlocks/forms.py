@@ -53,6 +53,8 @@ class ApprovalForm(forms.Form):
             }
         ),
     )
+    # A passkey's answer, put here by the page's script when the admin uses their passkey.
+    passkey = forms.CharField(required=False, max_length=20000, widget=forms.HiddenInput)
     # The version of the consent text the page showed. A stale, missing or mangled one
     # goes to the service as it is, which refuses it and the page shows the current text.
     consent_version = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)

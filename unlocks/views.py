@@ -6,6 +6,8 @@ answers `Cache-Control: no-store`, and the PIN never reaches a log (sensitive
 POST parameter), a URL (POST only) or a re-rendered form (PasswordInput).
 """
 
+import json
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -56,7 +58,7 @@ REFUSAL_FIELD = {
 PAGE_MESSAGE = {
     "second_factor_required": (
         "Approving needs your second factor too: type the code your authenticator app shows "
-        "now, and enter the PIN again."
+        "now, or use your passkey, and enter the PIN again."
     ),
     "consent_required": "Tick that you accept the consent text, then enter the PIN again.",
     "consent_stale": (
@@ -116,6 +118,7 @@ def approve(request, token):
                     consent_accepted=data.get("consent_accepted", False),
                     duplicate_risk_acknowledged=data.get("duplicate_risk_acknowledged", False),
                     admin_code=data.get("admin_code", ""),
+                    passkey=_passkey_check(request, data.get("passkey")),
                     actor=Actor.for_user(request.user, **request_context(request)),
                 )
             except Refusal as refusal:
@@ -130,6 +133,22 @@ def approve(request, token):
         return _page(request, unlock, None, consent, refusal=refusal, status=403)
     form = ApprovalForm(initial={"consent_version": consent.version})
     return _page(request, unlock, form, consent)
+
+
+def _passkey_check(request, posted):
+    """What the service calls to check the approver's passkey answer against this session's
+    challenge (django-otp-webauthn verifies it); None when no passkey was used."""
+    if not posted:
+        return None
+    try:
+        answer = json.loads(posted)
+    except ValueError:
+        answer = {}
+
+    def check(approver):
+        return factors.matching_passkey(request, approver, answer) is not None
+
+    return check
 
 
 def _show_refusal(request, request_id, refusal):
@@ -153,6 +172,9 @@ def _show_refusal(request, request_id, refusal):
     data["consent_version"] = str(consent.version)
     if refusal.code == "consent_stale":
         data.pop("consent_accepted", None)
+    # A one-time code or passkey answer is spent, right or wrong: never written back.
+    data.pop("admin_code", None)
+    data.pop("passkey", None)
     form = ApprovalForm(data)
     form.is_valid()
     message = PAGE_MESSAGE.get(refusal.code, refusal.message)

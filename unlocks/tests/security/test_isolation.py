@@ -267,6 +267,23 @@ def table(world):
             {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 302)},
             method="post",
         ),
+        # Passkeys: the browser's script asks for a ceremony's options and sends its answer.
+        # Nobody here holds a passkey to sign with; an empty answer is refused.
+        "accounts/second-factor/passkey/": Row(
+            "/accounts/second-factor/passkey/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 400)},
+            method="post",
+        ),
+        "settings/second-factor/passkeys/begin/": Row(
+            "/settings/second-factor/passkeys/begin/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 200)},
+            method="post",
+        ),
+        "settings/second-factor/passkeys/": Row(
+            "/settings/second-factor/passkeys/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 400)},
+            method="post",
+        ),
         # A tenant's approval setting: its admins; another tenant's does not exist.
         "settings/second-factor/<slug:slug>/": Row(
             "/settings/second-factor/acme-hvac/", acme_page()
