@@ -349,11 +349,17 @@ def second_factor_missing(*, tenant, approver, approver_factors, code_given, pas
     return Refusal("second_factor_required", message, details)
 
 
-def second_factor_incorrect(attempts_left):
+def second_factor_incorrect(attempts_left, factor="totp"):
+    """Refuses a wrong second factor given after the right PIN; it counts as a wrong PIN."""
+    what = (
+        "That passkey could not be verified. Try it again."
+        if factor == "passkey"
+        else "That authenticator code is not right (or was used already). Ask for the code the "
+        "app shows now."
+    )
     return Refusal(
         "second_factor_incorrect",
-        f"That authenticator code is not right (or was used already). Ask for the code the app "
-        f"shows now. {attempts_left} {'try is' if attempts_left == 1 else 'tries are'} left "
+        f"{what} {attempts_left} {'try is' if attempts_left == 1 else 'tries are'} left "
         "before verification is locked for this account.",
         {"attempts_left": attempts_left},
     )

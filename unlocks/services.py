@@ -534,7 +534,7 @@ def _wrong_pin(request, tenant, approver, now, actor, factor=None):
         tenant.save(update_fields=["pin_failure_times"])
         record_entry(tenant=tenant, actor=actor, **wrong)
         if factor is not None:
-            return _audited(rules.second_factor_incorrect(judged.attempts_left))
+            return _audited(rules.second_factor_incorrect(judged.attempts_left, factor))
         return _audited(rules.pin_incorrect(judged.attempts_left))
     tenant.pin_locked_until = judged.locked_until
     tenant.pin_failure_times = []

@@ -92,3 +92,26 @@ def test_a_tenant_that_requires_a_factor_tells_an_admin_without_one_to_set_it_up
     assert response.status_code == 400
     batch.refresh_from_db()
     assert batch.state == "bypassed"
+
+
+def test_a_passkey_answer_that_does_not_verify_counts_as_a_wrong_try(
+    client, admin, tenant, unlock, batch
+):
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    WebAuthnCredential.objects.create(
+        user=admin, name="Passkey", credential_id=b"id", public_key=b"key", confirmed=True
+    )
+    client.force_login(admin)
+    page = client.get(approve_path(unlock)).content.decode()
+    assert "Approve with your passkey" in page and 'name="admin_code"' not in page
+    client.post("/accounts/second-factor/passkey/")
+
+    response = client.post(approve_path(unlock), approval(unlock, passkey='{"id": "aWQ"}'))
+
+    assert response.status_code == 403
+    assert "4 tries are left" in response.content.decode()
+    tenant.refresh_from_db()
+    assert len(tenant.pin_failure_times) == 1
+    batch.refresh_from_db()
+    assert batch.state == "bypassed"
