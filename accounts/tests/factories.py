@@ -60,7 +60,9 @@ def code_now(user):
 
     device = TOTPDevice.objects.get(user=user)
     clock = TOTP(device.bin_key)
-    step = max(clock.t() - 1, device.last_t + 1)
+    # The current step (a boundary crossed before it is checked still falls within the
+    # device's tolerance of one step), or the one after the last step used.
+    step = max(clock.t(), device.last_t + 1)
     clock.time = step * 30 + 1
     return f"{clock.token():06d}"
 
