@@ -50,3 +50,9 @@ class AccountsConfig(AppConfig):
         from accounts.lockouts import record_sign_in_lockout
 
         user_locked_out.connect(record_sign_in_lockout, dispatch_uid="audit_sign_in_lockout")
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.services import record_password_sign_in
+
+        user_logged_in.connect(record_password_sign_in, dispatch_uid="record_password_sign_in")

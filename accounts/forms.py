@@ -86,3 +86,72 @@ class PinForm(forms.Form):
         if pin and again and pin != again:
             self.add_error("new_pin_again", "The two PINs differ. Type the same PIN twice.")
         return data
+
+
+def _code_field(label, help_text):
+    # A one-time code is never written back into the page either.
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=64,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "autocapitalize": "off",
+            }
+        ),
+    )
+
+
+class SecondFactorForm(forms.Form):
+    """A code at sign-in: the authenticator app's, or a recovery code; or, posted by the
+    page's script, a passkey's answer."""
+
+    code = _code_field(
+        "Code",
+        "The 6-digit code your authenticator app shows for Unlock desk, or one of your "
+        "recovery codes (each works once).",
+    )
+    passkey = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20000)
+
+    def __init__(self, *args, passkey=False, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["code"].error_messages["required"] = "Enter the code."
+        # With a passkey's answer no code is typed.
+        self.fields["code"].required = not passkey
+
+
+class AuthenticatorSetupForm(forms.Form):
+    code = _code_field(
+        "The code your app shows now",
+        "6 digits. It changes every 30 seconds; type the one shown when you press the button.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["code"].error_messages["required"] = "Enter the 6-digit code from your app."
+
+
+class ApprovalFactorForm(forms.Form):
+    """A tenant's setting "require a second factor for every approval", with the admin's
+    password and their own second factor."""
+
+    required = forms.BooleanField(
+        required=False,
+        label="Require a second factor for every approval of this account",
+    )
+    password = _secret("Your password", "current-password")
+    code = _code_field(
+        "Code from your authenticator app", "The 6-digit code your app shows for Unlock desk now."
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["password"].error_messages["required"] = "Enter your password."
+        self.fields["code"].error_messages["required"] = "Enter the code from your app."

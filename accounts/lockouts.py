@@ -9,9 +9,12 @@ is logged at WARNING on the `unlock.security` logger and kept by axes alone.
 
 import logging
 
+from axes.exceptions import AxesBackendPermissionDenied
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 
+from accounts.backends import SignInThrottle
 from accounts.models import Membership
 from audit.actors import Actor, request_context
 from audit.models import AuditAction
@@ -47,3 +50,21 @@ def record_sign_in_lockout(sender, request, username, ip_address, **kwargs):
                 code=SIGN_IN_LOCKED,
                 data={"email": membership.user.email, "ip": ip_address},
             )
+
+
+def sign_in_locked(request, email):
+    """Whether signing in as `email` from this request's address is locked out now (the
+    email at this address, or the address): a second factor is then not even checked.
+    Sets request.axes_locked_out, so that axes' middleware answers with its page."""
+    try:
+        SignInThrottle().authenticate(request, username=email)
+    except AxesBackendPermissionDenied:
+        request.axes_locked_out = True
+        return True
+    return False
+
+
+def count_failed_sign_in(request, email):
+    """Count a failed second factor as a failed sign-in of `email` at this address, as a
+    wrong password is (django-axes: 5 lock the email here)."""
+    user_login_failed.send(sender=__name__, credentials={"username": email}, request=request)

@@ -46,9 +46,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
 
-    class Meta:
-        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
-
     def __str__(self):
         return self.email
 
@@ -57,6 +54,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        permissions = [("reset_second_factors", "Can reset a person's second factors")]
 
 
 class Currency(models.TextChoices):
@@ -87,6 +88,13 @@ class Tenant(models.Model):
     # Times (ISO 8601) of the wrong PINs within the current window.
     pin_failure_times = models.JSONField(default=list, blank=True, editable=False)
     pin_locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Changed by one of its admins, with their password and second factor
+    # (accounts.services.set_second_factor_requirement), never in the admin.
+    approval_requires_second_factor = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Every approval needs the approving admin's personal second factor.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -136,3 +144,60 @@ class ApiClient(models.Model):
     @property
     def is_active(self):
         return self.revoked_at is None
+
+
+class SecurityAction(models.TextChoices):
+    SIGNED_IN = "signed_in", "Signed in with a password"
+    SECOND_FACTOR_PASSED = "second_factor_passed", "Second factor passed"
+    SECOND_FACTOR_FAILED = "second_factor_failed", "Second factor failed"
+    FACTOR_ADDED = "factor_added", "Second factor added"
+    FACTOR_REMOVED = "factor_removed", "Second factor removed"
+    RECOVERY_CODES_MADE = "recovery_codes_made", "Recovery codes made"
+    FACTORS_RESET = "factors_reset", "Second factors reset"
+
+
+class SecurityEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Security events are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise PermissionError("Security events are append-only: they cannot be deleted.")
+
+
+class SecurityEvent(models.Model):
+    """One sign-in or second-factor step of a person, staff included.
+
+    The audit trail is kept per tenant and staff belong to none, so a person's own
+    sign-ins and factors are recorded here, append-only. Kept by value, not by foreign
+    key: an event outlives the person and the factor it names.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user_id = models.BigIntegerField(null=True, blank=True)
+    email = models.CharField(max_length=254, db_index=True)
+    is_staff = models.BooleanField(default=False)
+    action = models.CharField(max_length=30, choices=SecurityAction.choices)
+    # password, totp, recovery_code or passkey.
+    factor = models.CharField(max_length=20, blank=True)
+    # Who did it, where not the person themself (a support lead resetting factors).
+    by = models.CharField(max_length=254, blank=True)
+    ip = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    http_request_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = SecurityEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.email} {self.action} {self.factor}".strip()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Security events are append-only: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Security events are append-only: they cannot be deleted.")

@@ -2,15 +2,26 @@
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import factors
 from accounts.emails import tell_admins_pin_set
-from accounts.models import ApiClient, Membership, Role, Tenant, User
+from accounts.lockouts import count_failed_sign_in, sign_in_locked
+from accounts.models import (
+    ApiClient,
+    Membership,
+    Role,
+    SecurityAction,
+    SecurityEvent,
+    Tenant,
+    User,
+)
 from accounts.pins import hash_pin, new_pin_refusal
-from audit.actors import Actor
+from audit.actors import Actor, request_context
 from audit.services import record_entry
 
 
@@ -91,3 +102,216 @@ def revoke_api_client(*, client: ApiClient) -> ApiClient:
         client.revoked_at = timezone.now()
         client.save(update_fields=["revoked_at"])
     return client
+
+
+# ---------------------------------------------------------------- second factors
+
+
+class FactorRefused(PermissionDenied):
+    """A second-factor step said no: a code, and a sentence a person can act on."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def record_security_event(*, user, action, actor: Actor | None = None, factor="", by="", data=None):
+    """Append one sign-in or second-factor step of `user` (accounts.models.SecurityEvent)."""
+    actor = actor or Actor.system()
+    return SecurityEvent.objects.create(
+        user_id=user.pk,
+        email=user.email,
+        is_staff=user.is_staff,
+        action=action,
+        factor=factor,
+        by=by,
+        ip=actor.ip,
+        user_agent=actor.user_agent,
+        http_request_id=actor.request_id,
+        data=data or {},
+    )
+
+
+@transaction.atomic
+def add_authenticator_app(
+    *, user: User, key: str, code: str, verified: bool, actor: Actor
+) -> list[str]:
+    """Keep the authenticator app `user` set up with `key`, proved by its current `code`, and
+    give them new single-use recovery codes (returned once, never shown again).
+
+    `verified`: whether this session passed one of their factors. Raises FactorRefused when
+    they hold a factor and the session did not pass it (a password alone adds none), when
+    they have an app already (a support lead resets it), or when the code does not fit."""
+    held = factors.kinds_of(user)
+    if held and not verified:
+        raise FactorRefused(
+            "second_factor_required",
+            "You hold a second factor already: sign in with it first, then add another.",
+        )
+    if factors.TOTP in held:
+        raise FactorRefused(
+            "second_factor_exists",
+            "You have an authenticator app already. To move to another, ask a support lead "
+            "to reset your second factors, then set it up again.",
+        )
+    if not factors.code_fits_key(key, code):
+        raise FactorRefused(
+            "second_factor_incorrect",
+            "That code does not match. Type the 6-digit code your app shows now for Unlock "
+            "desk (it changes every 30 seconds).",
+        )
+    factors.keep_totp(user, key, code)
+    codes = factors.replace_recovery_codes(user)
+    record_security_event(user=user, action=SecurityAction.FACTOR_ADDED, actor=actor, factor="totp")
+    record_security_event(user=user, action=SecurityAction.RECOVERY_CODES_MADE, actor=actor)
+    return codes
+
+
+@transaction.atomic
+def add_passkey(*, http_request, user: User, data, verified: bool, actor: Actor):
+    """Keep the passkey the browser created for `user` (django-otp-webauthn checks it against
+    the session's challenge). As for an app: a person holding a factor adds one only in a
+    session that passed it. Raises FactorRefused."""
+    if factors.kinds_of(user) and not verified:
+        raise FactorRefused(
+            "second_factor_required",
+            "You hold a second factor already: sign in with it first, then add a passkey.",
+        )
+    device = factors.keep_passkey(http_request, user, data)
+    if device is None:
+        raise FactorRefused(
+            "passkey_not_verified",
+            "Your browser's answer could not be verified. Try again; if it keeps failing, "
+            "use an authenticator app instead.",
+        )
+    record_security_event(
+        user=user, action=SecurityAction.FACTOR_ADDED, actor=actor, factor=factors.PASSKEY
+    )
+    return device
+
+
+@transaction.atomic
+def make_recovery_codes(*, user: User, actor: Actor) -> list[str]:
+    """Replace `user`'s recovery codes with new ones (returned once)."""
+    codes = factors.replace_recovery_codes(user)
+    record_security_event(user=user, action=SecurityAction.RECOVERY_CODES_MADE, actor=actor)
+    return codes
+
+
+@dataclass
+class FactorCheck:
+    """What a second factor at sign-in came to: the factor passed (or None), and when the
+    person may try again if django-otp holds their factors back after wrong codes."""
+
+    factor: str | None
+    device: object = None
+    wait_until: object = None
+    locked: bool = False
+
+
+@transaction.atomic
+def check_sign_in_factor(
+    *, http_request, user: User, code: str = "", passkey=None, actor: Actor
+) -> FactorCheck:
+    """Finish a password sign-in with a second factor: a passkey's answer (`passkey`), an
+    authenticator code, or one of the recovery codes (each works once). A wrong one counts
+    as a failed sign-in (django-axes, by the request's address); none is checked while
+    signing in is locked out.
+
+    Marks nothing itself: the page marks the session verified with the device passed."""
+    if sign_in_locked(http_request, user.email):
+        return FactorCheck(factor=None, locked=True)
+    code = factors.normalised(code)
+    if passkey is not None:
+        device, factor = factors.matching_passkey(http_request, user, passkey), factors.PASSKEY
+    elif factors.TOTP_CODE.match(code):
+        device, factor = factors.matching_totp(user, code), factors.TOTP
+    else:
+        device, factor = factors.matching_recovery_code(user, code), factors.RECOVERY_CODE
+    if device is None:
+        record_security_event(user=user, action=SecurityAction.SECOND_FACTOR_FAILED, actor=actor)
+        count_failed_sign_in(http_request, user.email)
+        return FactorCheck(
+            factor=None,
+            wait_until=factors.wait_before_next_try(user),
+            locked=bool(getattr(http_request, "axes_locked_out", False)),
+        )
+    record_security_event(
+        user=user,
+        action=SecurityAction.SECOND_FACTOR_PASSED,
+        actor=actor,
+        factor=factor,
+        data={"recovery_codes_left": factors.recovery_codes_left(user)}
+        if factor == factors.RECOVERY_CODE
+        else {},
+    )
+    return FactorCheck(factor=factor, device=device)
+
+
+@transaction.atomic
+def reset_second_factors(*, user: User, actor: Actor) -> set[str]:
+    """A support lead removes every second factor of `user` (a lost phone, a stolen key):
+    they set one up again at their next sign-in. Recorded with who did it."""
+    had = factors.forget_all(user)
+    record_security_event(
+        user=user,
+        action=SecurityAction.FACTORS_RESET,
+        actor=actor,
+        by=actor.label,
+        data={"had": sorted(had)},
+    )
+    return had
+
+
+def record_password_sign_in(sender, request, user, **kwargs):
+    """Receiver of `user_logged_in`: every sign-in is recorded with its factor, the password
+    here (a second factor, where one follows, is recorded when it passes)."""
+    context = request_context(request) if request is not None else {}
+    record_security_event(
+        user=user,
+        action=SecurityAction.SIGNED_IN,
+        actor=Actor.for_user(user, **context),
+        factor=factors.PASSWORD,
+    )
+
+
+@transaction.atomic
+def set_second_factor_requirement(
+    *, tenant: Tenant, required: bool, admin: User, code: str, actor: Actor
+) -> Tenant:
+    """Require (or stop requiring) the approving admin's second factor for every approval of
+    `tenant`. Only an admin of it now, proving it with their own authenticator code (the
+    password is checked by the page first, as a sign-in). Audited in the tenant's trail.
+
+    Raises NotTenantAdmin, or FactorRefused for an admin without an app or a wrong code."""
+    tenant = Tenant.objects.select_for_update(no_key=True).get(pk=tenant.pk)
+    is_admin = Membership.objects.filter(
+        tenant=tenant, user=admin, role=Role.ADMIN, user__is_active=True
+    ).exists()
+    if not is_admin:
+        raise NotTenantAdmin(
+            f"{admin.email} is not an admin of {tenant.name} now, and only its admins can "
+            "change how its approvals are proved."
+        )
+    if factors.TOTP not in factors.kinds_of(admin):
+        raise FactorRefused(
+            "second_factor_required",
+            "Set up your own authenticator app first: this setting is changed with your "
+            "password and a code from it.",
+        )
+    if factors.matching_totp(admin, code) is None:
+        raise FactorRefused(
+            "second_factor_incorrect",
+            "That code is not right, or was used already. Type the code your app shows now.",
+        )
+    if tenant.approval_requires_second_factor != required:
+        tenant.approval_requires_second_factor = required
+        tenant.save(update_fields=["approval_requires_second_factor"])
+        record_entry(
+            tenant=tenant,
+            action="second_factor_requirement_set",
+            actor=actor,
+            data={"required": required},
+        )
+    return tenant

@@ -7,24 +7,49 @@ through `accounts.services.set_pin`; the password and the PIN never reach a log
 (sensitive POST parameters), a URL (POST only) or a re-rendered form (PasswordInput).
 """
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import TemplateView
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.forms import NewPasswordForm, PinForm, ResetPasswordForm, SignInForm
+from accounts import factors
+from accounts.forms import (
+    ApprovalFactorForm,
+    AuthenticatorSetupForm,
+    NewPasswordForm,
+    PinForm,
+    ResetPasswordForm,
+    SecondFactorForm,
+    SignInForm,
+)
+from accounts.lockouts import count_failed_sign_in, sign_in_locked
 from accounts.models import Role, Tenant
 from accounts.pins import NEW_PIN_RULES_IN_WORDS, InvalidPin
 from accounts.selectors import admins_of_tenants, membership_of, memberships_of_user
-from accounts.services import NotTenantAdmin, set_pin
+from accounts.services import (
+    FactorRefused,
+    NotTenantAdmin,
+    add_authenticator_app,
+    add_passkey,
+    check_sign_in_factor,
+    make_recovery_codes,
+    set_pin,
+    set_second_factor_requirement,
+)
 from audit.actors import Actor, request_context
 
 
@@ -170,3 +195,303 @@ def _names(users, joiner="and"):
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} {joiner} {names[-1]}"
+
+
+# ---------------------------------------------------------------- second factors
+
+
+def _go(name, next_url):
+    return redirect(f"{reverse(name)}?{urlencode({'next': next_url})}")
+
+
+def _next_or_home(request):
+    """Where a finished sign-in goes: the page it was asked for, if it is ours."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return reverse("admin:index") if request.user.is_staff else reverse("tenant_requests")
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor(request):
+    """Finish signing in with a second factor: the authenticator's code or a recovery code."""
+    if not factors.kinds_of(request.user) and not factors.recovery_codes_left(request.user):
+        return redirect(
+            f"{reverse('second_factor_setup')}?{urlencode({'next': _next_or_home(request)})}"
+        )
+    if request.user.is_verified():
+        return redirect(_next_or_home(request))
+    passkey = request.POST.get("passkey")
+    form = SecondFactorForm(request.POST or None, passkey=bool(passkey))
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        check = check_sign_in_factor(
+            http_request=request,
+            user=request.user,
+            code=form.cleaned_data["code"],
+            passkey=_passkey_answer(passkey) if passkey else None,
+            actor=Actor.for_user(request.user, **request_context(request)),
+        )
+        if check.locked:
+            # axes' middleware answers with the sign-in lock-out page.
+            logout(request)
+            return HttpResponse(status=403)
+        if check.factor is not None:
+            otp_login(request, check.device)
+            return redirect(_next_or_home(request))
+        wait = (
+            f" Wait until {check.wait_until:%H:%M:%S} UTC before the next try."
+            if check.wait_until
+            else ""
+        )
+        form.add_error(
+            "code",
+            "That code is not right, or was used already. Type the code your app shows now, "
+            f"or an unused recovery code.{wait} After {settings.AXES_FAILURE_LIMIT} wrong tries, "
+            "signing in is locked for a while.",
+        )
+        _forget_code(form)
+        status = 400
+    elif form.errors:
+        status = 400
+    context = {
+        "form": form,
+        "next": _next_or_home(request),
+        "recovery_codes_left": factors.recovery_codes_left(request.user),
+        "has_passkey": factors.PASSKEY in factors.kinds_of(request.user),
+        "has_app": factors.TOTP in factors.kinds_of(request.user),
+    }
+    return render(request, "accounts/second_factor.html", context, status=status)
+
+
+def _passkey_answer(posted):
+    """The browser's passkey answer, posted by the page's script as JSON; {} if mangled."""
+    try:
+        answer = json.loads(posted)
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
+
+
+def _forget_code(form):
+    # A one-time code is not written back into the page, right or wrong.
+    form.data = form.data.copy()
+    form.data["code"] = ""
+
+
+SETUP_KEY = "second_factor_setup_key"
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor_setup(request):
+    """Set up an authenticator app: its QR code and secret, proved by a code from it; then
+    the recovery codes, shown once."""
+    held = factors.kinds_of(request.user)
+    if held and not request.user.is_verified():
+        return _go("second_factor", request.path)
+    if factors.TOTP in held:
+        return redirect("second_factor_settings")
+    # The secret lives in the session until a code from the app proves it was set up.
+    key = request.session.get(SETUP_KEY) or factors.new_totp_key()
+    request.session[SETUP_KEY] = key
+    form = AuthenticatorSetupForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = add_authenticator_app(
+                user=request.user,
+                key=key,
+                code=form.cleaned_data["code"],
+                verified=request.user.is_verified(),
+                actor=Actor.for_user(request.user, **request_context(request)),
+            )
+        except FactorRefused as refusal:
+            form.add_error("code", refusal.message)
+            _forget_code(form)
+            status = 400
+        else:
+            del request.session[SETUP_KEY]
+            # Setting it up proved it: this session has passed the new factor.
+            if not request.user.is_verified():
+                otp_login(request, TOTPDevice.objects.filter(user=request.user).first())
+            return _recovery_codes_page(request, codes, first=True)
+    elif form.errors:
+        status = 400
+    context = {
+        "form": form,
+        "setup": factors.provisioning(request.user, key),
+        "next": _next_or_home(request),
+    }
+    return render(request, "accounts/second_factor_setup.html", context, status=status)
+
+
+def _recovery_codes_page(request, codes, *, first=False):
+    context = {"codes": codes, "first": first, "next": _next_or_home(request)}
+    return render(request, "accounts/recovery_codes.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def recovery_codes(request):
+    """New recovery codes, replacing the old ones; only in a session that passed a factor."""
+    if not request.user.is_verified():
+        return redirect(
+            f"{reverse('second_factor')}?{urlencode({'next': reverse('second_factor_settings')})}"
+        )
+    codes = make_recovery_codes(
+        user=request.user, actor=Actor.for_user(request.user, **request_context(request))
+    )
+    return _recovery_codes_page(request, codes)
+
+
+@never_cache
+@login_required
+@require_GET
+def second_factor_settings(request):
+    """A person's second factors, and the approval setting of each account they administer."""
+    user = request.user
+    administered = [m.tenant for m in memberships_of_user(user=user) if m.role == Role.ADMIN]
+    context = {
+        "kinds": factors.kinds_of(user),
+        "recovery_codes_left": factors.recovery_codes_left(user),
+        "passkeys": factors.passkeys_of(user),
+        "verified": user.is_verified(),
+        "tenants": administered,
+    }
+    return render(request, "accounts/second_factor_settings.html", context)
+
+
+@never_cache
+@sensitive_post_parameters("password", "code")
+@login_required
+@require_http_methods(["GET", "POST"])
+def approval_factor_settings(request, slug):
+    """A tenant's "require a second factor for every approval", changed by one of its admins
+    with their password and their own authenticator code."""
+    tenant = Tenant.objects.filter(slug=slug).first()
+    membership = membership_of(tenant=tenant, user=request.user) if tenant else None
+    if membership is None:
+        return render(request, "404.html", status=404)
+    if membership.role != Role.ADMIN:
+        return _admins_only(request, [tenant])
+    form = ApprovalFactorForm(
+        request.POST or None, initial={"required": tenant.approval_requires_second_factor}
+    )
+    if request.method == "POST" and form.is_valid():
+        if not _is_their_password(request, form.cleaned_data["password"]):
+            form.add_error(
+                "password",
+                "That is not your password. Type the password you sign in with; after "
+                f"{settings.AXES_FAILURE_LIMIT} wrong tries, signing in is locked for a while.",
+            )
+        elif sign_in_locked(request, request.user.email):
+            return HttpResponse(status=403)
+        else:
+            try:
+                set_second_factor_requirement(
+                    tenant=tenant,
+                    required=form.cleaned_data["required"],
+                    admin=request.user,
+                    code=form.cleaned_data["code"],
+                    actor=Actor.for_user(request.user, **request_context(request)),
+                )
+            except NotTenantAdmin:
+                return _admins_only(request, [tenant])
+            except FactorRefused as refusal:
+                if refusal.code == "second_factor_incorrect":
+                    # A wrong second factor counts as a failed sign-in, as a wrong password.
+                    count_failed_sign_in(request, request.user.email)
+                form.add_error("code", refusal.message)
+            else:
+                messages.success(
+                    request,
+                    f"Every approval of {tenant.name} now needs the approving admin's second "
+                    "factor."
+                    if form.cleaned_data["required"]
+                    else f"Approvals of {tenant.name} ask a second factor only of admins who "
+                    "hold one.",
+                )
+                return redirect("approval_factor_settings", slug=tenant.slug)
+    if form.errors:
+        _forget_code(form)
+    context = {
+        "tenant": tenant,
+        "form": form,
+        "has_app": factors.TOTP in factors.kinds_of(request.user),
+    }
+    return render(
+        request,
+        "accounts/approval_factor.html",
+        context,
+        status=400 if form.errors else 200,
+    )
+
+
+# ---------------------------------------------------------------- passkeys
+
+
+def _json_body(request):
+    try:
+        return json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _json_refusal(code, message, status=400):
+    return JsonResponse({"error": {"code": code, "message": message, "details": {}}}, status=status)
+
+
+@never_cache
+@login_required
+@require_POST
+def passkey_register_begin(request):
+    """The options the browser creates a passkey with (the page's script asks for them)."""
+    if factors.kinds_of(request.user) and not request.user.is_verified():
+        return _json_refusal(
+            "second_factor_required",
+            "You hold a second factor already: sign in with it first, then add a passkey.",
+            status=403,
+        )
+    return JsonResponse(factors.passkey_creation_options(request, request.user))
+
+
+@never_cache
+@login_required
+@require_POST
+def passkey_register_complete(request):
+    """Keep the passkey the browser created; answers where to go next."""
+    try:
+        device = add_passkey(
+            http_request=request,
+            user=request.user,
+            data=_json_body(request),
+            verified=request.user.is_verified(),
+            actor=Actor.for_user(request.user, **request_context(request)),
+        )
+    except FactorRefused as refusal:
+        return _json_refusal(refusal.code, refusal.message)
+    if not request.user.is_verified():
+        # Creating it proved it: this session has passed the new factor.
+        otp_login(request, device)
+    messages.success(request, "Your passkey is added: use it from now on.")
+    return JsonResponse({"next": _next_or_home(request)})
+
+
+@never_cache
+@login_required
+@require_POST
+def passkey_sign_in_begin(request):
+    """The challenge one of the signed-in person's passkeys signs: to finish signing in, or
+    to approve on the PIN page."""
+    if factors.PASSKEY not in factors.kinds_of(request.user):
+        return _json_refusal("no_passkey", "You have no passkey here: use a code instead.")
+    return JsonResponse(factors.passkey_request_options(request, request.user))

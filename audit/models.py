@@ -21,6 +21,8 @@ class AuditAction(models.TextChoices):
     REQUEST_RELOCKED = "request_relocked", "Re-locked"
     RECORD_RELOCKED = "record_relocked", "Record re-locked"
     RELOCK_REFUSED = "relock_refused", "Re-locking refused"
+    SECOND_FACTOR_INCORRECT = "second_factor_incorrect", "Wrong second factor"
+    SECOND_FACTOR_REQUIREMENT_SET = "second_factor_requirement_set", "Second factor requirement set"
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -7,6 +7,7 @@ must then provide SECRET_KEY, PIN_PEPPER, ALLOWED_HOSTS and DATABASE_URL.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -55,6 +56,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "axes",
     "csp",
+    # Second factors: authenticator apps (TOTP), single-use recovery codes, passkeys.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "accounts",
     "audit",
     "unlocks",
@@ -69,6 +75,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed a second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # With STAFF_MFA_REQUIRED, a staff session of a password alone reaches only the
+    # second-factor pages, never the console or the API.
+    "config.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -311,6 +322,28 @@ AXES_COOLOFF_MESSAGE = (
     "Too many failed sign-ins with this email from your network address: signing in with it "
     "here is locked for a while. Wait 15 minutes and try again, or ask support to unlock it."
 )
+
+# Second factors (django-otp, django-otp-webauthn). Staff must pass one to reach the console
+# or the API by session where STAFF_MFA_REQUIRED is on: always in production unless turned
+# off, never in `make run` unless turned on, so the demo stays two commands.
+STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=PRODUCTION)
+# The name an authenticator app shows beside the code.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Unlock desk")
+# A wrong code makes the next try wait (1 s, 2 s, 4 s, ...) on the factor itself, so a
+# password that is known cannot buy endless tries by signing in again.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Passkeys are a second factor here, never a sign-in of their own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = "Unlock desk"
+# A passkey is bound to a domain, never to an address: over plain HTTP browsers allow it
+# on localhost only, so `make run` offers passkeys at http://localhost:<port>.
+_SITE = urlparse(SITE_URL)
+_PASSKEY_ORIGIN = (
+    f"https://{_SITE.netloc}" if _SITE.scheme == "https" else f"http://localhost:{_SITE.port or 80}"
+)
+OTP_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default=urlparse(_PASSKEY_ORIGIN).hostname)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=[_PASSKEY_ORIGIN])
 
 # Content-Security-Policy (django-csp): no inline script, no framing, nothing off-site.
 CONTENT_SECURITY_POLICY = {

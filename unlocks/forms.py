@@ -40,6 +40,23 @@ class ApprovalForm(forms.Form):
         template_name=CHECKBOX,
         widget=forms.CheckboxInput(attrs={"required": True}),
     )
+    # Asked after the PIN and consent where the tenant requires a second factor or the
+    # approver holds one (templates/unlocks/_second_factor.html); the service decides.
+    admin_code = forms.CharField(
+        label="Code from your authenticator app",
+        required=False,
+        max_length=64,
+        help_text="The 6 digits your app shows for Unlock desk now.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+            }
+        ),
+    )
+    # A passkey's answer, put here by the page's script when the admin uses their passkey.
+    passkey = forms.CharField(required=False, max_length=20000, widget=forms.HiddenInput)
     # The version of the consent text the page showed. A stale, missing or mangled one
     # goes to the service as it is, which refuses it and the page shows the current text.
     consent_version = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)

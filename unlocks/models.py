@@ -284,6 +284,9 @@ class UnlockRequest(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # What the approver proved it with: ["pin"], ["pin", "totp"] or ["pin", "passkey"];
+    # null until approved (and for requests approved before it was recorded).
+    approved_with = models.JSONField(null=True, blank=True)
     consent_version = models.PositiveIntegerField(null=True, blank=True)
     consent_sha256 = models.CharField(max_length=64, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -55,4 +55,6 @@ HTTP_STATUS = {
     "duplicate_risk_not_acknowledged": 400,
     "request_not_completed": 409,
     "already_relocked": 409,
+    "second_factor_required": 400,
+    "second_factor_incorrect": 403,
 }

@@ -17,14 +17,17 @@ functions what to show. SPEC's rules, and where each is decided:
 8. Approval unlocks at once, judged on locked rows UNLOCKABLE, refusals_for (the services
                                                   call it again on the locked rows)
 9. Requests expire .............................. expires_at, past_expiry, overdue
-11. Unlocks end by themselves ................... window_hours_invalid, window_not_shorter,
-                                                  window_end, remind_at, state_now,
-                                                  in_window_until, window_running,
-                                                  window_due, relocked_at, relock_refused
 10. Everything is audited: not a decision but a duty of the services, each of which
     writes its step's audit entry in the step's own transaction (audit.services); the
     service tests (`test_it_audits_*`, `test_*_is_audited`) and the fault tests hold them
     to it.
+11. Unlocks end by themselves ................... window_hours_invalid, window_not_shorter,
+                                                  window_end, remind_at, state_now,
+                                                  in_window_until, window_running,
+                                                  window_due, relocked_at, relock_refused
+12. A named approver, and staff with a second factor
+                                                  second_factor_needed, second_factor_missing,
+                                                  staff_second_factor_missing
 """
 
 from dataclasses import dataclass, field
@@ -435,3 +438,78 @@ def relock_refused(request, now):
             {"relocked_at": ended.isoformat()},
         )
     return None
+
+
+# ---------------------------------------------------------------- 12. a named approver
+
+
+def second_factor_needed(*, tenant_requires, approver_factors):
+    """Whether an approval asks the approver for a second factor after the PIN: when the
+    tenant requires one for every approval, or the approver holds one."""
+    return bool(tenant_requires or approver_factors)
+
+
+def second_factor_missing(*, tenant, approver, approver_factors, code_given, passkey_given):
+    """Refuses an approval that needs a second factor (second_factor_needed) and was not
+    given one the approver can use; None when none is needed or one was given.
+
+    `approver_factors`: the kinds the approver holds ("totp", "passkey")."""
+    if not second_factor_needed(
+        tenant_requires=tenant.approval_requires_second_factor, approver_factors=approver_factors
+    ):
+        return None
+    if passkey_given and "passkey" in approver_factors:
+        return None
+    if code_given and "totp" in approver_factors:
+        return None
+    details = {"factors": sorted(approver_factors)}
+    if not approver_factors:
+        message = (
+            f"{tenant.name} requires a second factor for every approval, and "
+            f"{approver.email} has none yet. They can add an authenticator app or a passkey, "
+            "signed in, at /settings/second-factor/, then approve."
+        )
+    elif "totp" not in approver_factors:
+        message = (
+            f"{approver.email} approves with a passkey, which cannot be read out on the phone. "
+            "Ask them to approve on the PIN page (the approval link) instead."
+        )
+    else:
+        message = (
+            f"{approver.email} approves with a second factor: give admin_code, the 6-digit code "
+            "their authenticator app shows now"
+            + (
+                ", or approve on the PIN page with their passkey."
+                if "passkey" in approver_factors
+                else "."
+            )
+        )
+    return Refusal("second_factor_required", message, details)
+
+
+def second_factor_incorrect(attempts_left, factor="totp"):
+    """Refuses a wrong second factor given after the right PIN; it counts as a wrong PIN."""
+    what = (
+        "That passkey could not be verified. Try it again."
+        if factor == "passkey"
+        else "That authenticator code is not right (or was used already). Ask for the code the "
+        "app shows now."
+    )
+    return Refusal(
+        "second_factor_incorrect",
+        f"{what} {attempts_left} {'try is' if attempts_left == 1 else 'tries are'} left "
+        "before verification is locked for this account.",
+        {"attempts_left": attempts_left},
+    )
+
+
+def staff_second_factor_missing(*, is_staff, verified, required):
+    """SPEC 12: where STAFF_MFA_REQUIRED is on, a staff session signed in with a password
+    alone reaches only the second-factor pages; None once it passed a factor."""
+    if not required or not is_staff or verified:
+        return None
+    return Refusal(
+        "sign_in_incomplete",
+        "You signed in with your password alone. Finish signing in with your second factor "
+        "at /accounts/second-factor/ (or set one up there), then try again.",
+    )

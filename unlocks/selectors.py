@@ -379,6 +379,14 @@ def shown_entries(entries):
     )
 
 
+FACTOR_WORDS = {"pin": "the account PIN", "totp": "an authenticator code", "passkey": "a passkey"}
+
+
+def approved_with_in_words(approved_with):
+    """["pin", "totp"] as a receipt says it: "the account PIN and an authenticator code"."""
+    return " and ".join(FACTOR_WORDS.get(f, f) for f in approved_with or ["pin"])
+
+
 def receipt_for(request):
     """What an approval receipt shows, for the page and the email; None unless completed.
 
@@ -418,6 +426,8 @@ def receipt_for(request):
         "tenant": request.tenant,
         "approver": request.approved_by,
         "approved_at": request.approved_at,
+        # "the account PIN and an authenticator code": what the approver proved it with.
+        "approved_with": approved_with_in_words(request.approved_with),
         "consent_version": request.consent_version,
         "consent_sha256": request.consent_sha256,
         "unlocked": unlocked,

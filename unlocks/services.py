@@ -10,6 +10,8 @@ Row locks, always taken in this order within a transaction:
 2. the tenant, by an approval only, in the same statement as its request, FOR NO KEY
    UPDATE: held across the PIN check (it counts concurrent guesses one by one), it does
    not block the foreign-key checks (FOR KEY SHARE) of the tenant's other changes;
+   2a. the approver's authenticator device, where the approval checks its code (FOR NO
+   KEY UPDATE; django-otp records the code used and the failures on it);
 3. the target records, batches then invoices then payments, each type by id, FOR NO
    KEY UPDATE (the targets of an open naming them check their keys at commit);
 4. the tenant's audit chain head (audit.services), last: the change writes its outbox
@@ -38,6 +40,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Q, When, prefetch_related_objects
 from django.utils import timezone
 
+from accounts import factors
 from accounts.pins import pin_matches
 from accounts.selectors import caller_and_admins, membership_by_email
 from audit.actors import Actor
@@ -366,12 +369,17 @@ def verify_and_unlock(
     consent_accepted: bool,
     duplicate_risk_acknowledged: bool = False,
     window_hours: int | None = None,
+    admin_code: str | None = None,
+    passkey=None,
     actor: Actor,
 ) -> UnlockRequest:
     """Approve with an admin's PIN and consent, and unlock the targets in the same transaction.
 
     Guards run in API.md's order; the first that fails answers. `window_hours` may shorten
-    the window the request named (None keeps it).
+    the window the request named (None keeps it). `admin_code`: the approver's
+    authenticator code; `passkey`: a callable that checks the approver's passkey assertion
+    (the PIN page's), returning whether it passed. Either is asked for right after the PIN
+    where the tenant requires a second factor or the approver holds one.
     """
     if window_hours is not None and (refusal := rules.window_hours_invalid(window_hours)):
         raise refusal
@@ -384,6 +392,8 @@ def verify_and_unlock(
             consent_accepted=consent_accepted,
             duplicate_risk_acknowledged=duplicate_risk_acknowledged,
             window_hours=window_hours,
+            admin_code=admin_code,
+            passkey=passkey,
             actor=actor,
         )
     if isinstance(outcome, Refusal):
@@ -443,6 +453,8 @@ def _verify_locked(
     consent_accepted,
     duplicate_risk_acknowledged,
     window_hours,
+    admin_code,
+    passkey,
     actor,
 ):
     # The tenant's row is locked with the request's: it serialises PIN checks, so
@@ -469,6 +481,27 @@ def _verify_locked(
         return _refuse(request, refusal, actor)
     if not pin_matches(tenant.pin_hash, pin if isinstance(pin, str) else ""):
         return _wrong_pin(request, tenant, approver, now, actor)
+
+    # The approver's own second factor, right after the PIN (SPEC rule 12).
+    held = factors.kinds_of(approver)
+    code = factors.normalised(admin_code)
+    if refusal := rules.second_factor_missing(
+        tenant=tenant,
+        approver=approver,
+        approver_factors=held,
+        code_given=bool(code),
+        passkey_given=passkey is not None,
+    ):
+        return _refuse(request, refusal, actor, data={"approver": approver.email})
+    approved_with = ["pin"]
+    if passkey is not None and factors.PASSKEY in held:
+        if not passkey(approver):
+            return _wrong_pin(request, tenant, approver, now, actor, factor=factors.PASSKEY)
+        approved_with.append(factors.PASSKEY)
+    elif code and factors.TOTP in held:
+        if factors.matching_totp(approver, code, lock=True) is None:
+            return _wrong_pin(request, tenant, approver, now, actor, factor=factors.TOTP)
+        approved_with.append(factors.TOTP)
     if tenant.pin_failure_times:
         tenant.pin_failure_times = []
         tenant.save(update_fields=["pin_failure_times"])
@@ -506,22 +539,30 @@ def _verify_locked(
 
     if window_hours is not None:
         request.window_hours = window_hours
-    _unlock(request, views, approver, consent, now, actor)
+    _unlock(request, views, approver, consent, now, actor, approved_with)
     return request
 
 
-def _wrong_pin(request, tenant, approver, now, actor):
+def _wrong_pin(request, tenant, approver, now, actor, factor=None):
+    """A wrong PIN, or (`factor`) a wrong second factor after the right PIN: both count in
+    the tenant's one window of wrong tries, and lock PIN verification alike."""
     judged = rules.wrong_pin(tenant.pin_failure_times, now)
+    code = "pin_incorrect" if factor is None else "second_factor_incorrect"
     wrong = {
-        "action": AuditAction.PIN_INCORRECT,
+        "action": AuditAction.PIN_INCORRECT
+        if factor is None
+        else AuditAction.SECOND_FACTOR_INCORRECT,
         "request": request,
-        "code": "pin_incorrect",
-        "data": {"approver": approver.email, "attempts_left": judged.attempts_left},
+        "code": code,
+        "data": {"approver": approver.email, "attempts_left": judged.attempts_left}
+        | ({} if factor is None else {"factor": factor}),
     }
     if judged.locked_until is None:
         tenant.pin_failure_times = judged.failures
         tenant.save(update_fields=["pin_failure_times"])
         record_entry(tenant=tenant, actor=actor, **wrong)
+        if factor is not None:
+            return _audited(rules.second_factor_incorrect(judged.attempts_left, factor))
         return _audited(rules.pin_incorrect(judged.attempts_left))
     tenant.pin_locked_until = judged.locked_until
     tenant.pin_failure_times = []
@@ -596,7 +637,7 @@ def _opened_for(request, now):
     }
 
 
-def _unlock(request, views, approver, consent, now, actor):
+def _unlock(request, views, approver, consent, now, actor, approved_with):
     """Open the targets (and a bypassed batch's bypassed transactions) with bulk updates,
     for the request's window: the clock starts now."""
     request.unlocked_until = rules.window_end(now, request.window_hours)
@@ -632,6 +673,7 @@ def _unlock(request, views, approver, consent, now, actor):
     request.status = RequestStatus.COMPLETED
     request.approved_by = approver
     request.approved_at = now
+    request.approved_with = approved_with
     request.completed_at = now
     request.closed_at = now
     request.consent_version = consent.version
@@ -641,6 +683,7 @@ def _unlock(request, views, approver, consent, now, actor):
             "status",
             "approved_by",
             "approved_at",
+            "approved_with",
             "completed_at",
             "closed_at",
             "consent_version",
@@ -672,6 +715,8 @@ def _unlock(request, views, approver, consent, now, actor):
         "consent_sha256": consent.sha256,
         "data": {
             "approver": approver.email,
+            # Who approved, proven with what: ["pin"], ["pin", "totp"] or ["pin", "passkey"].
+            "approved_with": approved_with,
             # The total at stake: what the approval reopened of the tenant's books.
             "transactions": at_stake.transactions,
             "total": str(at_stake.decimal),

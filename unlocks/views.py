@@ -6,6 +6,8 @@ answers `Cache-Control: no-store`, and the PIN never reaches a log (sensitive
 POST parameter), a URL (POST only) or a re-rendered form (PasswordInput).
 """
 
+import json
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import factors
 from accounts.models import Role
 from accounts.selectors import (
     admin_membership,
@@ -46,12 +49,18 @@ from unlocks.when import until_in_words
 # Where a refusal shows on the PIN page: next to a field, or (absent here) above the form.
 REFUSAL_FIELD = {
     "pin_incorrect": "pin",
+    "second_factor_required": "admin_code",
+    "second_factor_incorrect": "admin_code",
     "consent_required": "consent_accepted",
     "consent_stale": "consent_accepted",
     "duplicate_risk_not_acknowledged": "duplicate_risk_acknowledged",
 }
 # The service speaks to whoever relays it (often an agent); the page speaks to the admin.
 PAGE_MESSAGE = {
+    "second_factor_required": (
+        "Approving needs your second factor too: type the code your authenticator app shows "
+        "now, or use your passkey, and enter the PIN again."
+    ),
     "consent_required": "Tick that you accept the consent text, then enter the PIN again.",
     "consent_stale": (
         "The consent text changed while this page was open. Read the new text above, "
@@ -104,7 +113,7 @@ def _unlock_from_token(token):
 
 
 @never_cache
-@sensitive_post_parameters("pin")
+@sensitive_post_parameters("pin", "admin_code")
 @login_required
 @require_http_methods(["GET", "POST"])
 def approve(request, token):
@@ -130,6 +139,8 @@ def approve(request, token):
                     consent_accepted=data.get("consent_accepted", False),
                     duplicate_risk_acknowledged=data.get("duplicate_risk_acknowledged", False),
                     window_hours=data.get("window_hours"),
+                    admin_code=data.get("admin_code", ""),
+                    passkey=_passkey_check(request, data.get("passkey")),
                     actor=Actor.for_user(request.user, **request_context(request)),
                 )
             except Refusal as refusal:
@@ -146,6 +157,22 @@ def approve(request, token):
         initial={"consent_version": consent.version, "window_hours": unlock.window_hours}
     )
     return _page(request, unlock, form, consent)
+
+
+def _passkey_check(request, posted):
+    """What the service calls to check the approver's passkey answer against this session's
+    challenge (django-otp-webauthn verifies it); None when no passkey was used."""
+    if not posted:
+        return None
+    try:
+        answer = json.loads(posted)
+    except ValueError:
+        answer = {}
+
+    def check(approver):
+        return factors.matching_passkey(request, approver, answer) is not None
+
+    return check
 
 
 def _show_refusal(request, request_id, refusal):
@@ -169,6 +196,9 @@ def _show_refusal(request, request_id, refusal):
     data["consent_version"] = str(consent.version)
     if refusal.code == "consent_stale":
         data.pop("consent_accepted", None)
+    # A one-time code or passkey answer is spent, right or wrong: never written back.
+    data.pop("admin_code", None)
+    data.pop("passkey", None)
     form = ApprovalForm(data)
     form.is_valid()
     message = _page_message(refusal)
@@ -242,6 +272,8 @@ def _page(
         }
         if rules.pin_locked_now(tenant, now)
         else None,
+        # What the page asks after the PIN and consent: the approver's own second factor.
+        "second_factor": _second_factor_view(tenant, request.user),
     }
     return render(request, "unlocks/approve.html", context, status=status)
 
@@ -251,6 +283,18 @@ def _opened_by(unlock):
     support (an API client's name means nothing to them)."""
     name = getattr(unlock, "opener_full_name", None)
     return f"{name.split()[0]} from support" if name and name.strip() else "support"
+
+
+def _second_factor_view(tenant, approver):
+    held = factors.kinds_of(approver)
+    return {
+        "needed": rules.second_factor_needed(
+            tenant_requires=tenant.approval_requires_second_factor, approver_factors=held
+        ),
+        "totp": factors.TOTP in held,
+        "passkey": factors.PASSKEY in held,
+        "none_held": not held,
+    }
 
 
 def _target_view(target, opens_with, refusal, *, risky):

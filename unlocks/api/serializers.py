@@ -367,6 +367,16 @@ class VerifyIn(serializers.Serializer):
         help_text="Shortens the request's window (at most its window_hours); the request's "
         "window if not given.",
     )
+    admin_code = String(
+        what="the admin's authenticator code",
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The 6-digit code the admin reads from their authenticator app, where the "
+        "tenant requires a second factor or the admin holds one (second_factor_required "
+        "otherwise). A passkey cannot be read out: such an admin approves on the PIN page.",
+    )
 
 
 class CancelIn(serializers.Serializer):
@@ -542,6 +552,12 @@ class UnlockRequestOut(serializers.Serializer):
     expires_at = serializers.DateTimeField()
     approved_by = serializers.EmailField(source="approved_by.email", allow_null=True)
     approved_at = serializers.DateTimeField(allow_null=True)
+    approved_with = serializers.ListField(
+        child=serializers.ChoiceField(choices=["pin", "totp", "passkey"]),
+        allow_null=True,
+        help_text='What the approver proved the approval with: ["pin"], ["pin", "totp"] or '
+        '["pin", "passkey"]; null until approved.',
+    )
     consent_version = serializers.IntegerField(allow_null=True)
     completed_at = serializers.DateTimeField(allow_null=True)
     refusal_code = serializers.CharField(
@@ -569,6 +585,7 @@ class UnlockRequestOut(serializers.Serializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["refusal_code"] = instance.refusal_code or None
+        data["approved_with"] = instance.approved_with or None
         return data
 
 

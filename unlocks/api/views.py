@@ -202,7 +202,9 @@ class VerifyView(ApiView):
         description=(
             "Guards run in this order and the first that fails answers: the request is "
             "pending; the person is a tenant admin now; the tenant's PIN is not locked; the "
-            "PIN is right; consent is accepted and current; the duplicate risk is "
+            "PIN is right; the admin's second factor (admin_code) is given where the tenant "
+            "requires one or the admin holds one, and is right (a wrong code counts with the "
+            "wrong PINs); consent is accepted and current; the duplicate risk is "
             "acknowledged; every rule still holds on the locked rows."
         ),
         parameters=[IDEMPOTENCY_KEY],
@@ -214,8 +216,12 @@ class VerifyView(ApiView):
                 WITH_BODY,
                 IDEMPOTENT,
                 {
-                    400: ["consent_required", "duplicate_risk_not_acknowledged"],
-                    403: ["not_tenant_admin", "pin_incorrect"],
+                    400: [
+                        "second_factor_required",
+                        "consent_required",
+                        "duplicate_risk_not_acknowledged",
+                    ],
+                    403: ["not_tenant_admin", "pin_incorrect", "second_factor_incorrect"],
                     404: ["not_found"],
                     409: ["request_not_pending", "consent_stale", "pin_not_set", *RULE_CODES],
                     423: ["pin_locked"],
@@ -236,6 +242,7 @@ class VerifyView(ApiView):
             consent_accepted=data["consent_accepted"],
             duplicate_risk_acknowledged=data["duplicate_risk_acknowledged"],
             window_hours=data.get("window_hours"),
+            admin_code=data["admin_code"],
             actor=actor_for(request),
         )
         # The request as approved, with its tenant, approver and targets: no read back.

@@ -81,6 +81,18 @@ class VerifyForm(forms.Form):
         help_text="The request's window, or shorter if the admin asks.",
         widget=forms.NumberInput(attrs={"size": 4}),
     )
+    admin_code = forms.CharField(
+        label="Authenticator code",
+        required=False,
+        max_length=64,
+        strip=True,
+        help_text="Where the admin has an authenticator app (or the account requires a second "
+        "factor): the 6-digit code they read from it now. A passkey cannot be read out: ask "
+        "the admin to approve on the PIN page (the approval link) instead.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
 
     def __init__(self, *args, admins, **kwargs):
         super().__init__(*args, **kwargs)

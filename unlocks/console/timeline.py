@@ -42,7 +42,11 @@ CODE_WORDS = {
     "duplicate_risk_not_acknowledged": "duplicate risk not acknowledged",
     "request_not_completed": "the request unlocked nothing",
     "already_relocked": "the unlock had already ended",
+    "second_factor_required": "the admin's second factor was not given",
+    "second_factor_incorrect": "wrong second factor",
 }
+# A factor as an approval names it.
+FACTOR_WORDS = {"pin": "PIN", "totp": "authenticator code", "passkey": "passkey"}
 
 
 def in_words(code):
@@ -71,24 +75,24 @@ def _detail(entry):
         numbers = ", ".join(t["number"] for t in data.get("targets", []))
         channel = data.get("channel", "")
         return f"for {numbers}, by {channel}" if channel else f"for {numbers}"
-    if entry.action == AuditAction.PIN_INCORRECT:
+    if entry.action in (AuditAction.PIN_INCORRECT, AuditAction.SECOND_FACTOR_INCORRECT):
         return f"given for {data.get('approver', '')}; {tries_left(data.get('attempts_left'))}"
     if entry.action == AuditAction.PIN_LOCKED:
         until = shown(data.get("locked_until"))
         return f"PIN verification locked on every channel until {until}"
-    if entry.action == AuditAction.REQUEST_APPROVED and not data.get("unlocked_until"):
-        return f"by {data.get('approver', '')}, consent version {entry.consent_version}"
     if entry.action in (AuditAction.REQUEST_CANCELLED, AuditAction.REQUEST_EXPIRED):
         return data.get("reason", "")
     if entry.action == AuditAction.VERIFY_REFUSED and data.get("admin_email"):
         return f"for {data['admin_email']}"
     if entry.action in (AuditAction.CANCEL_REFUSED, AuditAction.RELOCK_REFUSED):
         return data.get("reason", "")
-    if entry.action == AuditAction.REQUEST_APPROVED and data.get("unlocked_until"):
-        return (
-            f"by {data.get('approver', '')}, consent version {entry.consent_version}; "
-            f"unlocked until {shown(data['unlocked_until'])}"
-        )
+    if entry.action == AuditAction.REQUEST_APPROVED:
+        proved = " and ".join(FACTOR_WORDS.get(f, f) for f in data.get("approved_with", []))
+        with_what = f" with {proved}" if proved else ""
+        said = f"by {data.get('approver', '')}{with_what}, consent version {entry.consent_version}"
+        if data.get("unlocked_until"):
+            said += f"; unlocked until {shown(data['unlocked_until'])}"
+        return said
     if entry.action == AuditAction.REQUEST_RELOCKED:
         exported = data.get("exported_in_window") or []
         said = data.get("reason", "")
@@ -101,6 +105,7 @@ def _detail(entry):
 KINDS = {
     AuditAction.REQUEST_OPENED: ("opened", "Opened"),
     AuditAction.PIN_INCORRECT: ("wrong_pin", "Wrong PIN"),
+    AuditAction.SECOND_FACTOR_INCORRECT: ("wrong_pin", "Wrong second factor"),
     AuditAction.PIN_LOCKED: ("locked", "PIN locked"),
     AuditAction.VERIFY_REFUSED: ("refused_try", "Verification refused"),
     AuditAction.REQUEST_APPROVED: ("approved", "Approved"),

@@ -446,7 +446,7 @@ def _posted(request, object_id, codename):
     return unlock, None
 
 
-@sensitive_post_parameters("pin")
+@sensitive_post_parameters("pin", "admin_code")
 def verify(request, object_id):
     """An admin on the phone gives the PIN and accepts the consent; unlock at once."""
     unlock, response = _posted(request, object_id, "verify_unlockrequest")
@@ -464,6 +464,7 @@ def verify(request, object_id):
                 consent_accepted=data["consent_accepted"],
                 duplicate_risk_acknowledged=data["duplicate_risk_acknowledged"],
                 window_hours=data["window_hours"],
+                admin_code=data["admin_code"],
                 actor=actor_for(request),
             )
         except Refusal as refusal:

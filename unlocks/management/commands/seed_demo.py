@@ -1,5 +1,6 @@
 """Create exactly the demo dataset of DEMO.md; running it again changes nothing."""
 
+from base64 import b32decode
 from datetime import date
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.apps import SUPPORT_AGENTS, ensure_support_group
 from accounts.models import ApiClient, Membership, Role, Tenant, User
@@ -17,6 +19,11 @@ from unlocks import platform
 from unlocks.models import Batch, ExportRecord, IdempotencyKey, Invoice, Payment, UnlockRequest
 
 PASSWORD = "unlock-demo"  # noqa: S105 - the documented demo password
+# The demo's one admin with an authenticator app, and its secret (base32, as an app takes
+# it): fixed, so that the README's steps work on every machine. Pat approves with the PIN
+# alone, Lee with the PIN and a code.
+DEMO_TOTP_ADMIN = "lee@acme.example"
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - the documented demo secret
 DEMO_API_CLIENT = "helpdesk-demo"
 DEMO_API_KEY = "demo-helpdesk-key-0000000000000000"
 
@@ -90,6 +97,11 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo data already present; nothing changed.")
+        self.stdout.write(
+            f"Demo authenticator app of {DEMO_TOTP_ADMIN}: secret {DEMO_TOTP_SECRET} "
+            "(time-based, 6 digits; add it to an app, or run oathtool --totp -b "
+            f"{DEMO_TOTP_SECRET})."
+        )
 
     def _wipe(self):
         """Everything of the demo but its tenants' audit trails: those are append-only for
@@ -150,7 +162,17 @@ class Command(BaseCommand):
                 created = True
             else:
                 filled |= self._fill_in(tenant)
+        created |= self._demo_authenticator()
         return created, filled
+
+    def _demo_authenticator(self):
+        """Lee's authenticator app with the documented secret; True if it was added."""
+        user = User.objects.get(email=DEMO_TOTP_ADMIN)
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            return False
+        key = b32decode(DEMO_TOTP_SECRET).hex()
+        TOTPDevice.objects.create(user=user, key=key, name="Authenticator app", confirmed=True)
+        return True
 
     def _user(self, email, name, **flags):
         user = User.objects.filter(email=email).first()

@@ -82,6 +82,7 @@ def test_the_approvals_audit_entry_holds_the_total_at_stake(api):
     assert [e["data"] for e in entries] == [
         {
             "approver": "pat@acme.example",
+            "approved_with": ["pin"],
             "transactions": 3,
             "total": "1637.50",
             "currency": "USD",

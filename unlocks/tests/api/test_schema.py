@@ -34,9 +34,19 @@ def test_the_schema_names_every_error_code_of_an_operation(client):
         if status >= "400"
     }
 
-    assert codes["403"] == {"permission_denied", "not_tenant_admin", "pin_incorrect"}
+    assert codes["403"] == {
+        "permission_denied",
+        "not_tenant_admin",
+        "pin_incorrect",
+        "second_factor_incorrect",
+    }
     assert codes["423"] == {"pin_locked"}
-    assert {"consent_required", "duplicate_risk_not_acknowledged", "invalid"} <= codes["400"]
+    assert {
+        "consent_required",
+        "duplicate_risk_not_acknowledged",
+        "invalid",
+        "second_factor_required",
+    } <= codes["400"]
     assert {"consent_stale", "request_not_pending", "idempotency_key_reused"} <= codes["409"]
 
 

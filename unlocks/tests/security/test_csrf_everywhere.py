@@ -77,6 +77,20 @@ def forms(unlock):
             {"reason": "Asked to"},
         ),
         ("/admin/", "/admin/logout/", "agent@support.example", {}),
+        # Second factors: setting an app up, finishing a sign-in, a tenant's requirement.
+        (
+            "/settings/second-factor/app/",
+            "/settings/second-factor/app/",
+            "pat@acme.example",
+            {"code": "123456"},
+        ),
+        ("/accounts/second-factor/", "/accounts/second-factor/", "lee@acme.example", {"code": "1"}),
+        (
+            "/settings/second-factor/acme-hvac/",
+            "/settings/second-factor/acme-hvac/",
+            "lee@acme.example",
+            {"required": "on", "password": "unlock-demo", "code": "123456"},
+        ),
     ]
 
 
@@ -98,6 +112,18 @@ def test_every_form_post_without_the_token_is_refused_and_changes_nothing(pendin
     pending.refresh_from_db()
     assert pending.is_pending
     assert pin_matches(Tenant.objects.get(slug="acme-hvac").pin_hash, "483920")
+
+
+def test_the_passkey_ceremonies_refuse_a_post_without_the_token(pending):
+    for path in [
+        "/settings/second-factor/passkeys/begin/",
+        "/settings/second-factor/passkeys/",
+        "/accounts/second-factor/passkey/",
+    ]:
+        client = strict_client("pat@acme.example")
+        response = client.post(path, "{}", content_type="application/json")
+        assert response.status_code == 403, path
+        assert "passkey_registration_state" not in client.session, path
 
 
 def test_a_session_api_post_without_the_token_is_403_in_the_error_shape(pending):

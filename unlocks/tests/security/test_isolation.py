@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import ApiClient, Tenant, User
+from accounts.models import ApiClient, SecurityAction, SecurityEvent, Tenant, User
 from accounts.services import create_api_client, revoke_api_client
 from audit.actors import Actor
 from audit.models import AuditEntry
@@ -107,6 +107,7 @@ CONSOLE_MODELS = {
     "accounts.user": "",
     "accounts.tenant": "view",
     "accounts.apiclient": "",
+    "accounts.securityevent": "",
     "audit.auditentry": "view",
     "unlocks.batch": "view",
     "unlocks.invoice": "view",
@@ -176,6 +177,9 @@ def world(demo, settings):
         "accounts.user": user,
         "accounts.tenant": acme,
         "accounts.apiclient": ApiClient.objects.get(name="helpdesk-demo"),
+        "accounts.securityevent": SecurityEvent.objects.create(
+            email="x@example.com", action=SecurityAction.SIGNED_IN
+        ),
         "audit.auditentry": AuditEntry.objects.filter(tenant=acme).first(),
         "unlocks.batch": Batch.objects.get(tenant=acme, number="B-1001"),
         "unlocks.invoice": Invoice.objects.get(tenant=acme, number="INV-1001"),
@@ -247,6 +251,47 @@ def table(world):
             },
         ),
         "settings/pin/<slug:slug>/": Row("/settings/pin/acme-hvac/", acme_page()),
+        # A person's own second factor: everyone signed in has one page of their own. A
+        # session that passed no factor is sent to pass one before making recovery codes;
+        # finishing a sign-in with a factor sends those who hold none to set one up.
+        "accounts/second-factor/": Row(
+            "/accounts/second-factor/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 302)},
+        ),
+        "settings/second-factor/": Row(
+            "/settings/second-factor/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 200)},
+        ),
+        "settings/second-factor/app/": Row(
+            "/settings/second-factor/app/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 200)},
+        ),
+        "settings/second-factor/recovery-codes/": Row(
+            "/settings/second-factor/recovery-codes/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 302)},
+            method="post",
+        ),
+        # Passkeys: the browser's script asks for a ceremony's options and sends its answer.
+        # Nobody here holds a passkey to sign with; an empty answer is refused.
+        "accounts/second-factor/passkey/": Row(
+            "/accounts/second-factor/passkey/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 400)},
+            method="post",
+        ),
+        "settings/second-factor/passkeys/begin/": Row(
+            "/settings/second-factor/passkeys/begin/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 200)},
+            method="post",
+        ),
+        "settings/second-factor/passkeys/": Row(
+            "/settings/second-factor/passkeys/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 400)},
+            method="post",
+        ),
+        # A tenant's approval setting: its admins; another tenant's does not exist.
+        "settings/second-factor/<slug:slug>/": Row(
+            "/settings/second-factor/acme-hvac/", acme_page()
+        ),
         "records/": Row(
             "/records/?tenant=acme-hvac&number=B-1002",
             {

@@ -90,3 +90,26 @@ def test_production_serves_hsts_secure_cookies_and_redirects_to_https():
     assert seen["csrf_cookie"]["samesite"] == "Lax"
     assert seen["redirect"] == [301, "https://unlock.example/admin/login/"]
     assert seen["session_cookie"] == [True, True, "Lax"]
+
+
+READ_SETTING = """
+import django
+django.setup()
+from django.conf import settings
+print(settings.STAFF_MFA_REQUIRED)
+"""
+
+
+@pytest.mark.parametrize(
+    "env, required",
+    [
+        ({}, "True"),
+        ({"STAFF_MFA_REQUIRED": "0"}, "False"),
+        ({"UNLOCK_ENV": "development"}, "False"),
+        ({"UNLOCK_ENV": "development", "STAFF_MFA_REQUIRED": "1"}, "True"),
+    ],
+)
+def test_staff_need_a_second_factor_in_production_unless_told_otherwise(env, required):
+    result = run("-c", READ_SETTING, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == required

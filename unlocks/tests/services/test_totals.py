@@ -85,6 +85,7 @@ def test_the_approval_audits_the_total_it_reopened(tenant, admin):
     entry = AuditEntry.objects.get(request_id=request.pk, action="request_approved")
     assert entry.data == {
         "approver": admin.email,
+        "approved_with": ["pin"],
         "transactions": 4,
         "total": "2047.50",
         "currency": "USD",
