@@ -89,7 +89,7 @@ def test_an_exported_invoice_shows_its_export_history(member, exported, tenant):
     assert "Invoice INV-1003" in page
     assert "Refused: exported. Bypass INV-1003 first, then ask again." in page
     assert "QuickBooks Online" in page and export.external_id in page
-    assert export.exported_at.strftime("%-d %b %Y") in page
+    assert export.exported_at.strftime("%Y-%m-%d %H:%M UTC") in page
     assert 'href="/records/?tenant=acme&amp;number=B-1002"' in page
 
 
