@@ -344,16 +344,25 @@ def _closed(request, unlock, *, refusal=None, status=410):
 @login_required
 @require_GET
 def receipt(request, request_id):
+    unlock, data, refused = _receipt_of(request, request_id)
+    if refused is not None:
+        return refused
+    return _receipt_page(request, unlock, data)
+
+
+def _receipt_of(request, request_id):
+    """(the request, its receipt, None) for an admin of its tenant; else (None, None, the
+    page that says no): 404 for outsiders and for a request with no receipt, 403 for members."""
     unlock = request_with_targets(request_id)
     membership = _member_or_none(request, unlock)
     if membership is None:
-        return _not_found(request, "receipt")
+        return None, None, _not_found(request, "receipt")
     if not rules.is_tenant_admin(membership):
-        return _admins_only(request, unlock.tenant)
+        return None, None, _admins_only(request, unlock.tenant)
     data = receipt_for(unlock)
     if data is None:
-        return _not_found(request, "receipt")
-    return _receipt_page(request, unlock, data)
+        return None, None, _not_found(request, "receipt")
+    return unlock, data, None
 
 
 def _receipt_page(request, unlock, data, *, form=None, refusal=None, status=200):
@@ -368,15 +377,9 @@ def _receipt_page(request, unlock, data, *, form=None, refusal=None, status=200)
 @require_POST
 def receipt_relock(request, request_id):
     """A tenant admin ends the unlock now, from its receipt, with a reason."""
-    unlock = request_with_targets(request_id)
-    membership = _member_or_none(request, unlock)
-    if membership is None:
-        return _not_found(request, "receipt")
-    if not rules.is_tenant_admin(membership):
-        return _admins_only(request, unlock.tenant)
-    data = receipt_for(unlock)
-    if data is None:
-        return _not_found(request, "receipt")
+    unlock, data, refused = _receipt_of(request, request_id)
+    if refused is not None:
+        return refused
     form = RelockForm(request.POST)
     if not form.is_valid():
         return _receipt_page(request, unlock, data, form=form, status=400)
