@@ -841,6 +841,14 @@ def expire_requests(*, now=None, limit=500) -> int:
 # Why a window's end re-locked, in its audit entry and on the request.
 WINDOW_ENDED = "The unlock window ended."
 
+
+def _window_ended(request, now):
+    """Re-lock as the system, dated at the window's end (what the pages read already)."""
+    _relock(
+        request, now=now, ended_at=request.unlocked_until, actor=Actor.system(), reason=WINDOW_ENDED
+    )
+
+
 _RELOCK_ORDER = (
     (Batch, RecordType.BATCH),
     (Invoice, RecordType.INVOICE),
@@ -943,13 +951,7 @@ def relock_request(*, request_id, reason: str, actor: Actor) -> UnlockRequest:
         now = timezone.now()
         if rules.window_due(request, now):
             # Its window ended before the job wrote it: end it as the job would, then say so.
-            _relock(
-                request,
-                now=now,
-                ended_at=request.unlocked_until,
-                actor=Actor.system(),
-                reason=WINDOW_ENDED,
-            )
+            _window_ended(request, now)
         refusal = rules.relock_refused(request, now)
         if refusal is None:
             _relock(request, now=now, ended_at=now, actor=actor, reason=reason)
@@ -987,13 +989,7 @@ def end_windows(*, now=None, limit=500) -> int:
     def end(request):
         if not rules.window_due(request, now):
             return False  # re-locked early meanwhile
-        _relock(
-            request,
-            now=now,
-            ended_at=request.unlocked_until,
-            actor=Actor.system(),
-            reason=WINDOW_ENDED,
-        )
+        _window_ended(request, now)
         return True
 
     qs = UnlockRequest.objects.filter(

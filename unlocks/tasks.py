@@ -11,12 +11,7 @@ BATCH = 500
 @shared_task(ignore_result=True)
 def expire_pending_requests():
     """Expire pending requests past their time, as the system, batch by batch."""
-    total = 0
-    while True:
-        expired = expire_requests(limit=BATCH)
-        total += expired
-        if expired < BATCH:
-            return total
+    return _in_batches(expire_requests)
 
 
 @shared_task(ignore_result=True)
