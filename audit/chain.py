@@ -47,8 +47,10 @@ def entry_hash(values, prev_hash):
     """SHA-256 over an entry's fields (a dict or row tuple in HASHED_FIELDS order)."""
     if isinstance(values, dict):
         values = [values[name] for name in HASHED_FIELDS]
-    content = _encode([prev_hash, *(_plain(v) for v in values)])
-    return hashlib.sha256(content.encode()).hexdigest()
+    plain_types = _PLAIN_TYPES
+    # _plain leaves the plain types as they are: only the others need its look.
+    content = [prev_hash, *(v if type(v) in plain_types else _plain(v) for v in values)]
+    return hashlib.sha256(_encode(content).encode()).hexdigest()
 
 
 # Where a row of ROW_FIELDS holds a value the database may hand back as something JSON

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.actors import Actor
-from audit.chain import HASHED_FIELDS, entry_hash
+from audit.chain import entry_hash
 from audit.models import AuditChainHead, AuditEntry
 
 
@@ -31,10 +31,12 @@ def record_entries(*, tenant, actor: Actor, entries) -> list[AuditEntry]:
         # The head row serialises writers of one tenant: no gaps, no forks.
         head = _locked_head(tenant.pk)
         seq, prev_hash = head.last_seq, head.last_hash
+        # One time for the whole change: its entries are written in one transaction.
+        at = timezone.now()
         rows = []
         for fields in entries:
             seq += 1
-            entry = _entry(tenant.pk, seq, actor, prev_hash, **fields)
+            entry = _entry(tenant.pk, seq, at, actor, prev_hash, **fields)
             rows.append(entry)
             prev_hash = entry.hash
         AuditEntry.objects.bulk_create(rows)
@@ -58,6 +60,7 @@ def _locked_head(tenant_id):
 def _entry(
     tenant_id,
     seq,
+    at,
     actor,
     prev_hash,
     *,
@@ -77,10 +80,10 @@ def _entry(
         target_type, target_number = target
     else:
         target_type, target_number = target.record_type, target.number
-    entry = AuditEntry(
+    values = dict(
         tenant_id=tenant_id,
         seq=seq,
-        at=timezone.now(),
+        at=at,
         actor_kind=actor.kind,
         actor_label=actor.label,
         actor_user_id=actor.user_id,
@@ -98,7 +101,5 @@ def _entry(
         user_agent=actor.user_agent,
         http_request_id=actor.request_id,
         data=data or {},
-        prev_hash=prev_hash,
     )
-    entry.hash = entry_hash({f: getattr(entry, f) for f in HASHED_FIELDS}, prev_hash)
-    return entry
+    return AuditEntry(**values, prev_hash=prev_hash, hash=entry_hash(values, prev_hash))

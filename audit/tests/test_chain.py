@@ -1,4 +1,5 @@
 import threading
+import uuid
 
 import pytest
 from django.core.management import call_command
@@ -43,6 +44,24 @@ def test_several_entries_at_once_continue_the_chain_in_order(db):
     assert verify_chain(tenant=tenant).ok and verify_chain(tenant=tenant).entries == 4
     [after] = write(tenant, 1)
     assert (after.seq, after.prev_hash) == (5, entries[-1].hash)
+
+
+def test_one_changes_entries_share_its_time_and_check_out_with_every_kind_of_value(db):
+    tenant = TenantFactory()
+    request_id = uuid.uuid4()
+    entries = record_entries(
+        tenant=tenant,
+        actor=Actor(kind="agent", label="avery@support.example", ip="203.0.113.9", user_id=7),
+        entries=[
+            {"action": "request_approved", "request": request_id, "consent_version": 3},
+            {"action": "record_unlocked", "request": request_id, "target": ("invoice", "INV-1")},
+        ],
+    )
+    # One change, one moment: the approval and the records it opened happened together.
+    assert len({e.at for e in AuditEntry.objects.filter(tenant=tenant)}) == 1
+    assert entries[0].at == entries[1].at
+    # The hash written covers the UUID, the time and the numbers as the check reads them.
+    assert verify_chain(tenant=tenant).ok and verify_chain(tenant=tenant).entries == 2
 
 
 def test_entries_cost_the_same_queries_however_many_there_are(db):
