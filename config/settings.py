@@ -205,6 +205,9 @@ UNLOCK_WINDOW_HOURS = env.int("UNLOCK_WINDOW_HOURS", default=72)
 
 # Background work: Celery on Redis, or in-process after commit without Redis.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# kombu's Redis transport with a failed ack mended (config/broker.py). A rediss:// URL keeps
+# kombu's own, which turns TLS on by its scheme.
+CELERY_BROKER_TRANSPORT = "config.broker:Transport" if REDIS_URL.startswith("redis://") else None
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
