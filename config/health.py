@@ -35,6 +35,8 @@ def broker():
         # unavailable within about a second, not never.
         with Connection(
             settings.CELERY_BROKER_URL,
+            transport=settings.CELERY_BROKER_TRANSPORT,
+            ssl=settings.CELERY_BROKER_USE_SSL,
             connect_timeout=settings.REDIS_TIMEOUT_SECONDS,
             transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
         ) as conn:

@@ -5,6 +5,7 @@ after commit, the console email backend. Production sets UNLOCK_ENV=production a
 must then provide SECRET_KEY, PIN_PEPPER, ALLOWED_HOSTS and DATABASE_URL.
 """
 
+import ssl
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -145,6 +146,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REDIS_URL = env("REDIS_URL", default="")
+# For a rediss:// URL: the authority that signed Redis's certificate, if not the system's.
+REDIS_CA_CERTS = env("REDIS_CA_CERTS", default=None)
 
 # Redis answers in well under a millisecond; one that takes a second is down or frozen,
 # and every client of it (the cache, the broker) gives up then instead of hanging.
@@ -159,6 +162,8 @@ if REDIS_URL:
             "OPTIONS": {
                 "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
                 "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                # rediss://: redis-py checks the certificate; against this authority if set.
+                **({"ssl_ca_certs": REDIS_CA_CERTS} if REDIS_CA_CERTS else {}),
             },
         }
     }
@@ -205,9 +210,15 @@ UNLOCK_WINDOW_HOURS = env.int("UNLOCK_WINDOW_HOURS", default=72)
 
 # Background work: Celery on Redis, or in-process after commit without Redis.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-# kombu's Redis transport with a failed ack mended (config/broker.py). A rediss:// URL keeps
-# kombu's own, which turns TLS on by its scheme.
-CELERY_BROKER_TRANSPORT = "config.broker:Transport" if REDIS_URL.startswith("redis://") else None
+# kombu's Redis transport with a failed ack mended (config/broker.py).
+CELERY_BROKER_TRANSPORT = "config.broker:Transport" if REDIS_URL else None
+# A rediss:// Redis is reached over TLS with its certificate checked, against REDIS_CA_CERTS
+# (a PEM file) or the system's authorities; kombu's own default for the scheme checks nothing.
+CELERY_BROKER_USE_SSL = (
+    {"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": REDIS_CA_CERTS}
+    if REDIS_URL.startswith("rediss://")
+    else False
+)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
