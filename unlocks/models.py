@@ -66,12 +66,16 @@ class Record(models.Model):
         return rules.in_window_until(self.state, self.relock_state, self.unlocked_until, now)
 
 
+def window_ended(now):
+    """The rows open by an unlock whose window has ended by `now`: they read as their
+    `relock_state` (`rules.state_now`, as a filter)."""
+    return Q(state=LockState.OPEN, unlocked_until__lte=now) & ~Q(relock_state="")
+
+
 def reads_open(now):
     """The rows that read open at `now` (see `Record.state_now`): open, and not by an
     unlock whose window has ended. For the platform's operations on many rows."""
-    return Q(state=LockState.OPEN) & (
-        Q(relock_state="") | Q(unlocked_until__isnull=True) | Q(unlocked_until__gt=now)
-    )
+    return Q(state=LockState.OPEN) & ~window_ended(now)
 
 
 class Batch(Record):
@@ -230,6 +234,11 @@ class ConsentText(models.Model):
 
 
 class UnlockRequestQuerySet(models.QuerySet):
+    def not_relocked(self):
+        """Approved unlocks not re-locked yet: running, or ended and waiting for the job
+        that ends windows (the partial index request_window_open_idx)."""
+        return self.filter(relocked_at__isnull=True, unlocked_until__isnull=False)
+
     def reading(self, status):
         """The requests whose status reads `status` now (see `status_now`): a pending
         request past its expiry reads expired before the expiry job writes it so."""

@@ -79,10 +79,10 @@ def export_batch(*, batch, system="QuickBooks Online", actor=SYSTEM) -> Batch:
     or transaction whose unlock's window has ended reads locked, and is not exported."""
     batch = _lock(batch)
     now = timezone.now()
-    if batch.state_at(now) != LockState.OPEN:
+    if (state := batch.state_at(now)) != LockState.OPEN:
         raise Refusal(
             "batch_not_open",
-            f"Batch {batch.number} is {batch.state_at(now)}; only an open batch can be exported.",
+            f"Batch {batch.number} is {state}; only an open batch can be exported.",
         )
     exports = []
     for model, field in ((Invoice, "invoice"), (Payment, "payment")):
@@ -120,10 +120,10 @@ def bypass_batch(*, batch, actor=SYSTEM) -> Batch:
     """Handle an open batch outside the export: it and its open transactions become bypassed."""
     batch = _lock(batch)
     now = timezone.now()
-    if batch.state_at(now) != LockState.OPEN:
+    if (state := batch.state_at(now)) != LockState.OPEN:
         raise Refusal(
             "batch_not_open",
-            f"Batch {batch.number} is {batch.state_at(now)}; only an open batch can be bypassed.",
+            f"Batch {batch.number} is {state}; only an open batch can be bypassed.",
         )
     for model in (Invoice, Payment):
         model.objects.filter(reads_open(now), batch=batch).update(

@@ -68,9 +68,7 @@ class Facts:
 
 def state_of(record, facts):
     """The record's state as the rules judge it: as it reads at the facts' time."""
-    if facts.now is None:
-        return record.state
-    return state_now(record.state, record.relock_state, record.unlocked_until, facts.now)
+    return record.state if facts.now is None else record.state_at(facts.now)
 
 
 def _target(record):
@@ -368,37 +366,40 @@ def remind_at(approved_at, hours):
     return window_end(approved_at, hours) - lead
 
 
+def _opened_by_unlock(state, relock_state, unlocked_until):
+    return state == LockState.OPEN and bool(relock_state) and unlocked_until is not None
+
+
 def state_now(state, relock_state, unlocked_until, now):
     """A record an unlock opened reads as it was before once the window has ended, before
     the job writes it back; any other record reads as stored. Exported stays exported."""
-    opened = state == LockState.OPEN and relock_state and unlocked_until is not None
-    return relock_state if opened and unlocked_until <= now else state
+    ended = _opened_by_unlock(state, relock_state, unlocked_until) and unlocked_until <= now
+    return relock_state if ended else state
 
 
 def in_window_until(state, relock_state, unlocked_until, now):
     """Until when a record is open by an unlock, or None when it is not in a window."""
-    opened = state == LockState.OPEN and relock_state and unlocked_until is not None
-    return unlocked_until if opened and unlocked_until > now else None
+    running = _opened_by_unlock(state, relock_state, unlocked_until) and unlocked_until > now
+    return unlocked_until if running else None
+
+
+def _unlock_not_relocked(request):
+    """Approved with a window, and not re-locked yet."""
+    return (
+        request.status == RequestStatus.COMPLETED
+        and request.relocked_at is None
+        and request.unlocked_until is not None
+    )
 
 
 def window_running(request, now):
     """Approved, not re-locked, and its window not yet ended."""
-    return (
-        request.status == RequestStatus.COMPLETED
-        and request.relocked_at is None
-        and request.unlocked_until is not None
-        and request.unlocked_until > now
-    )
+    return _unlock_not_relocked(request) and request.unlocked_until > now
 
 
 def window_due(request, now):
     """Approved and its window ended, but not yet re-locked: whoever acts next ends it."""
-    return (
-        request.status == RequestStatus.COMPLETED
-        and request.relocked_at is None
-        and request.unlocked_until is not None
-        and request.unlocked_until <= now
-    )
+    return _unlock_not_relocked(request) and request.unlocked_until <= now
 
 
 def relocked_at(request, now):

@@ -508,9 +508,8 @@ def windows_ending_before(*, until, limit=QUEUE_LENGTH):
     """Approved unlocks still running (or ended and not yet re-locked) whose window ends
     before `until`, soonest first, with tenant and targets (two queries); one more than
     `limit` is read, as for the pending ones."""
-    qs = UnlockRequest.objects.filter(
-        relocked_at__isnull=True, unlocked_until__isnull=False, unlocked_until__lt=until
-    ).order_by("unlocked_until", "id")
+    qs = UnlockRequest.objects.not_relocked().filter(unlocked_until__lt=until)
+    qs = qs.order_by("unlocked_until", "id")
     return list(_with_targets(qs)[: limit + 1])
 
 

@@ -60,6 +60,7 @@ from unlocks.models import (
     UnlockRequest,
     UnlockTarget,
     total_at_stake,
+    window_ended,
 )
 from unlocks.refusals import Refusal, no_such_request
 from unlocks.selectors import (
@@ -584,7 +585,9 @@ def _open_bypassed_in(model, batch_ids, request, now):
 
     One UPDATE ... RETURNING: a batch of 100,000 transactions is read and written in a
     single pass, where a SELECT and then an UPDATE would walk it twice. A transaction
-    still open by an unlock whose window has ended reads bypassed, and opens again too.
+    still open by an unlock whose window has ended reads bypassed, and opens again too:
+    the rows `_reopenable` names, written as `_opened_for` writes them (the ORM has no
+    UPDATE ... RETURNING, so this one statement is SQL).
     """
     table = model._meta.db_table
     marks = ", ".join(["%s"] * len(batch_ids))
@@ -618,9 +621,7 @@ def _open_bypassed_in(model, batch_ids, request, now):
 def _reopenable(states, now):
     """Rows an approval may open: locked in one of `states`, or open by an unlock whose
     window has ended (they read as the state they go back to)."""
-    return Q(state__in=states) | Q(
-        state=LockState.OPEN, relock_state__in=states, unlocked_until__lte=now
-    )
+    return Q(state__in=states) | (window_ended(now) & Q(relock_state__in=states))
 
 
 def _opened_for(request, now):
@@ -992,9 +993,8 @@ def end_windows(*, now=None, limit=500) -> int:
         _window_ended(request, now)
         return True
 
-    qs = UnlockRequest.objects.filter(
-        relocked_at__isnull=True, unlocked_until__isnull=False, unlocked_until__lte=now
-    ).order_by("unlocked_until")
+    qs = UnlockRequest.objects.not_relocked().filter(unlocked_until__lte=now)
+    qs = qs.order_by("unlocked_until")
     return _each_due(qs, limit, end)
 
 

@@ -499,14 +499,16 @@ def _record_card(found, *, admins, is_admin):
     record, batch, preview = looked.record, looked.batch, looked.preview
     is_batch = record.record_type == RecordType.BATCH
     members = [_member_row(tenant, m) for m in looked.members]
+    # Read once: the label and the words under it say the same state.
+    state = record.state_now
     return {
         "tenant": tenant,
         "record": record,
         "label": RecordType(record.record_type).label,
-        "state": LockState(record.state_now).label,
+        "state": LockState(state).label,
         "why": EXPORTED_BATCH_IN_WORDS
-        if is_batch and record.state_now == LockState.EXPORTED
-        else STATE_IN_WORDS[record.state_now],
+        if is_batch and state == LockState.EXPORTED
+        else STATE_IN_WORDS[state],
         "batch": None if is_batch else batch,
         "batch_url": _lookup_url(tenant, batch.number) if batch is not None else "",
         "members": members,
@@ -543,6 +545,7 @@ def _lookup_url(tenant, number):
 
 
 def _member_row(tenant, member):
+    state = member.state_now
     return {
         "number": member.number,
         "url": _lookup_url(tenant, member.number),
@@ -550,9 +553,9 @@ def _member_row(tenant, member):
         "customer": member.customer,
         "amount": money.format_money(member.amount_cents, tenant.currency),
         "date": member.date,
-        "state": LockState(member.state_now).label,
-        "state_code": member.state_now,
-        "locked": member.locked,
+        "state": LockState(state).label,
+        "state_code": state,
+        "locked": state in member.LOCKED_STATES,
     }
 
 

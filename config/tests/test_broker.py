@@ -17,8 +17,9 @@ QUEUE = Queue("ack-mend", Exchange("ack-mend"), routing_key="ack-mend")
 TIMEOUTS = {"socket_timeout": 1, "socket_connect_timeout": 1}
 
 
-def publish(url, body):
-    with Connection(url, transport_options=TIMEOUTS) as conn:
+def publish(url, body, **options):
+    """`body` onto QUEUE, through a connection of its own (`options` are kombu's)."""
+    with Connection(url, **{"transport_options": TIMEOUTS, **options}) as conn:
         Producer(conn.channel()).publish(
             body, exchange=QUEUE.exchange, routing_key="ack-mend", declare=[QUEUE]
         )

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 from django.conf import settings as django_settings
-from kombu import Connection, Consumer, Producer
+from kombu import Connection, Consumer
 
 from config import health
-from config.tests.test_broker import QUEUE, drain_until
+from config.tests.test_broker import QUEUE, drain_until, publish
 from notifications.tests.conftest import wait_until
 from notifications.tests.test_broker_outages import free_port
 
@@ -132,10 +132,7 @@ def test_messages_go_over_tls_through_the_mended_transport(rediss_settings, tls_
             callbacks=[lambda body, message: (received.append(body), message.ack())],
             accept=["json"],
         ).consume()
-        with Connection(tls_redis.url, **options) as sender:
-            Producer(sender.channel()).publish(
-                {"n": 1}, exchange=QUEUE.exchange, routing_key="ack-mend", declare=[QUEUE]
-            )
+        publish(tls_redis.url, {"n": 1}, **options)
         assert drain_until(conn, lambda: received == [{"n": 1}], timeout=10)
 
 

@@ -69,6 +69,15 @@ def shown(value):
     return date_format(timezone.localtime(at), "DATETIME_FORMAT")
 
 
+# These steps' detail is the reason someone gave (or the system's, for an expiry).
+REASON_IS_DETAIL = {
+    AuditAction.REQUEST_CANCELLED,
+    AuditAction.REQUEST_EXPIRED,
+    AuditAction.CANCEL_REFUSED,
+    AuditAction.RELOCK_REFUSED,
+}
+
+
 def _detail(entry):
     data = entry.data or {}
     if entry.action == AuditAction.REQUEST_OPENED:
@@ -80,12 +89,10 @@ def _detail(entry):
     if entry.action == AuditAction.PIN_LOCKED:
         until = shown(data.get("locked_until"))
         return f"PIN verification locked on every channel until {until}"
-    if entry.action in (AuditAction.REQUEST_CANCELLED, AuditAction.REQUEST_EXPIRED):
+    if entry.action in REASON_IS_DETAIL:
         return data.get("reason", "")
     if entry.action == AuditAction.VERIFY_REFUSED and data.get("admin_email"):
         return f"for {data['admin_email']}"
-    if entry.action in (AuditAction.CANCEL_REFUSED, AuditAction.RELOCK_REFUSED):
-        return data.get("reason", "")
     if entry.action == AuditAction.REQUEST_APPROVED:
         proved = " and ".join(FACTOR_WORDS.get(f, f) for f in data.get("approved_with", []))
         with_what = f" with {proved}" if proved else ""
@@ -128,6 +135,7 @@ GROUPED = {
     AuditAction.RECORD_UNLOCKED: ("unlocked", "Unlocked"),
     AuditAction.RECORD_RELOCKED: ("back_locked", "Back to its lock"),
 }
+GROUPED_KINDS = {kind for kind, _ in GROUPED.values()}
 
 
 def timeline_for(request):
@@ -153,6 +161,6 @@ def timeline_for(request):
             title = f"{title}: {in_words(code)}"
         steps.append(Step(kind, title, entry.at, entry.actor_label, _detail(entry), code=code))
     for step in steps:
-        if step.kind in ("unlocked", "back_locked"):
+        if step.kind in GROUPED_KINDS:
             step.detail = ", ".join(step.numbers)
     return steps
