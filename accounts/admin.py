@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import ApiClient, Membership, SecurityEvent, Tenant, User
 from accounts.services import create_api_client, reset_second_factors, revoke_api_client
 from audit.actors import Actor, request_context
-from config.read_only_admin import ReadOnlyAdmin
+from core.read_only_admin import ReadOnlyAdmin
 
 # Second factors hold secrets: they are set up by their owner on their own pages and reset
 # by a support lead with the action below, never read or edited in the admin.

@@ -3,7 +3,7 @@ with Argon2.
 
 A PIN that works is 4 to 10 digits: PINs set before the rules of a new PIN existed keep
 working until they are changed. A new PIN must pass every rule below; each is a plain
-function that returns the refusal (an `InvalidPin`, with a code and a sentence saying
+function that returns the refusal (a `Refusal`, with a code and a sentence saying
 why) or None, and `accounts.services.set_pin`, the one door that changes a PIN, asks
 them all. The pages and the command only show what it answers.
 """
@@ -15,6 +15,8 @@ from itertools import pairwise
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+
+from core.refusals import Refusal
 
 PIN_PATTERN = re.compile(r"^[0-9]{4,10}$")
 
@@ -50,19 +52,10 @@ NEW_PIN_RULES_IN_WORDS = (
 )
 
 
-class InvalidPin(ValueError):
-    """A PIN refused: `code` names the rule it breaks, `message` says why in words."""
-
-    def __init__(self, message, *, code="pin_format"):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 def validate_pin(pin):
     """Refuse anything that is not a PIN at all (4 to 10 digits): what a hash is made of."""
     if not isinstance(pin, str) or not PIN_PATTERN.match(pin):
-        raise InvalidPin("The account PIN must be 4 to 10 digits (0-9), nothing else.")
+        raise Refusal("pin_format", "The account PIN must be 4 to 10 digits (0-9), nothing else.")
 
 
 # ---------------------------------------------------------------- the rules of a new PIN
@@ -71,20 +64,20 @@ def validate_pin(pin):
 def not_six_to_ten_digits(pin):
     if isinstance(pin, str) and NEW_PIN_PATTERN.fullmatch(pin):
         return None
-    return InvalidPin(
+    return Refusal(
+        "pin_format",
         f"A new account PIN must be {NEW_PIN_MIN_DIGITS} to {NEW_PIN_MAX_DIGITS} digits "
         "(0-9), nothing else.",
-        code="pin_format",
     )
 
 
 def one_digit_repeated(pin):
     if len(set(pin)) > 1:
         return None
-    return InvalidPin(
+    return Refusal(
+        "pin_repeated",
         "That PIN is one digit repeated, among the first anyone would guess. Choose digits "
         "that differ.",
-        code="pin_repeated",
     )
 
 
@@ -93,20 +86,20 @@ def a_run_of_digits(pin):
     steps = {(int(b) - int(a)) % 10 for a, b in pairwise(pin)}
     if steps not in ({1}, {9}):
         return None
-    return InvalidPin(
+    return Refusal(
+        "pin_run",
         "That PIN is a run of digits (up or down), among the first anyone would guess. "
         "Choose digits in no order.",
-        code="pin_run",
     )
 
 
 def a_common_pin(pin):
     if pin not in COMMON_PINS:
         return None
-    return InvalidPin(
+    return Refusal(
+        "pin_common",
         "That PIN is one of the most common PINs people choose, among the first anyone "
         "would guess. Choose another.",
-        code="pin_common",
     )
 
 
@@ -115,7 +108,7 @@ NEW_PIN_RULES = (not_six_to_ten_digits, one_digit_repeated, a_run_of_digits, a_c
 
 
 def new_pin_refusal(pin):
-    """The first rule of a new PIN that `pin` breaks, as an `InvalidPin`; None if it passes."""
+    """The first rule of a new PIN that `pin` breaks, as a `Refusal`; None if it passes."""
     for rule in NEW_PIN_RULES:
         if (refusal := rule(pin)) is not None:
             return refusal

@@ -4,7 +4,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,24 +22,15 @@ from accounts.models import (
 from accounts.pins import hash_pin, new_pin_refusal
 from audit.actors import Actor, request_context
 from audit.services import record_entry
-
-
-class NotTenantAdmin(PermissionDenied):
-    """The person setting a tenant's PIN is not one of its active admins now."""
-
-    code = "not_tenant_admin"
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+from core.refusals import Refusal
 
 
 @transaction.atomic
 def set_pin(*, tenant: Tenant, pin: str, actor: Actor, admin: User | None = None) -> Tenant:
     """Replace the tenant's account PIN, clear its PIN lock and failures, audit it and email
     the tenant's other admins. `admin`: the tenant admin setting it (None for support's
-    onboarding command). Raises InvalidPin for a PIN that breaks a rule of a new PIN, and
-    NotTenantAdmin for an `admin` who is not one of the tenant's now."""
+    onboarding command). Refuses a PIN that breaks a rule of a new PIN (its rule's code),
+    and an `admin` who is not one of the tenant's now (not_tenant_admin)."""
     if refusal := new_pin_refusal(pin):
         raise refusal
     # The slow step, before any row is locked.
@@ -54,9 +44,10 @@ def set_pin(*, tenant: Tenant, pin: str, actor: Actor, admin: User | None = None
         .order_by("user__email")
     ]
     if admin is not None and admin.pk not in {user.pk for user in admins}:
-        raise NotTenantAdmin(
+        raise Refusal(
+            "not_tenant_admin",
             f"{admin.email} is not an admin of {tenant.name} now, and only its admins can "
-            "set its account PIN."
+            "set its account PIN.",
         )
     first = not tenant.has_pin
     tenant.pin_hash = pin_hash
@@ -107,15 +98,6 @@ def revoke_api_client(*, client: ApiClient) -> ApiClient:
 # ---------------------------------------------------------------- second factors
 
 
-class FactorRefused(PermissionDenied):
-    """A second-factor step said no: a code, and a sentence a person can act on."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 def record_security_event(*, user, action, actor: Actor | None = None, factor="", by="", data=None):
     """Append one sign-in or second-factor step of `user` (accounts.models.SecurityEvent)."""
     actor = actor or Actor.system()
@@ -140,23 +122,23 @@ def add_authenticator_app(
     """Keep the authenticator app `user` set up with `key`, proved by its current `code`, and
     give them new single-use recovery codes (returned once, never shown again).
 
-    `verified`: whether this session passed one of their factors. Raises FactorRefused when
+    `verified`: whether this session passed one of their factors. Refuses (a `Refusal`) when
     they hold a factor and the session did not pass it (a password alone adds none), when
     they have an app already (a support lead resets it), or when the code does not fit."""
     held = factors.kinds_of(user)
     if held and not verified:
-        raise FactorRefused(
+        raise Refusal(
             "second_factor_required",
             "You hold a second factor already: sign in with it first, then add another.",
         )
     if factors.TOTP in held:
-        raise FactorRefused(
+        raise Refusal(
             "second_factor_exists",
             "You have an authenticator app already. To move to another, ask a support lead "
             "to reset your second factors, then set it up again.",
         )
     if not factors.code_fits_key(key, code):
-        raise FactorRefused(
+        raise Refusal(
             "second_factor_incorrect",
             "That code does not match. Type the 6-digit code your app shows now for Unlock "
             "desk (it changes every 30 seconds).",
@@ -172,15 +154,15 @@ def add_authenticator_app(
 def add_passkey(*, http_request, user: User, data, verified: bool, actor: Actor):
     """Keep the passkey the browser created for `user` (django-otp-webauthn checks it against
     the session's challenge). As for an app: a person holding a factor adds one only in a
-    session that passed it. Raises FactorRefused."""
+    session that passed it. Refuses as for an app."""
     if factors.kinds_of(user) and not verified:
-        raise FactorRefused(
+        raise Refusal(
             "second_factor_required",
             "You hold a second factor already: sign in with it first, then add a passkey.",
         )
     device = factors.keep_passkey(http_request, user, data)
     if device is None:
-        raise FactorRefused(
+        raise Refusal(
             "passkey_not_verified",
             "Your browser's answer could not be verified. Try again; if it keeps failing, "
             "use an authenticator app instead.",
@@ -284,24 +266,26 @@ def set_second_factor_requirement(
     `tenant`. Only an admin of it now, proving it with their own authenticator code (the
     password is checked by the page first, as a sign-in). Audited in the tenant's trail.
 
-    Raises NotTenantAdmin, or FactorRefused for an admin without an app or a wrong code."""
+    Refuses an admin of it no longer (not_tenant_admin), one without an app or a wrong
+    code."""
     tenant = Tenant.objects.select_for_update(no_key=True).get(pk=tenant.pk)
     is_admin = Membership.objects.filter(
         tenant=tenant, user=admin, role=Role.ADMIN, user__is_active=True
     ).exists()
     if not is_admin:
-        raise NotTenantAdmin(
+        raise Refusal(
+            "not_tenant_admin",
             f"{admin.email} is not an admin of {tenant.name} now, and only its admins can "
-            "change how its approvals are proved."
+            "change how its approvals are proved.",
         )
     if factors.TOTP not in factors.kinds_of(admin):
-        raise FactorRefused(
+        raise Refusal(
             "second_factor_required",
             "Set up your own authenticator app first: this setting is changed with your "
             "password and a code from it.",
         )
     if factors.matching_totp(admin, code) is None:
-        raise FactorRefused(
+        raise Refusal(
             "second_factor_incorrect",
             "That code is not right, or was used already. Type the code your app shows now.",
         )

@@ -38,11 +38,9 @@ from accounts.forms import (
 )
 from accounts.lockouts import count_failed_sign_in, sign_in_locked
 from accounts.models import Role, Tenant
-from accounts.pins import NEW_PIN_RULES_IN_WORDS, InvalidPin
+from accounts.pins import NEW_PIN_RULES_IN_WORDS
 from accounts.selectors import admins_of_tenants, membership_of, memberships_of_user
 from accounts.services import (
-    FactorRefused,
-    NotTenantAdmin,
     add_authenticator_app,
     add_passkey,
     check_sign_in_factor,
@@ -51,6 +49,7 @@ from accounts.services import (
     set_second_factor_requirement,
 )
 from audit.actors import Actor, request_context
+from core.refusals import Refusal
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -145,11 +144,11 @@ def pin_settings_for(request, slug):
                     actor=Actor.for_user(request.user, **request_context(request)),
                     admin=request.user,
                 )
-            except InvalidPin as refusal:
+            except Refusal as refusal:
+                if refusal.code == "not_tenant_admin":
+                    # Demoted between reading the page and sending it.
+                    return _admins_only(request, [tenant])
                 form.add_error("new_pin", refusal.message)
-            except NotTenantAdmin:
-                # Demoted between reading the page and sending it.
-                return _admins_only(request, [tenant])
             else:
                 messages.success(request, _changed_message(tenant, request.user))
                 return redirect("pin_settings_for", slug=tenant.slug)
@@ -313,7 +312,7 @@ def second_factor_setup(request):
                 verified=request.user.is_verified(),
                 actor=Actor.for_user(request.user, **request_context(request)),
             )
-        except FactorRefused as refusal:
+        except Refusal as refusal:
             form.add_error("code", refusal.message)
             _forget_code(form)
             status = 400
@@ -404,9 +403,9 @@ def approval_factor_settings(request, slug):
                     code=form.cleaned_data["code"],
                     actor=Actor.for_user(request.user, **request_context(request)),
                 )
-            except NotTenantAdmin:
-                return _admins_only(request, [tenant])
-            except FactorRefused as refusal:
+            except Refusal as refusal:
+                if refusal.code == "not_tenant_admin":
+                    return _admins_only(request, [tenant])
                 if refusal.code == "second_factor_incorrect":
                     # A wrong second factor counts as a failed sign-in, as a wrong password.
                     count_failed_sign_in(request, request.user.email)
@@ -477,7 +476,7 @@ def passkey_register_complete(request):
             verified=request.user.is_verified(),
             actor=Actor.for_user(request.user, **request_context(request)),
         )
-    except FactorRefused as refusal:
+    except Refusal as refusal:
         return _json_refusal(refusal.code, refusal.message)
     if not request.user.is_verified():
         # Creating it proved it: this session has passed the new factor.

@@ -21,8 +21,8 @@ from accounts.models import Tenant
 from audit.exports import csv_pieces
 from audit.models import AuditEntry
 from audit.selectors import verify_chain
-from config.read_only_admin import ReadOnlyAdmin
-from config.uuid_search import uuid_range
+from core.read_only_admin import ReadOnlyAdmin
+from core.uuid_search import uuid_range
 
 
 class CappedPaginator(Paginator):

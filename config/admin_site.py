@@ -1,7 +1,9 @@
 """The admin site of the project: Django's own, whose home is the support console's queue.
 
 Installed as the default site (ConsoleAdminConfig in INSTALLED_APPS), so every
-`admin.register` and `admin.site` of the apps lands here unchanged.
+`admin.register` and `admin.site` of the apps lands here unchanged. Its home, the work
+queue, is the console's own view (`unlocks.console.views.work_queue`), routed at the
+site's address in `config/urls.py`.
 """
 
 from django.contrib import admin
@@ -18,13 +20,6 @@ class ConsoleSite(admin.AdminSite):
     # At 1280 px the sidebar left the lists too narrow for their columns; the header
     # links to the console's places instead (templates/admin/base_site.html).
     enable_nav_sidebar = False
-
-    def index(self, request, extra_context=None):
-        # Imported here: accounts, audit and notifications register on this site, and
-        # none of them may load the unlocks app (apps point one way).
-        from unlocks.console.views import queue_context
-
-        return super().index(request, {**queue_context(request), **(extra_context or {})})
 
 
 class ConsoleAdminConfig(AdminConfig):

@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # With STAFF_MFA_REQUIRED, a staff session of a password alone reaches only the
     # second-factor pages, never the console or the API.
-    "config.middleware.StaffSecondFactorMiddleware",
+    "accounts.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -381,7 +381,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 # A page that says what happened and what to do (JSON under /api/), not Django's bare 403.
-CSRF_FAILURE_VIEW = "unlocks.api.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

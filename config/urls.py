@@ -3,10 +3,13 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.urls import settings_urlpatterns
-from config.health import HealthView
-from unlocks.api.errors import api_not_found
+from config.errors import api_not_found
+from notifications.health import HealthView
+from unlocks.console.views import work_queue
 
 urlpatterns = [
+    # The admin's home is the console's work queue; every other admin page is Django's.
+    path("admin/", admin.site.admin_view(work_queue), name="console_home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("settings/", include(settings_urlpatterns)),
@@ -27,7 +30,7 @@ urlpatterns = [
 ]
 
 # JSON errors for /api/ paths that no API view answers; our pages (templates/) elsewhere.
-handler400 = "unlocks.api.errors.bad_request"
-handler403 = "unlocks.api.errors.permission_denied"
-handler404 = "unlocks.api.errors.page_not_found"
-handler500 = "unlocks.api.errors.server_error"
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from config.read_only_admin import ReadOnlyAdmin
+from core.read_only_admin import ReadOnlyAdmin
 from notifications import selectors, services
 from notifications.models import (
     WEBHOOK_EVENTS,

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from config.read_only_admin import PlainTitles, ReadOnlyAdmin
-from config.uuid_search import uuid_range
+from core.read_only_admin import PlainTitles, ReadOnlyAdmin
+from core.uuid_search import uuid_range
 from unlocks.console import urls as console_urls
 from unlocks.console import views as console_views
 from unlocks.models import (

@@ -8,7 +8,7 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from config.uuid_search import SHORT_ID_DIGITS
+from core.uuid_search import SHORT_ID_DIGITS
 from unlocks import money, rules
 from unlocks.states import Channel, LockState, RecordType, RequestStatus
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from audit.actors import Actor
 from audit.models import AuditAction
 from audit.services import record_entry
+from core.refusals import Refusal
 from unlocks.models import (
     RECORD_MODELS,
     Batch,
@@ -22,7 +23,6 @@ from unlocks.models import (
     Payment,
     reads_open,
 )
-from unlocks.refusals import Refusal
 
 SYSTEM = Actor.system("platform")
 

@@ -25,9 +25,8 @@ functions what to show. SPEC's rules, and where each is decided:
                                                   window_end, remind_at, state_now,
                                                   in_window_until, window_running,
                                                   window_due, relocked_at, relock_refused
-12. A named approver, and staff with a second factor
-                                                  second_factor_needed, second_factor_missing,
-                                                  staff_second_factor_missing
+12. A named approver (staff signing in: accounts.rules)
+                                                  second_factor_needed, second_factor_missing
 """
 
 from dataclasses import dataclass, field
@@ -36,7 +35,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from accounts.models import Role
-from unlocks.refusals import Refusal
+from core.refusals import Refusal
+from core.text import storable
 from unlocks.states import LockState, RecordType, RequestStatus
 
 DUPLICATE_RISK = "duplicate_risk"
@@ -159,6 +159,17 @@ def unknown_record(record_type, number, tenant):
         f"There is no {record_type} numbered {number} in tenant {tenant.slug}. Check the "
         "type and the number (for example B-1001, INV-42, PAY-7).",
         {"target": {"type": record_type, "number": number}},
+    )
+
+
+def no_such_request(request_id):
+    """The refusal for an unlock request id that names none, as every front end says it."""
+    shown = str(request_id)[:64]
+    return Refusal(
+        "not_found",
+        "There is no unlock request with that id. Check the id, or list the tenant's requests.",
+        # Shown back only as text that can be stored: no NUL, no lone surrogate.
+        {"id": shown if storable(shown) else None},
     )
 
 
@@ -501,16 +512,4 @@ def second_factor_incorrect(attempts_left, factor="totp"):
         f"{what} {attempts_left} {'try is' if attempts_left == 1 else 'tries are'} left "
         "before verification is locked for this account.",
         {"attempts_left": attempts_left},
-    )
-
-
-def staff_second_factor_missing(*, is_staff, verified, required):
-    """SPEC 12: where STAFF_MFA_REQUIRED is on, a staff session signed in with a password
-    alone reaches only the second-factor pages; None once it passed a factor."""
-    if not required or not is_staff or verified:
-        return None
-    return Refusal(
-        "sign_in_incomplete",
-        "You signed in with your password alone. Finish signing in with your second factor "
-        "at /accounts/second-factor/ (or set one up there), then try again.",
     )

@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from accounts.models import Tenant, User
 from audit.models import AuditAction, AuditEntry
+from core.refusals import Refusal
+from core.text import storable
 from unlocks import money, rules
 from unlocks.models import (
     RECORD_MODELS,
@@ -34,23 +36,7 @@ from unlocks.models import (
     UnlockTarget,
     batch_sums,
 )
-from unlocks.refusals import Refusal
 from unlocks.rules import Facts
-
-
-def storable(text):
-    """Whether text can be stored and compared: no NUL byte, no lone surrogate.
-
-    PostgreSQL refuses NUL in text and JSON, and a lone surrogate (what invalid
-    UTF-8 becomes when decoded leniently) cannot be encoded for any database.
-    """
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def locked_request(request_id, *, with_tenant=False):

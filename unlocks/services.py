@@ -46,6 +46,8 @@ from accounts.selectors import caller_and_admins, membership_by_email
 from audit.actors import Actor
 from audit.models import AuditAction
 from audit.services import record_entries, record_entry
+from core.refusals import Refusal
+from core.text import storable
 from unlocks import events, money, rules
 from unlocks.consent import current_consent
 from unlocks.models import (
@@ -62,7 +64,6 @@ from unlocks.models import (
     total_at_stake,
     window_ended,
 )
-from unlocks.refusals import Refusal, no_such_request
 from unlocks.selectors import (
     batch_members,
     batch_totals,
@@ -71,7 +72,6 @@ from unlocks.selectors import (
     gather_facts,
     locked_request,
     record_by_number,
-    storable,
     targets_with_money,
 )
 
@@ -406,7 +406,7 @@ def _lock_request(request_id, *, with_tenant=False):
     try:
         return locked_request(request_id, with_tenant=with_tenant)
     except UnlockRequest.DoesNotExist:
-        raise no_such_request(request_id) from None
+        raise rules.no_such_request(request_id) from None
 
 
 def _not_pending(request):

@@ -29,12 +29,12 @@ from accounts.selectors import (
     tenants_administered_by,
 )
 from audit.actors import Actor, request_context
+from core.refusals import HTTP_STATUS, Refusal
 from unlocks import money, rules, services
 from unlocks.consent import current_consent
 from unlocks.forms import ApprovalForm, RecordLookupForm, RelockForm
 from unlocks.links import approval_token, request_id_from_token
 from unlocks.models import Channel, LockState, RecordType, RequestStatus
-from unlocks.refusals import HTTP_STATUS, Refusal
 from unlocks.rules import RULE_CODES
 from unlocks.selectors import (
     batch_totals,

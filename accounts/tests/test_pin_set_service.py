@@ -9,12 +9,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Role
-from accounts.pins import InvalidPin, hash_pin, pin_matches
-from accounts.services import NotTenantAdmin, set_pin
+from accounts.pins import hash_pin, pin_matches
+from accounts.services import set_pin
 from accounts.tests.factories import PIN, TenantFactory, admin_of, member_of
 from audit.actors import Actor
 from audit.models import AuditEntry
 from audit.selectors import verify_chain
+from core.refusals import Refusal
 from notifications.models import OutboxMessage
 
 
@@ -63,7 +64,7 @@ def test_it_replaces_the_pin(tenant, pat):
 )
 def test_it_refuses_a_pin_that_breaks_a_rule_and_changes_nothing(tenant, pat, lee, pin, code):
     before = tenant.pin_hash
-    with pytest.raises(InvalidPin) as refused:
+    with pytest.raises(Refusal) as refused:
         change(tenant, pat, pin=pin)
     assert refused.value.code == code
     tenant.refresh_from_db()
@@ -156,8 +157,9 @@ def test_it_refuses_anyone_who_is_not_an_admin_of_the_tenant_now(tenant, pat, wh
         pat.is_active = False
         pat.save()
     before = tenant.pin_hash
-    with pytest.raises(NotTenantAdmin):
+    with pytest.raises(Refusal) as refused:
         change(tenant, person)
+    assert refused.value.code == "not_tenant_admin"
     tenant.refresh_from_db()
     assert tenant.pin_hash == before
     assert not AuditEntry.objects.filter(action="pin_set").exists()

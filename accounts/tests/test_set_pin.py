@@ -4,9 +4,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.management.commands.set_pin import Command
-from accounts.pins import InvalidPin, hash_pin, pin_matches
+from accounts.pins import hash_pin, pin_matches
 from accounts.tests.factories import TenantFactory, admin_of, member_of
 from audit.models import AuditEntry
+from core.refusals import Refusal
 from notifications.models import OutboxMessage
 
 
@@ -98,5 +99,5 @@ def test_setting_a_pin_clears_a_lock(db):
 def test_validate_pin_rejects_non_strings():
     from accounts.pins import validate_pin
 
-    with pytest.raises(InvalidPin):
+    with pytest.raises(Refusal):
         validate_pin(1234)

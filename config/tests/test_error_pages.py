@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
-from unlocks.api.errors import csrf_failure
+from config.errors import csrf_failure
 
 BARE = ("More information is available with DEBUG=True", "<h1>Not Found</h1>", "Traceback")
 

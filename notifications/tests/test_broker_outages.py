@@ -12,8 +12,7 @@ from collections import Counter
 import pytest
 import redis as redis_client
 
-from config import health
-from notifications import services
+from notifications import health, services
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.tests.conftest import queue_calls, queue_emails, wait_until
 

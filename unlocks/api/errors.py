@@ -1,9 +1,6 @@
-"""One error shape for the whole API, whatever raised it (API.md):
-
-    {"error": {"code": "snake_case_code", "message": "A sentence.", "details": {...}}}
-
-A `Refusal` becomes its JSON form here and nowhere else.
-"""
+"""The API's exception handler: every exception of an API view in the one error shape
+(`core.errors`), whatever raised it. A `Refusal` becomes its JSON form here and nowhere
+else."""
 
 import logging
 import uuid
@@ -11,23 +8,23 @@ import uuid
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
-from django.middleware.csrf import REASON_NO_CSRF_COOKIE
-from django.shortcuts import render
-from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from core.errors import (
+    BAD_REQUEST_MESSAGE,
+    CSRF_MESSAGE,
+    PERMISSION_DENIED_MESSAGE,
+    SERVER_ERROR_MESSAGE,
+    error_body,
+)
+from core.refusals import HTTP_STATUS, Refusal
 from unlocks.api.parsers import RequestTooLarge, too_large
-from unlocks.refusals import HTTP_STATUS, Refusal
 
 logger = logging.getLogger("unlocks.api")
 
-PERMISSION_DENIED_MESSAGE = (
-    "You are signed in but not allowed to do this. Ask an administrator for the "
-    "support agent permissions."
-)
 
 # DRF's own exceptions: the code and a message a person can act on.
 API_EXCEPTIONS = (
@@ -56,27 +53,6 @@ API_EXCEPTIONS = (
 
 # The API's own refusal on top of the domain's (idempotency is not a rule of an unlock).
 STATUS = {**HTTP_STATUS, "idempotency_key_reused": 409}
-
-SERVER_ERROR_MESSAGE = (
-    "Something went wrong on our side and nothing was changed. Try again in a minute; "
-    "if it keeps happening, tell support the time of the call."
-)
-
-
-BAD_REQUEST_MESSAGE = (
-    "The request could not be read: it is malformed or too large. Check the body, "
-    "headers and query string against /api/docs/, then retry."
-)
-
-
-CSRF_MESSAGE = (
-    "A call signed in with a session cookie must carry the CSRF token: send the csrftoken "
-    "cookie's value in the X-CSRFToken header, or call with an API key instead."
-)
-
-
-def error_body(code, message, details=None):
-    return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
 def _field_messages(detail, prefix=""):
@@ -181,28 +157,6 @@ def _api_exception(exc):
     return Response(error_body(code, message, details), status=exc.status_code, headers=headers)
 
 
-# Django's own error views (handler400, 403, 404, 500 and CSRF_FAILURE_VIEW): JSON under
-# /api/, where no API view answered; elsewhere the pages of templates/ (400.html, 403.html,
-# 403_csrf.html, 404.html, 500.html).
-
-
-def _is_api(request):
-    return request.path.startswith("/api/")
-
-
-@csrf_exempt
-def api_not_found(request, *args, **kwargs):
-    """The last /api/ route: JSON, even under DEBUG, where Django would show its own page."""
-    return JsonResponse(
-        error_body(
-            "not_found",
-            f"There is no API endpoint at {request.path}. Check the URL against /api/docs/; "
-            "every API path ends with a slash.",
-        ),
-        status=404,
-    )
-
-
 # What to do with an id that is no request id, wherever one is given (a path, a filter).
 REQUEST_ID_HINT = (
     "request ids are UUIDs such as 0b6f4c2e-8d1a-4e5b-9c3f-7a2d1e6b5c48; list the tenant's "
@@ -226,39 +180,3 @@ def not_a_request_id(request, request_id):
             f"hyphens): put {spelled} in the path instead."
         )
     return JsonResponse(error_body("not_found", message, {"id": shown}), status=404)
-
-
-def page_not_found(request, exception):
-    if _is_api(request):
-        return api_not_found(request)
-    return defaults.page_not_found(request, exception)
-
-
-def permission_denied(request, exception):
-    if _is_api(request):
-        return JsonResponse(error_body("permission_denied", PERMISSION_DENIED_MESSAGE), status=403)
-    return defaults.permission_denied(request, exception)
-
-
-def csrf_failure(request, reason=""):
-    """A form posted without a valid CSRF token: most often a page left open too long."""
-    if _is_api(request):
-        return JsonResponse(error_body("permission_denied", CSRF_MESSAGE), status=403)
-    context = {"no_cookie": reason == REASON_NO_CSRF_COOKIE}
-    return render(request, "403_csrf.html", context, status=403)
-
-
-def bad_request(request, exception):
-    """Django's 400 (a malformed or oversized request refused before any view ran)."""
-    if _is_api(request):
-        if isinstance(exception, RequestDataTooBig):
-            exc = too_large()
-            return JsonResponse(error_body("request_too_large", str(exc.detail)), status=413)
-        return JsonResponse(error_body("invalid", BAD_REQUEST_MESSAGE), status=400)
-    return defaults.bad_request(request, exception)
-
-
-def server_error(request):
-    if _is_api(request):
-        return JsonResponse(error_body("server_error", SERVER_ERROR_MESSAGE), status=500)
-    return defaults.server_error(request)

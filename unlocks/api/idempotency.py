@@ -19,9 +19,9 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
+from core.refusals import Refusal
 from unlocks.api.access import owner_of
 from unlocks.models import IdempotencyKey
-from unlocks.refusals import Refusal
 
 HEADER = "Idempotency-Key"
 LIFETIME = timedelta(hours=24)

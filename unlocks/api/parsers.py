@@ -9,6 +9,8 @@ import io
 from django.conf import settings
 from rest_framework import exceptions, parsers
 
+from core.errors import too_large_message
+
 
 class RequestTooLarge(exceptions.APIException):
     status_code = 413
@@ -16,11 +18,7 @@ class RequestTooLarge(exceptions.APIException):
 
 
 def too_large():
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return RequestTooLarge(
-        f"The request body is larger than {limit // 1024} KiB. Send fewer targets or a "
-        "shorter text, or split the work into several requests."
-    )
+    return RequestTooLarge(too_large_message())
 
 
 class JSONParser(parsers.JSONParser):

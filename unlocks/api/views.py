@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from audit.actors import client_ip
 from audit.selectors import entries_for, verify_chain
+from core.refusals import Refusal
 from unlocks import selectors, services
 from unlocks.api import serializers as s
 from unlocks.api.access import actor_for
@@ -22,8 +23,7 @@ from unlocks.api.idempotency import idempotent
 from unlocks.api.schema import IDEMPOTENT, WITH_BODY, error_responses, paginated
 from unlocks.consent import current_consent
 from unlocks.models import RecordType, UnlockRequest
-from unlocks.refusals import Refusal, no_such_request
-from unlocks.rules import RULE_CODES, unknown_record
+from unlocks.rules import RULE_CODES, no_such_request, unknown_record
 
 logger = logging.getLogger("unlocks.api")
 

@@ -23,6 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.models import Tenant
 from accounts.selectors import tenant_admins
 from audit.actors import Actor, request_context
+from core.refusals import Refusal
 from unlocks import rules, services
 from unlocks.consent import current_consent
 from unlocks.console import chart
@@ -31,7 +32,6 @@ from unlocks.console.timeline import in_words, timeline_for
 from unlocks.links import approval_url
 from unlocks.models import LockState, RecordType, RequestStatus, UnlockRequest
 from unlocks.money import identity
-from unlocks.refusals import Refusal
 from unlocks.rules import DUPLICATE_RISK_TEXT
 from unlocks.selectors import (
     QUEUE_LENGTH,
@@ -97,6 +97,11 @@ def _render(request, template, title, **context):
 # A pending request this close to its expiry is highlighted: the caller must act now.
 SOON = timedelta(hours=1)
 CHART_DAYS = 30
+
+
+def work_queue(request):
+    """The admin site's home: for an agent, the work queue; other staff get Django's."""
+    return admin.site.index(request, extra_context=queue_context(request))
 
 
 def queue_context(request):

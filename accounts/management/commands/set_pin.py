@@ -3,9 +3,10 @@ import getpass
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Tenant
-from accounts.pins import NEW_PIN_RULES_IN_WORDS, InvalidPin, new_pin_refusal
+from accounts.pins import NEW_PIN_RULES_IN_WORDS, new_pin_refusal
 from accounts.services import set_pin
 from audit.actors import Actor
+from core.refusals import Refusal
 
 
 class Command(BaseCommand):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             raise CommandError("The two PINs differ. Nothing was changed; run the command again.")
         try:
             set_pin(tenant=tenant_obj, pin=pin, actor=Actor.system("set_pin command"))
-        except InvalidPin as refusal:
+        except Refusal as refusal:
             raise CommandError(f"{refusal.message} Nothing was changed.") from None
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from core.refusals import Refusal
 from unlocks import services
-from unlocks.refusals import Refusal
 
 
 class Command(BaseCommand):

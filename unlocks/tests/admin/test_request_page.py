@@ -127,8 +127,8 @@ def test_the_copy_button_waits_for_its_script_and_the_link_is_text(agent_client,
 
 
 def test_a_refused_request_says_why_in_words(agent_client, tenant, admin):
+    from core.refusals import Refusal
     from unlocks.models import LockState
-    from unlocks.refusals import Refusal
     from unlocks.tests.conftest import verify
 
     invoice = f.bypassed_invoice(tenant)

@@ -76,8 +76,8 @@ def approve_demo(request, pin="483920"):
 def a_day_of_work():
     """Requests in every state: two waiting (one about to expire), one approved and one
     refused today, and some on earlier days of the month."""
+    from core.refusals import Refusal
     from unlocks.models import Payment, RequestStatus, UnlockRequest
-    from unlocks.refusals import Refusal
 
     soon = open_demo("invoice", "INV-2001", caller="Lee Chen", ago=timedelta(hours=23, minutes=25))
     waiting = open_demo("batch", "B-1001", caller="Dana Ruiz", ago=timedelta(hours=2))

@@ -8,4 +8,4 @@ def broken(request):
 
 
 urlpatterns = [path("api/v1/broken/", broken)]
-handler500 = "unlocks.api.errors.server_error"
+handler500 = "config.errors.server_error"

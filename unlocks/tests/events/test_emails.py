@@ -11,12 +11,12 @@ from accounts.models import Membership
 from accounts.tests.factories import admin_of
 from audit.actors import Actor
 from audit.models import AuditAction, AuditEntry
+from core.refusals import Refusal
 from notifications import services as outbox
 from notifications import tasks
 from notifications.models import MessageKind, MessageStatus, OutboxMessage, WebhookEndpoint
 from unlocks import services
 from unlocks.models import Invoice, Payment, UnlockRequest
-from unlocks.refusals import Refusal
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for, verify
 

@@ -6,11 +6,11 @@ import json
 import pytest
 
 from accounts.tests.factories import TenantFactory
+from core.refusals import Refusal
 from notifications import services as outbox
 from notifications.models import MessageKind, OutboxMessage, WebhookEndpoint
 from unlocks import selectors
 from unlocks.api.serializers import UnlockRequestOut
-from unlocks.refusals import Refusal
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for, verify
 

@@ -5,10 +5,10 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from conftest import shot
+from core.refusals import Refusal
 from unlocks import services
 from unlocks.links import approval_url
 from unlocks.models import Batch, Invoice, Payment, UnlockRequest
-from unlocks.refusals import Refusal
 from unlocks.tests.conftest import AGENT, verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -207,13 +207,3 @@ def test_a_second_factor_is_needed_where_the_tenant_requires_it_or_the_approver_
     assert second_factor_needed(tenant_requires=False, approver_factors=set()) is False
     assert second_factor_needed(tenant_requires=True, approver_factors=set()) is True
     assert second_factor_needed(tenant_requires=False, approver_factors={"totp"}) is True
-
-
-def test_a_staff_session_without_a_factor_is_refused_only_where_required():
-    from unlocks.rules import staff_second_factor_missing
-
-    assert staff_second_factor_missing(is_staff=True, verified=False, required=False) is None
-    assert staff_second_factor_missing(is_staff=False, verified=False, required=True) is None
-    assert staff_second_factor_missing(is_staff=True, verified=True, required=True) is None
-    refusal = staff_second_factor_missing(is_staff=True, verified=False, required=True)
-    assert refusal.code == "sign_in_incomplete"

@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEntry
+from core.refusals import Refusal
 from unlocks import services
 from unlocks.models import RequestStatus, UnlockRequest
-from unlocks.refusals import Refusal
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import AGENT, open_for, verify
 

@@ -8,8 +8,8 @@ from accounts.models import Tenant
 from accounts.tests.factories import TenantFactory, admin_of
 from audit.actors import Actor
 from audit.models import AuditEntry
+from core.refusals import Refusal
 from unlocks.models import RequestStatus, UnlockRequest
-from unlocks.refusals import Refusal
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for, verify
 from unlocks.tests.services.test_concurrent_approval import run_at_once

@@ -30,6 +30,7 @@ from accounts.models import Tenant
 from accounts.tests.factories import PIN, TenantFactory, admin_of, member_of
 from audit.models import AuditAction, AuditEntry
 from audit.selectors import verify_chain
+from core.refusals import Refusal
 from unlocks import platform, services
 from unlocks.consent import current_consent
 from unlocks.models import (
@@ -42,7 +43,6 @@ from unlocks.models import (
     RequestStatus,
     UnlockRequest,
 )
-from unlocks.refusals import Refusal
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import AGENT
 

@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from core.refusals import Refusal
 from unlocks import services
 from unlocks.models import RequestStatus
-from unlocks.refusals import Refusal
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import AGENT, open_for, verify
 

@@ -5,8 +5,8 @@ from django.db import connections
 
 from accounts.tests.factories import TenantFactory, admin_of
 from audit.models import AuditEntry
+from core.refusals import Refusal
 from unlocks.models import Invoice, RequestStatus
-from unlocks.refusals import Refusal
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for, verify
 

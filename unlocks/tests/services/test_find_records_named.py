@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import TenantFactory
-from unlocks.refusals import Refusal
+from core.refusals import Refusal
 from unlocks.selectors import find_records, find_records_named
 from unlocks.tests import factories as f
 

@@ -1,9 +1,9 @@
 import pytest
 
 from audit.models import AuditEntry
+from core.refusals import Refusal
 from unlocks import platform, services
 from unlocks.models import RequestStatus, UnlockRequest
-from unlocks.refusals import Refusal
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import AGENT, open_for
 

@@ -5,7 +5,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.tests.factories import code_now, give_authenticator, wrong_code
 from audit.models import AuditAction, AuditEntry
-from unlocks.refusals import Refusal
+from core.refusals import Refusal
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for, verify
 

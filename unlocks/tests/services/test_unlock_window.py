@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 
 from audit.models import AuditEntry
+from core.refusals import Refusal
 from notifications.models import OutboxMessage
 from unlocks import platform, selectors, services
 from unlocks.models import Batch, Invoice, Payment, UnlockRequest
-from unlocks.refusals import Refusal
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import AGENT, open_for, verify
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 from accounts.tests.factories import TenantFactory, admin_of
 from audit.models import AuditEntry
 from audit.selectors import verify_chain
+from core.refusals import Refusal
 from unlocks import platform
 from unlocks.models import ConsentText, Invoice, LockState, Payment, RequestStatus
-from unlocks.refusals import Refusal
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for, verify
 

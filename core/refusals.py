@@ -1,4 +1,8 @@
-"""Refusals: errors as values with a code, a sentence a person can act on, and details."""
+"""Refusals: errors as values with a code, a sentence a person can act on, and details.
+
+The one error type of every app (STYLE.md 2): a service raises it, each front end turns
+it into its own form in one place (JSON, a form error, an admin message).
+"""
 
 
 class Refusal(Exception):
@@ -17,22 +21,6 @@ class Refusal(Exception):
 
     def __repr__(self):
         return f"Refusal({self.code!r})"
-
-
-def no_such_request(request_id):
-    """The refusal for an unlock request id that names none, as every front end says it."""
-    shown = str(request_id)[:64]
-    try:
-        # Shown back only as text that can be stored: no NUL, no lone surrogate.
-        shown.encode("utf-8")
-        storable = "\x00" not in shown
-    except UnicodeEncodeError:
-        storable = False
-    return Refusal(
-        "not_found",
-        "There is no unlock request with that id. Check the id, or list the tenant's requests.",
-        {"id": shown if storable else None},
-    )
 
 
 # The HTTP status each refusal code answers with in the API (API.md).
