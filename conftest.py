@@ -1,12 +1,19 @@
-"""Shared test set-up: named people, the demo data, and skips that CI refuses."""
+"""Shared test set-up: the cast of named people, the clock, the demo data (for end-to-end
+tests only), browsers, and skips that CI refuses."""
 
 import os
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections
+from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+
+from accounts.apps import ensure_support_group
+from accounts.tests.factories import TenantFactory, UserFactory, admin_of, member_of
 
 # Property-based tests: bounded in `make test` and CI, long under `make fuzz`
 # (HYPOTHESIS_PROFILE=fuzz). The database makes examples slow, so no deadline.
@@ -96,6 +103,109 @@ def _let_transactional_tests_flush_the_audit_table(request):
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
         _audit_trigger_off = True
+
+
+# ---------------------------------------------------------------- the cast
+# The demo's people by name (DEMO.md), made with factories, never with seed_demo: Acme's
+# admins Pat and Lee and its member Dana, Birch's admin Sam, and Avery the support agent.
+# `admin`, `member` and `other_admin` are Pat, Dana and Sam where a test needs just one.
+
+
+@pytest.fixture
+def tenant(db):
+    return TenantFactory(slug="acme", name="Acme")
+
+
+@pytest.fixture
+def pat(tenant):
+    return admin_of(tenant, email="pat@acme.test", full_name="Pat Morgan")
+
+
+@pytest.fixture
+def lee(tenant):
+    return admin_of(tenant, email="lee@acme.test", full_name="Lee Chen")
+
+
+@pytest.fixture
+def dana(tenant):
+    return member_of(tenant, email="dana@acme.test", full_name="Dana Ruiz")
+
+
+@pytest.fixture
+def birch(db):
+    return TenantFactory(slug="birch", name="Birch")
+
+
+@pytest.fixture
+def sam(birch):
+    return admin_of(birch, email="sam@birch.test", full_name="Sam Patel")
+
+
+@pytest.fixture
+def admin(pat):
+    return pat
+
+
+@pytest.fixture
+def member(dana):
+    return dana
+
+
+@pytest.fixture
+def other_admin(sam):
+    return sam
+
+
+@pytest.fixture
+def agent(db):
+    """Avery, a support agent: staff in the Support agents group."""
+    user = UserFactory(email="avery@support.test", full_name="Avery Brooks", is_staff=True)
+    user.groups.add(ensure_support_group())
+    return user
+
+
+@pytest.fixture
+def agent_client(agent):
+    client = Client(HTTP_USER_AGENT="console-test", REMOTE_ADDR="10.1.2.3")
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def staff_client(db):
+    """Staff without the Support agents group: the admin shows them nothing."""
+    client = Client()
+    client.force_login(UserFactory(email="nobody@support.test", is_staff=True))
+    return client
+
+
+@pytest.fixture
+def superuser_client(db):
+    client = Client()
+    client.force_login(UserFactory(email="lead@support.test", is_staff=True, is_superuser=True))
+    return client
+
+
+class Clock:
+    """The application's clock, moved by hand: `clock.move(hours=73)`."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def move(self, **delta):
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Every `timezone.now()` of the app (services, rules, models) reads this clock."""
+    moved = Clock(timezone.now())
+    monkeypatch.setattr(timezone, "now", moved)
+    return moved
 
 
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "test-artifacts")

@@ -18,10 +18,12 @@ from django.contrib.auth.hashers import check_password, make_password
 
 from core.refusals import Refusal
 
-PIN_PATTERN = re.compile(r"^[0-9]{4,10}$")
+# The longest PIN there is: what every door that takes one lets through.
+PIN_MAX_DIGITS = 10
+PIN_PATTERN = re.compile(rf"^[0-9]{{4,{PIN_MAX_DIGITS}}}$")
 
 NEW_PIN_MIN_DIGITS = 6
-NEW_PIN_MAX_DIGITS = 10
+NEW_PIN_MAX_DIGITS = PIN_MAX_DIGITS
 NEW_PIN_PATTERN = re.compile(f"[0-9]{{{NEW_PIN_MIN_DIGITS},{NEW_PIN_MAX_DIGITS}}}")
 
 # The ten most common 6-digit PINs people chose in the study of Markert, Bailey, Golla,

@@ -4,12 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts.urls import settings_urlpatterns
 from config.errors import api_not_found
-from notifications.health import HealthView
-from unlocks.console.views import work_queue
+from unlocks.api.health import HealthView
 
 urlpatterns = [
-    # The admin's home is the console's work queue; every other admin page is Django's.
-    path("admin/", admin.site.admin_view(work_queue), name="console_home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("settings/", include(settings_urlpatterns)),
@@ -26,7 +23,7 @@ urlpatterns = [
     path("healthz", HealthView.as_view(), name="healthz"),
     # Keep last among /api/ routes: JSON 404s for API paths no view answers.
     re_path(r"^api/", api_not_found),
-    path("", include("unlocks.urls")),
+    path("", include("unlocks.pages.urls")),
 ]
 
 # JSON errors for /api/ paths that no API view answers; our pages (templates/) elsewhere.

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
@@ -37,10 +38,27 @@ def state_badge(state, label=None):
 # ---------------------------------------------------------------- read-only record lists
 
 
+class StateNowFilter(admin.SimpleListFilter):
+    """The records whose state reads so now (`Record.objects.reading`), an ended window's
+    record by the lock it reads as."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        states = model_admin.model._meta.get_field("state").choices
+        return [(value, label) for value, label in states]
+
+    def queryset(self, request, queryset):
+        if self.value() in LockState.values:
+            return queryset.reading([self.value()], timezone.now())
+        return queryset
+
+
 class RecordAdmin(ReadOnlyAdmin):
     """Records change only through the platform and the unlock service: read-only here."""
 
-    list_filter = ("state", "tenant")
+    list_filter = (StateNowFilter, "tenant")
     search_fields = ("number",)
     search_help_text = "A record number, exactly (for example INV-1001)."
     list_select_related = ("tenant",)
@@ -55,7 +73,11 @@ class RecordAdmin(ReadOnlyAdmin):
             return queryset, False
         return queryset.filter(number__in={term, term.upper()}), False
 
-    @admin.display(description="State", ordering="state")
+    def get_queryset(self, request):
+        # Each row's state as it reads now, to sort by.
+        return super().get_queryset(request).as_of(timezone.now())
+
+    @admin.display(description="State", ordering="state_as_of")
     def state_display(self, obj):
         state = obj.state_now
         return state_badge(state, LockState(state).label)
@@ -84,7 +106,7 @@ class BatchAdmin(RecordAdmin):
     readonly_fields = (
         "tenant",
         "number",
-        "state",
+        "state_display",
         "transaction_count",
         "total_display",
         "exported_at",
@@ -122,7 +144,7 @@ class TransactionAdmin(RecordAdmin):
     readonly_fields = (
         "tenant",
         "number",
-        "state",
+        "state_display",
         "batch",
         "customer",
         "amount_display",
@@ -257,3 +279,7 @@ class UnlockRequestAdmin(PlainTitles, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # A request changes only through the console's actions on its page.
         return console_views.request_page(request, object_id)
+
+
+# The support console's work queue is the admin site's home.
+admin.site.register_home(console_views.queue_context)

@@ -16,8 +16,8 @@ from accounts.selectors import admin_users
 from notifications import selectors as outbox_selectors
 from notifications import services as outbox
 from notifications.models import WEBHOOK_EVENTS
-from unlocks.api.serializers import UnlockRequestOut
 from unlocks.emails import TEMPLATES, write_emails
+from unlocks.representations import UnlockRequestOut
 from unlocks.selectors import targets_with_money
 
 # What a webhook names its event: "unlock_request.created" and so on.

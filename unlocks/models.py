@@ -1,10 +1,11 @@
 import hashlib
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -13,18 +14,50 @@ from unlocks import money, rules
 from unlocks.states import Channel, LockState, RecordType, RequestStatus
 
 
+def state_as_of(now):
+    """A record's state as it reads at `now`, as an SQL expression: an open record whose
+    unlock's window has ended reads as `relock_state`, the state it goes back to, before the
+    job that ends windows writes it so; any other reads as stored. `Record.state_at` says
+    the same of one row in Python (`rules.state_now`)."""
+    window_ended = Q(state=LockState.OPEN, unlocked_until__lte=now) & ~Q(relock_state="")
+    return Case(
+        When(window_ended, then=F("relock_state")),
+        default=F("state"),
+        output_field=models.CharField(),
+    )
+
+
+class RecordQuerySet(models.QuerySet):
+    """The one reader of many records' state: filter on `state_as_of`, never on `state`,
+    which only the writers of a state (the services, the platform) name."""
+
+    def as_of(self, now):
+        """The records with `state_as_of`, each one's state as it reads at `now`."""
+        return self.annotate(state_as_of=state_as_of(now))
+
+    def reading(self, states, now):
+        """The records whose state reads as one of `states` at `now`."""
+        return self.as_of(now).filter(state_as_of__in=list(states))
+
+    def opened_by(self, request):
+        """The records `request` opened that are open as stored: what its end writes back
+        (an ended window's rows read locked already, and are still its own to write)."""
+        return self.filter(unlocked_by=request, state=LockState.OPEN).exclude(relock_state="")
+
+
 class Record(models.Model):
     """What batches, invoices and payments share: a tenant, a number and a lock state."""
 
     # No index of its own: the (tenant, number) unique constraint leads with tenant.
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, db_index=False)
     number = models.CharField(max_length=64)
+    # As stored: read it as it is now with `state_at` (one row) or `as_of` (many).
     state = models.CharField(max_length=10, choices=LockState.choices, default=LockState.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # An unlock's window (SPEC rule 11): which request opened the record, until when, and
     # the state it goes back to then. Past `unlocked_until` an open record reads as
-    # `relock_state` (see `state_now`) until the window's end writes it so.
+    # `relock_state` (see `state_as_of`) until the window's end writes it so.
     unlocked_by = models.ForeignKey(
         "unlocks.UnlockRequest",
         null=True,
@@ -40,6 +73,8 @@ class Record(models.Model):
 
     LOCKED_STATES: tuple[str, ...] = ()
 
+    objects = RecordQuerySet.as_manager()
+
     class Meta:
         abstract = True
 
@@ -47,6 +82,7 @@ class Record(models.Model):
         return self.number
 
     def state_at(self, now):
+        """The record's state as it reads at `now` (see `state_as_of`)."""
         return rules.state_now(self.state, self.relock_state, self.unlocked_until, now)
 
     @property
@@ -64,18 +100,6 @@ class Record(models.Model):
         """Until when the record is open by an unlock; None when it is not in a window."""
         now = timezone.now()
         return rules.in_window_until(self.state, self.relock_state, self.unlocked_until, now)
-
-
-def window_ended(now):
-    """The rows open by an unlock whose window has ended by `now`: they read as their
-    `relock_state` (`rules.state_now`, as a filter)."""
-    return Q(state=LockState.OPEN, unlocked_until__lte=now) & ~Q(relock_state="")
-
-
-def reads_open(now):
-    """The rows that read open at `now` (see `Record.state_now`): open, and not by an
-    unlock whose window has ended. For the platform's operations on many rows."""
-    return Q(state=LockState.OPEN) & ~window_ended(now)
 
 
 class Batch(Record):
@@ -280,7 +304,7 @@ class UnlockRequest(models.Model):
     )
     caller_is_tenant_admin = models.BooleanField(default=False)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    reason = models.TextField()  # at most REASON_MAX_LENGTH, checked by the services
+    reason = models.TextField(max_length=REASON_MAX_LENGTH)
     ticket = models.CharField(max_length=100, blank=True)
     opened_by = models.CharField(max_length=254, help_text="The agent or API client who opened it.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -482,6 +506,12 @@ class UnlockTarget(models.Model):
         return self.record, 1, self.record.amount_cents
 
 
+class IdempotencyKeyQuerySet(models.QuerySet):
+    def expired(self, now):
+        """Keys past their lifetime: they can no longer be replayed."""
+        return self.filter(created_at__lt=now - IdempotencyKey.LIFETIME)
+
+
 class IdempotencyKey(models.Model):
     """The first response to a state-changing API call, replayed for a retry with the same key.
 
@@ -495,6 +525,11 @@ class IdempotencyKey(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    # How long a first response is replayed (API.md: 24 hours).
+    LIFETIME = timedelta(hours=24)
+
+    objects = IdempotencyKeyQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -21,7 +21,6 @@ from unlocks.models import (
     Invoice,
     LockState,
     Payment,
-    reads_open,
 )
 
 SYSTEM = Actor.system("platform")
@@ -86,7 +85,7 @@ def export_batch(*, batch, system="QuickBooks Online", actor=SYSTEM) -> Batch:
         )
     exports = []
     for model, field in ((Invoice, "invoice"), (Payment, "payment")):
-        open_now = model.objects.filter(reads_open(now), batch=batch)
+        open_now = model.objects.reading([LockState.OPEN], now).filter(batch=batch)
         for txn in open_now.only("pk", "tenant_id"):
             exports.append(
                 ExportRecord(
@@ -126,7 +125,7 @@ def bypass_batch(*, batch, actor=SYSTEM) -> Batch:
             f"Batch {batch.number} is {state}; only an open batch can be bypassed.",
         )
     for model in (Invoice, Payment):
-        model.objects.filter(reads_open(now), batch=batch).update(
+        model.objects.reading([LockState.OPEN], now).filter(batch=batch).update(
             state=LockState.BYPASSED, updated_at=now
         )
     batch.state = LockState.BYPASSED

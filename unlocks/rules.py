@@ -41,13 +41,6 @@ from unlocks.states import LockState, RecordType, RequestStatus
 
 DUPLICATE_RISK = "duplicate_risk"
 
-# Bypassed batches (and transactions that were exported before) may already have been
-# keyed in by hand; exporting them again can duplicate entries (SPEC rule 4).
-DUPLICATE_RISK_TEXT = (
-    "Exporting this again can duplicate entries that the customer already keyed in by "
-    "hand in QuickBooks. The recommended course is to add the items manually in the "
-    "accounting software instead of unlocking."
-)
 
 LABEL = {RecordType.BATCH: "Batch", RecordType.INVOICE: "Invoice", RecordType.PAYMENT: "Payment"}
 
@@ -176,21 +169,28 @@ def no_such_request(request_id):
 # ---------------------------------------------------------------- 4. duplicate risk
 
 
-def needs_duplicate_risk_ack(views):
-    """Whether approving these targets, judged as they are now, needs the acknowledgement."""
-    return any(v["warnings"] for v in views)
+def needs_duplicate_risk_ack(targets):
+    """Whether approving these targets (`outlook.TargetOutlook`s, judged as they are now)
+    needs the acknowledgement."""
+    return any(DUPLICATE_RISK in t.warnings for t in targets)
 
 
-def duplicate_risk_not_acknowledged(views, acknowledged):
+def duplicate_risk_not_acknowledged(targets, acknowledged):
     """Refuses an approval of risky targets (judged now, not at opening) without the tick."""
-    if not needs_duplicate_risk_ack(views) or acknowledged is True:
+    if not needs_duplicate_risk_ack(targets) or acknowledged is True:
         return None
     return Refusal(
         "duplicate_risk_not_acknowledged",
         "Re-exporting these records can duplicate entries the customer already keyed "
         "in by hand; adding the items manually in QuickBooks is recommended instead. "
         "To go ahead, acknowledge the duplicate risk.",
-        {"targets": [{"type": v["type"], "number": v["number"]} for v in views if v["warnings"]]},
+        {
+            "targets": [
+                {"type": t.type, "number": t.number}
+                for t in targets
+                if DUPLICATE_RISK in t.warnings
+            ]
+        },
     )
 
 

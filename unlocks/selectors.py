@@ -22,6 +22,7 @@ from accounts.models import Tenant, User
 from audit.models import AuditAction, AuditEntry
 from core.refusals import Refusal
 from core.text import storable
+from core.words import factors_in_words
 from unlocks import money, rules
 from unlocks.models import (
     RECORD_MODELS,
@@ -148,7 +149,9 @@ def gather_facts(records, now=None):
             facts.batch_exported[batch_id] = {"invoices": [], "payments": []}
         # Only exported batches list their contents (the route of the refusal).
         exported = [
-            r.pk for r in records if r.record_type == RecordType.BATCH and r.state == "exported"
+            r.pk
+            for r in records
+            if r.record_type == RecordType.BATCH and r.state_at(facts.now) == LockState.EXPORTED
         ]
         for model, key in ((Invoice, "invoices"), (Payment, "payments")):
             if exported:
@@ -195,21 +198,6 @@ def request_with_targets(request_id):
         )
     except (ValidationError, ValueError):
         return None
-
-
-def bypassed_in_batches(batch_ids):
-    """batch id -> numbers of its bypassed invoices and payments: what unlocking it opens too."""
-    contents = {batch_id: {"invoices": [], "payments": []} for batch_id in batch_ids}
-    if not batch_ids:
-        return contents
-    for model, key in ((Invoice, "invoices"), (Payment, "payments")):
-        for batch_id, number in (
-            model.objects.filter(batch_id__in=batch_ids, state=LockState.BYPASSED)
-            .order_by("number")
-            .values_list("batch_id", "number")
-        ):
-            contents[batch_id][key].append(number)
-    return contents
 
 
 def batch_totals(batch_ids):
@@ -319,8 +307,9 @@ def record_summary(*, tenant_slug, record_type, number):
         return None
     model = RECORD_MODELS[record_type]
     is_batch = record_type == RecordType.BATCH
-    qs = model.objects.filter(tenant__slug=tenant_slug, number=number).order_by()
-    columns = ["pk", "state", "relock_state", "unlocked_until", "tenant__currency"]
+    now = timezone.now()
+    qs = model.objects.as_of(now).filter(tenant__slug=tenant_slug, number=number).order_by()
+    columns = ["pk", "state_as_of", "unlocked_until", "tenant__currency"]
     if is_batch:
         qs = qs.annotate(**batch_sums("pk"))
         columns += ["transaction_count", "total_cents"]
@@ -338,15 +327,14 @@ def record_summary(*, tenant_slug, record_type, number):
             for export in _exports(record_type, row["pk"]).values_list(*_EXPORT_FIELDS.values())
         ]
     )
-    now = timezone.now()
-    window = (row["state"], row["relock_state"], row["unlocked_until"], now)
-    state = rules.state_now(*window)
+    state = row["state_as_of"]
     return {
         "type": record_type,
         "number": number,
         "state": state,
         "locked": state in model.LOCKED_STATES,
-        "unlocked_until": rules.in_window_until(*window),
+        # Open by an unlock whose window runs: a record that reads open and has an end.
+        "unlocked_until": row["unlocked_until"] if state == LockState.OPEN else None,
         "batch": None if is_batch else row["batch__number"],
         "exports": exports,
         "open_requests": _live(_pending(record_type, row["pk"]).values_list("id", "expires_at")),
@@ -363,14 +351,6 @@ def shown_entries(entries):
         action__in=[AuditAction.RECORD_UNLOCKED, AuditAction.RECORD_RELOCKED],
         data__with_batch__isnull=False,
     )
-
-
-FACTOR_WORDS = {"pin": "the account PIN", "totp": "an authenticator code", "passkey": "a passkey"}
-
-
-def approved_with_in_words(approved_with):
-    """["pin", "totp"] as a receipt says it: "the account PIN and an authenticator code"."""
-    return " and ".join(FACTOR_WORDS.get(f, f) for f in approved_with or ["pin"])
 
 
 def receipt_for(request):
@@ -413,7 +393,7 @@ def receipt_for(request):
         "approver": request.approved_by,
         "approved_at": request.approved_at,
         # "the account PIN and an authenticator code": what the approver proved it with.
-        "approved_with": approved_with_in_words(request.approved_with),
+        "approved_with": factors_in_words(request.approved_with),
         "consent_version": request.consent_version,
         "consent_sha256": request.consent_sha256,
         "unlocked": unlocked,

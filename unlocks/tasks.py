@@ -1,8 +1,9 @@
 """Celery tasks of unlock requests, run on the beat schedule."""
 
 from celery import shared_task
+from django.utils import timezone
 
-from unlocks.api.idempotency import purge_expired_keys
+from unlocks.models import IdempotencyKey
 from unlocks.services import end_windows, expire_requests, remind_windows
 
 BATCH = 500
@@ -33,4 +34,5 @@ def _in_batches(work):
 @shared_task(ignore_result=True)
 def purge_idempotency_keys():
     """Forget Idempotency-Key answers past their 24 hours."""
-    return purge_expired_keys()
+    deleted, _ = IdempotencyKey.objects.expired(timezone.now()).delete()
+    return deleted

@@ -19,21 +19,6 @@ from core.refusals import Refusal
 from notifications.models import OutboxMessage
 
 
-@pytest.fixture
-def tenant(db):
-    return TenantFactory(slug="acme", name="Acme")
-
-
-@pytest.fixture
-def pat(tenant):
-    return admin_of(tenant, email="pat@acme.test", full_name="Pat Morgan")
-
-
-@pytest.fixture
-def lee(tenant):
-    return admin_of(tenant, email="lee@acme.test", full_name="Lee Chen")
-
-
 def by(user):
     return Actor.for_user(user, ip="203.0.113.7", user_agent="pytest")
 

@@ -10,37 +10,12 @@ from django.views.debug import SafeExceptionReporterFilter
 from accounts import views
 from accounts.models import Tenant
 from accounts.pins import pin_matches
-from accounts.tests.factories import PIN, TenantFactory, UserFactory, admin_of, member_of
+from accounts.tests.factories import PIN, TenantFactory, UserFactory, admin_of
 from audit.models import AuditEntry
 from notifications.models import OutboxMessage
 
 PASSWORD = "pw-for-tests-1"  # the factories' password
 PAGE = "/settings/pin/acme/"
-
-
-@pytest.fixture
-def tenant(db):
-    return TenantFactory(slug="acme", name="Acme")
-
-
-@pytest.fixture
-def pat(tenant):
-    return admin_of(tenant, email="pat@acme.test", full_name="Pat Morgan")
-
-
-@pytest.fixture
-def lee(tenant):
-    return admin_of(tenant, email="lee@acme.test", full_name="Lee Chen")
-
-
-@pytest.fixture
-def dana(tenant):
-    return member_of(tenant, email="dana@acme.test", full_name="Dana Ruiz")
-
-
-@pytest.fixture
-def sam(db):
-    return admin_of(TenantFactory(slug="birch", name="Birch"), email="sam@birch.test")
 
 
 def signed_in(user):

@@ -12,9 +12,9 @@ from django.conf import settings as django_settings
 from kombu import Connection, Consumer
 
 from config.tests.test_broker import QUEUE, drain_until, publish
-from notifications import health
 from notifications.tests.conftest import wait_until
 from notifications.tests.test_broker_outages import free_port
+from unlocks.api import health
 
 pytestmark = pytest.mark.redis
 

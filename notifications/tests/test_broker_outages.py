@@ -12,9 +12,10 @@ from collections import Counter
 import pytest
 import redis as redis_client
 
-from notifications import health, services
+from notifications import services
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.tests.conftest import queue_calls, queue_emails, wait_until
+from unlocks.api import health
 
 pytestmark = [
     pytest.mark.redis,

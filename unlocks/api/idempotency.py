@@ -12,7 +12,7 @@ import hashlib
 import json
 import math
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,7 +24,6 @@ from unlocks.api.access import owner_of
 from unlocks.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
-LIFETIME = timedelta(hours=24)
 MAX_LENGTH = 255
 
 # Visible ASCII, no spaces: what survives every proxy unchanged. A UUID is a good choice.
@@ -73,9 +72,7 @@ def _claim(owner, key, fingerprint):
     """Insert the key's row; None if another call holds the key already."""
     try:
         with transaction.atomic():
-            IdempotencyKey.objects.filter(
-                owner=owner, key=key, created_at__lt=timezone.now() - LIFETIME
-            ).delete()
+            IdempotencyKey.objects.expired(timezone.now()).filter(owner=owner, key=key).delete()
             return IdempotencyKey.objects.create(owner=owner, key=key, fingerprint=fingerprint)
     except IntegrityError:
         return None
@@ -132,10 +129,3 @@ def idempotent(view_method):
 
     wrapper.idempotent = True
     return wrapper
-
-
-def purge_expired_keys(*, now=None) -> int:
-    """Delete stored keys older than their 24 hours; they can no longer be replayed."""
-    now = now or timezone.now()
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=now - LIFETIME).delete()
-    return deleted

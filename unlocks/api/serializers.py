@@ -10,16 +10,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, ProhibitNullCharactersValidator, RegexValidator
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from accounts.models import Currency
 from audit.models import AuditAction
-from unlocks import links, money, rules
+from unlocks import inputs
 from unlocks.api.errors import REQUEST_ID_HINT
-from unlocks.models import REASON_MAX_LENGTH, Channel, RecordType, RequestStatus
+from unlocks.models import Channel, RecordType, RequestStatus
 
 # ---------------------------------------------------------------- in
 #
@@ -286,7 +284,7 @@ class WindowHours(Integer):
 
     def __init__(self, **kwargs):
         super().__init__(
-            min_value=rules.WINDOW_MIN_HOURS, max_value=rules.WINDOW_MAX_HOURS, **kwargs
+            min_value=inputs.WINDOW_MIN_HOURS, max_value=inputs.WINDOW_MAX_HOURS, **kwargs
         )
 
 
@@ -299,22 +297,22 @@ class TargetIn(serializers.Serializer):
     and two targets that differ only by one would name the same record twice."""
 
     type = Choice(choices=RecordType.choices)
-    number = String(what="the record number", max_length=64)
+    number = String(what="the record number", max_length=inputs.RECORD_NUMBER)
 
 
 class CallerIn(serializers.Serializer):
-    name = String(what="the caller's name", max_length=200)
-    email = Email(what="the caller's email", max_length=254)
+    name = String(what="the caller's name", max_length=inputs.CALLER_NAME)
+    email = Email(what="the caller's email", max_length=inputs.CALLER_EMAIL)
 
 
 class UnlockRequestIn(serializers.Serializer):
-    tenant = Slug(max_length=63, help_text="The tenant's slug.")
-    targets = TargetsField(child=TargetIn(), min_length=1, max_length=settings.UNLOCK_MAX_TARGETS)
+    tenant = Slug(max_length=inputs.TENANT_SLUG, help_text="The tenant's slug.")
+    targets = TargetsField(child=TargetIn(), min_length=1, max_length=inputs.max_targets())
     caller = CallerIn()
     channel = Choice(choices=Channel.choices)
-    reason = String(what="the reason", lines=True, max_length=REASON_MAX_LENGTH)
+    reason = String(what="the reason", lines=True, max_length=inputs.REASON)
     ticket = String(
-        what="the ticket id", max_length=100, required=False, allow_blank=True, default=""
+        what="the ticket id", max_length=inputs.TICKET, required=False, allow_blank=True, default=""
     )
     window_hours = WindowHours(
         required=False,
@@ -328,14 +326,14 @@ class PreviewIn(UnlockRequestIn):
 
     caller = CallerIn(required=False)
     channel = Choice(choices=Channel.choices, required=False)
-    reason = String(what="the reason", lines=True, max_length=REASON_MAX_LENGTH, required=False)
+    reason = String(what="the reason", lines=True, max_length=inputs.REASON, required=False)
 
 
 class VerifyIn(serializers.Serializer):
-    admin_email = String(what="the admin's email", max_length=254)
+    admin_email = String(what="the admin's email", max_length=inputs.CALLER_EMAIL)
     pin = String(
         what="the PIN",
-        max_length=32,
+        max_length=inputs.PIN,
         help_text="A string, so that a PIN such as 012345 keeps its leading zero.",
         error_messages={
             "wrong_type": "Must be a JSON string, in quotes, not {got}: a PIN such as 012345 "
@@ -369,7 +367,7 @@ class VerifyIn(serializers.Serializer):
     )
     admin_code = String(
         what="the admin's authenticator code",
-        max_length=64,
+        max_length=inputs.ADMIN_CODE,
         required=False,
         allow_blank=True,
         default="",
@@ -380,11 +378,11 @@ class VerifyIn(serializers.Serializer):
 
 
 class CancelIn(serializers.Serializer):
-    reason = String(what="the reason", lines=True, max_length=REASON_MAX_LENGTH)
+    reason = String(what="the reason", lines=True, max_length=inputs.REASON)
 
 
 class RelockIn(serializers.Serializer):
-    reason = String(what="the reason", lines=True, max_length=REASON_MAX_LENGTH)
+    reason = String(what="the reason", lines=True, max_length=inputs.REASON)
 
 
 class PageQuery(serializers.Serializer):
@@ -395,13 +393,17 @@ class PageQuery(serializers.Serializer):
 
 
 class RequestQuery(PageQuery):
-    tenant = serializers.SlugField(max_length=63, required=False, help_text="A tenant's slug.")
+    tenant = serializers.SlugField(
+        max_length=inputs.TENANT_SLUG, required=False, help_text="A tenant's slug."
+    )
     status = serializers.ChoiceField(choices=RequestStatus.choices, required=False)
-    ticket = String(what="the ticket id", max_length=100, required=False)
+    ticket = String(what="the ticket id", max_length=inputs.TICKET, required=False)
 
 
 class AuditQuery(PageQuery):
-    tenant = serializers.SlugField(max_length=63, required=False, help_text="A tenant's slug.")
+    tenant = serializers.SlugField(
+        max_length=inputs.TENANT_SLUG, required=False, help_text="A tenant's slug."
+    )
     request = serializers.UUIDField(
         required=False,
         help_text="An unlock request's id.",
@@ -409,260 +411,58 @@ class AuditQuery(PageQuery):
     )
     action = serializers.ChoiceField(choices=AuditAction.choices, required=False)
     record = String(
-        what="the record number", max_length=64, required=False, help_text="A record number."
+        what="the record number",
+        max_length=inputs.RECORD_NUMBER,
+        required=False,
+        help_text="A record number.",
     )
     since = Instant(required=False, help_text="Entries at or after this time.")
     until = Instant(required=False, help_text="Entries before this time.")
 
 
 class TenantQuery(serializers.Serializer):
-    tenant = serializers.SlugField(max_length=63, help_text="A tenant's slug.")
+    tenant = serializers.SlugField(max_length=inputs.TENANT_SLUG, help_text="A tenant's slug.")
 
 
 # ---------------------------------------------------------------- out
+# The request, record and audit representations are the desk's own (webhooks carry them
+# too); the API answers with them as they are.
+from unlocks.representations import (  # noqa: E402
+    ActorOut,
+    Amount,
+    AuditEntryOut,
+    AuditTargetOut,
+    CallerOut,
+    ChainOut,
+    ConsentOut,
+    ExportOut,
+    MoneyOut,
+    PreviewOut,
+    RecordFields,
+    RecordOut,
+    RefusalOut,
+    RequestTargetOut,
+    TargetFields,
+    TargetOut,
+    UnlockRequestOut,
+)
 
-
-class ConsentOut(serializers.Serializer):
-    version = serializers.IntegerField()
-    text = serializers.CharField()
-    sha256 = serializers.CharField()
-
-
-class Amount(serializers.DecimalField):
-    """An amount kept in integer cents, given as a decimal string in the currency's units."""
-
-    def __init__(self, **kwargs):
-        super().__init__(max_digits=20, decimal_places=2, coerce_to_string=True, **kwargs)
-
-    def to_representation(self, value):
-        return super().to_representation(money.decimal_amount(value))
-
-
-AMOUNT = 'a decimal string with two decimals ("410.00"), never a JSON number, which could round'
-
-CURRENCY = "The tenant's currency, an ISO 4217 code: every amount is in it."
-
-
-# What people confirm a record by: a transaction's customer, amount and date, a batch's
-# count and total; null where the record has no such thing. (A comment, not a docstring:
-# the schema would give it to every serializer made with it.)
-class MoneyOut(serializers.Serializer):
-    customer = serializers.CharField(
-        allow_null=True, help_text="A transaction's customer; null for a batch."
-    )
-    amount = Amount(
-        source="amount_cents",
-        allow_null=True,
-        help_text=f"A transaction's amount in the currency's units, {AMOUNT}; null for a batch.",
-    )
-    currency = serializers.ChoiceField(choices=Currency.choices, help_text=CURRENCY)
-    date = serializers.DateField(
-        allow_null=True,
-        help_text="An invoice's issue date or a payment's date; null for a batch.",
-    )
-    transaction_count = serializers.IntegerField(
-        allow_null=True,
-        help_text="How many invoices and payments a batch holds; null for a transaction.",
-    )
-    total = Amount(
-        source="total_cents",
-        allow_null=True,
-        help_text=f"The sum of a batch's transactions, {AMOUNT}; null for a transaction.",
-    )
-
-
-class TargetFields(serializers.Serializer):
-    type = serializers.ChoiceField(choices=RecordType.choices)
-    number = serializers.CharField()
-    state = serializers.CharField(help_text="The record's state when the request was opened.")
-    warnings = serializers.ListField(child=serializers.CharField())
-
-
-class TargetOut(TargetFields, MoneyOut):
-    pass
-
-
-class RequestTargetOut(TargetOut):
-    type = serializers.ChoiceField(choices=RecordType.choices, source="record_type")
-    state = serializers.CharField(
-        source="state_at_open", help_text="The record's state when the request was opened."
-    )
-
-
-class RefusalOut(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.DictField()
-
-
-class PreviewOut(serializers.Serializer):
-    ok = serializers.BooleanField()
-    targets = TargetOut(many=True)
-    refusals = serializers.SerializerMethodField()
-    currency = serializers.ChoiceField(
-        choices=Currency.choices, source="total.currency", help_text=CURRENCY
-    )
-    total = Amount(
-        source="total.cents",
-        help_text="What opening and approving the request would reopen (each batch's total "
-        f"and each transaction named apart from its batch), {AMOUNT}.",
-    )
-    transaction_count = serializers.IntegerField(
-        source="total.transactions",
-        help_text="How many transactions make up the total.",
-    )
-
-    @extend_schema_field(RefusalOut(many=True))
-    def get_refusals(self, preview):
-        return [refusal.as_dict() for refusal in preview.refusals]
-
-
-class CallerOut(serializers.Serializer):
-    name = serializers.CharField(source="caller_name")
-    email = serializers.EmailField(source="caller_email")
-    is_tenant_admin = serializers.BooleanField(source="caller_is_tenant_admin")
-
-
-class UnlockRequestOut(serializers.Serializer):
-    id = serializers.UUIDField()
-    tenant = serializers.CharField(source="tenant.slug")
-    status = serializers.ChoiceField(
-        choices=RequestStatus.choices,
-        source="status_now",
-        help_text="As it reads now: a pending request past expires_at reads expired.",
-    )
-    targets = RequestTargetOut(many=True, source="targets.all")
-    currency = serializers.ChoiceField(
-        choices=Currency.choices, source="tenant.currency", help_text=CURRENCY
-    )
-    total = Amount(
-        source="at_stake.cents",
-        help_text="What approving reopens (each batch's total and each transaction named "
-        f"apart from its batch), {AMOUNT}.",
-    )
-    transaction_count = serializers.IntegerField(
-        source="at_stake.transactions", help_text="How many transactions make up the total."
-    )
-    caller = CallerOut(source="*")
-    channel = serializers.ChoiceField(choices=Channel.choices)
-    reason = serializers.CharField()
-    ticket = serializers.CharField()
-    approval_url = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
-    expires_at = serializers.DateTimeField()
-    approved_by = serializers.EmailField(source="approved_by.email", allow_null=True)
-    approved_at = serializers.DateTimeField(allow_null=True)
-    approved_with = serializers.ListField(
-        child=serializers.ChoiceField(choices=["pin", "totp", "passkey"]),
-        allow_null=True,
-        help_text='What the approver proved the approval with: ["pin"], ["pin", "totp"] or '
-        '["pin", "passkey"]; null until approved.',
-    )
-    consent_version = serializers.IntegerField(allow_null=True)
-    completed_at = serializers.DateTimeField(allow_null=True)
-    refusal_code = serializers.CharField(
-        allow_null=True, help_text="For a refused request: the rule that refused it."
-    )
-    window_hours = serializers.IntegerField(
-        help_text="How long approving unlocks for, in hours from the approval."
-    )
-    unlocked_until = serializers.DateTimeField(
-        allow_null=True,
-        help_text="When the unlock's window ends (null until approved); then whatever it "
-        "opened that is still open goes back to its lock.",
-    )
-    relocked_at = serializers.DateTimeField(
-        source="relocked_at_now",
-        allow_null=True,
-        help_text="When the unlock ended: its window's end, or an early re-lock; null "
-        "while it runs. A window that has ended reads re-locked at its end.",
-    )
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_approval_url(self, request):
-        return links.approval_url(request)
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["refusal_code"] = instance.refusal_code or None
-        data["approved_with"] = instance.approved_with or None
-        return data
-
-
-class ExportOut(serializers.Serializer):
-    at = serializers.DateTimeField()
-    batch = serializers.CharField()
-    system = serializers.CharField()
-    external_id = serializers.CharField()
-
-
-class RecordFields(serializers.Serializer):
-    type = serializers.ChoiceField(choices=RecordType.choices)
-    number = serializers.CharField()
-    state = serializers.CharField()
-    locked = serializers.BooleanField()
-    batch = serializers.CharField(allow_null=True, read_only=True)
-    exports = ExportOut(many=True)
-    open_requests = serializers.ListField(child=serializers.UUIDField())
-    unlocked_until = serializers.DateTimeField(
-        allow_null=True,
-        help_text="Until when an approved unlock keeps it open; null when it is not in a window.",
-    )
-
-
-# The record lookup's answer, from `selectors.record_summary`'s plain values.
-class RecordOut(RecordFields, MoneyOut):
-    pass
-
-
-class ActorOut(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["agent", "tenant_user", "api_client", "system"])
-    label = serializers.CharField()
-
-
-class AuditTargetOut(serializers.Serializer):
-    type = serializers.CharField()
-    number = serializers.CharField()
-
-
-class AuditEntryOut(serializers.Serializer):
-    seq = serializers.IntegerField()
-    at = serializers.DateTimeField()
-    tenant = serializers.CharField(source="tenant.slug")
-    actor = serializers.SerializerMethodField()
-    action = serializers.CharField()
-    target = serializers.SerializerMethodField()
-    request = serializers.UUIDField(source="request_id", allow_null=True)
-    code = serializers.CharField()
-    state_before = serializers.CharField()
-    state_after = serializers.CharField()
-    consent_version = serializers.IntegerField(allow_null=True)
-    consent_sha256 = serializers.CharField(
-        help_text="SHA-256 of the consent text accepted, where one was given; else empty."
-    )
-    ip = serializers.CharField(help_text="The client's IP address, where there was a client.")
-    user_agent = serializers.CharField(help_text="The client's user agent, where known.")
-    request_id = serializers.CharField(
-        source="http_request_id",
-        help_text="The id of the HTTP request that made the change (X-Request-ID).",
-    )
-    data = serializers.JSONField()
-    hash = serializers.CharField()
-    prev_hash = serializers.CharField()
-
-    @extend_schema_field(ActorOut)
-    def get_actor(self, entry):
-        return {"kind": entry.actor_kind, "label": entry.actor_label}
-
-    @extend_schema_field(AuditTargetOut(allow_null=True))
-    def get_target(self, entry):
-        if not entry.target_type:
-            return None
-        return {"type": entry.target_type, "number": entry.target_number}
-
-
-class ChainOut(serializers.Serializer):
-    tenant = serializers.CharField()
-    ok = serializers.BooleanField()
-    entries = serializers.IntegerField()
-    first_bad_seq = serializers.IntegerField(allow_null=True)
+__all__ = [
+    "ActorOut",
+    "Amount",
+    "AuditEntryOut",
+    "AuditTargetOut",
+    "CallerOut",
+    "ChainOut",
+    "ConsentOut",
+    "ExportOut",
+    "MoneyOut",
+    "PreviewOut",
+    "RecordFields",
+    "RecordOut",
+    "RefusalOut",
+    "RequestTargetOut",
+    "TargetFields",
+    "TargetOut",
+    "UnlockRequestOut",
+]

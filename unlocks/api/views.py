@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from audit.actors import client_ip
 from audit.selectors import entries_for, verify_chain
 from core.refusals import Refusal
-from unlocks import selectors, services
+from unlocks import outlook, selectors, services
 from unlocks.api import serializers as s
 from unlocks.api.access import actor_for
 from unlocks.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
@@ -115,7 +115,7 @@ class PreviewView(ApiView):
     def post(self, request):
         body = s.PreviewIn(data=request.data)
         body.is_valid(raise_exception=True)
-        preview = services.preview_request(
+        preview = outlook.preview(
             tenant=body.validated_data["tenant"], targets=body.validated_data["targets"]
         )
         return Response(s.PreviewOut(preview).data)

@@ -3,7 +3,8 @@
 from django import forms
 from django.conf import settings
 
-from unlocks.models import REASON_MAX_LENGTH, Channel
+from unlocks import inputs
+from unlocks.models import Channel
 
 
 class OpenRequestForm(forms.Form):
@@ -18,13 +19,13 @@ class OpenRequestForm(forms.Form):
         required=False,
         help_text="Separated by commas or spaces, for example INV-42, PAY-7.",
     )
-    caller_name = forms.CharField(label="Caller's name", max_length=200)
-    caller_email = forms.EmailField(label="Caller's email", max_length=254)
+    caller_name = forms.CharField(label="Caller's name", max_length=inputs.CALLER_NAME)
+    caller_email = forms.EmailField(label="Caller's email", max_length=inputs.CALLER_EMAIL)
     channel = forms.ChoiceField(label="Channel", choices=Channel.choices, initial=Channel.PHONE)
     reason = forms.CharField(
-        label="Reason", max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+        label="Reason", max_length=inputs.REASON, widget=forms.Textarea(attrs={"rows": 2})
     )
-    ticket = forms.CharField(label="Helpdesk ticket", max_length=100, required=False)
+    ticket = forms.CharField(label="Helpdesk ticket", max_length=inputs.TICKET, required=False)
     window_hours = forms.IntegerField(
         label="Unlock for (hours)",
         required=False,
@@ -44,7 +45,7 @@ class OpenRequestForm(forms.Form):
         text = self.cleaned_data["more_numbers"].replace(",", " ")
         numbers = [n for n in text.split() if n]
         # Each number is looked up before the service judges the list: stop a huge one here.
-        limit = settings.UNLOCK_MAX_TARGETS
+        limit = inputs.max_targets()
         if len(numbers) > limit:
             raise forms.ValidationError(
                 f"That is {len(numbers)} numbers; one request unlocks at most {limit} records. "
@@ -63,7 +64,7 @@ class VerifyForm(forms.Form):
     admin_email = forms.ChoiceField(label="Tenant admin on the phone")
     pin = forms.CharField(
         label="Account PIN they give",
-        max_length=20,
+        max_length=inputs.PIN,
         strip=True,
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
@@ -84,7 +85,7 @@ class VerifyForm(forms.Form):
     admin_code = forms.CharField(
         label="Authenticator code",
         required=False,
-        max_length=64,
+        max_length=inputs.ADMIN_CODE,
         strip=True,
         help_text="Where the admin has an authenticator app (or the account requires a second "
         "factor): the 6-digit code they read from it now. A passkey cannot be read out: ask "
@@ -105,7 +106,7 @@ class VerifyForm(forms.Form):
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label="Why cancel",
-        max_length=REASON_MAX_LENGTH,
+        max_length=inputs.REASON,
         widget=forms.TextInput(attrs={"size": 50}),
     )
 
@@ -113,6 +114,6 @@ class CancelForm(forms.Form):
 class RelockForm(forms.Form):
     reason = forms.CharField(
         label="Why re-lock now",
-        max_length=REASON_MAX_LENGTH,
+        max_length=inputs.REASON,
         widget=forms.TextInput(attrs={"size": 50}),
     )

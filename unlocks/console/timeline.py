@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 
 from audit.models import AuditAction
 from audit.selectors import entries_for
+from core.words import factors_in_words
 from unlocks.selectors import shown_entries
 
 
@@ -45,8 +46,6 @@ CODE_WORDS = {
     "second_factor_required": "the admin's second factor was not given",
     "second_factor_incorrect": "wrong second factor",
 }
-# A factor as an approval names it.
-FACTOR_WORDS = {"pin": "PIN", "totp": "authenticator code", "passkey": "passkey"}
 
 
 def in_words(code):
@@ -94,8 +93,8 @@ def _detail(entry):
     if entry.action == AuditAction.VERIFY_REFUSED and data.get("admin_email"):
         return f"for {data['admin_email']}"
     if entry.action == AuditAction.REQUEST_APPROVED:
-        proved = " and ".join(FACTOR_WORDS.get(f, f) for f in data.get("approved_with", []))
-        with_what = f" with {proved}" if proved else ""
+        proved = data.get("approved_with")
+        with_what = f" with {factors_in_words(proved)}" if proved else ""
         said = f"by {data.get('approver', '')}{with_what}, consent version {entry.consent_version}"
         if data.get("unlocked_until"):
             said += f"; unlocked until {shown(data['unlocked_until'])}"

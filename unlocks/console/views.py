@@ -23,8 +23,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.models import Tenant
 from accounts.selectors import tenant_admins
 from audit.actors import Actor, request_context
+from core import words
 from core.refusals import Refusal
-from unlocks import rules, services
+from core.words import why_locked
+from unlocks import outlook, services
 from unlocks.consent import current_consent
 from unlocks.console import chart
 from unlocks.console.forms import CancelForm, OpenRequestForm, RelockForm, VerifyForm
@@ -32,7 +34,6 @@ from unlocks.console.timeline import in_words, timeline_for
 from unlocks.links import approval_url
 from unlocks.models import LockState, RecordType, RequestStatus, UnlockRequest
 from unlocks.money import identity
-from unlocks.rules import DUPLICATE_RISK_TEXT
 from unlocks.selectors import (
     QUEUE_LENGTH,
     batch_members,
@@ -46,13 +47,6 @@ from unlocks.selectors import (
     windows_ending_before,
 )
 from unlocks.when import time_left
-
-WHY_LOCKED = {
-    LockState.OPEN: "Not locked: it can be edited and exported as it is.",
-    LockState.BYPASSED: "Bypassed: handled outside the export, so it is read-only.",
-    LockState.IMPORTED: "Imported from another system, so it is read-only.",
-    LockState.EXPORTED: "Exported to the accounting system: support can never unlock it.",
-}
 
 OPENED = {
     "open": "Request opened. Send the approval link to a tenant admin, or verify now with "
@@ -97,11 +91,6 @@ def _render(request, template, title, **context):
 # A pending request this close to its expiry is highlighted: the caller must act now.
 SOON = timedelta(hours=1)
 CHART_DAYS = 30
-
-
-def work_queue(request):
-    """The admin site's home: for an agent, the work queue; other staff get Django's."""
-    return admin.site.index(request, extra_context=queue_context(request))
 
 
 def queue_context(request):
@@ -185,19 +174,17 @@ def lookup(request):
         cards=cards,
         problem=problem,
         can_open=request.user.has_perm("unlocks.add_unlockrequest"),
-        duplicate_risk_text=DUPLICATE_RISK_TEXT,
+        duplicate_risk_text=words.DUPLICATE_RISK,
     )
 
 
 def _card(found):
-    looked = services.look_up(found)
-    record, batch, preview = looked.record, looked.batch, looked.preview
-    if batch is not None:
-        batch.transaction_count, batch.total_cents = batch_totals([batch.pk])[batch.pk]
+    looked = outlook.look_up(found)
+    record, batch, preview = looked.record, looked.batch, looked.outlook
     return {
         "record": record,
         "currency": found.tenant.currency,
-        "why": WHY_LOCKED[record.state_now],
+        "why": why_locked(record.record_type, record.state_now),
         "batch": batch if batch is not record else None,
         # The batch the members are in, with its count and total.
         "holder": batch,
@@ -205,7 +192,7 @@ def _card(found):
         "open_requests": looked.pending,
         "past_requests": looked.past,
         "preview": preview,
-        "warnings": preview.targets[0]["warnings"] if preview.targets else [],
+        "warnings": preview.targets[0].warnings if preview.targets else [],
         "open_url": reverse("admin:unlocks_unlockrequest_open")
         + "?"
         + urlencode(
@@ -220,11 +207,9 @@ def _card(found):
 def preview_rows(preview):
     """The previewed targets as the agent reads them: a refused target shows its refusal,
     not the duplicate risk, which matters only for what can be unlocked."""
-    refused = {}
-    for refusal in preview.refusals:
-        if target := refusal.details.get("target"):
-            refused.setdefault((target["type"], target["number"]), refusal.code)
-    return [{**t, "refused": refused.get((t["type"], t["number"]), "")} for t in preview.targets]
+    return [
+        {"target": t, "refused": t.refusals[0].code if t.refusals else ""} for t in preview.targets
+    ]
 
 
 def open_request(request):
@@ -253,9 +238,7 @@ def open_request(request):
                     unlock = _open(request, form, targets)
                     messages.success(request, OPENED[action])
                     return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
-                preview = services.preview_request(
-                    tenant=form.cleaned_data["tenant"], targets=targets
-                )
+                preview = outlook.preview(tenant=form.cleaned_data["tenant"], targets=targets)
             except Refusal as refusal:
                 show_refusal(request, refusal, form)
                 recorded = refusal.audited
@@ -266,7 +249,7 @@ def open_request(request):
         form=form,
         preview=preview,
         preview_rows=preview_rows(preview) if preview else [],
-        preview_warns=bool(preview) and rules.needs_duplicate_risk_ack(preview.targets),
+        preview_warns=bool(preview) and preview.needs_duplicate_risk_ack,
         recorded=recorded,
         # Each record to tick, with what comes with it: a batch opens its bypassed transactions.
         target_rows=list(zip(form["targets"], notes, strict=True)) if choices else [],
@@ -281,7 +264,7 @@ def open_request(request):
                 "window_hours",
             )
         ],
-        duplicate_risk_text=DUPLICATE_RISK_TEXT,
+        duplicate_risk_text=words.DUPLICATE_RISK,
     )
 
 
@@ -393,23 +376,12 @@ def _page(request, unlock, verify_form=None, cancel_form=None, relock_form=None)
         relock_form = RelockForm()
     # The duplicate risk as approving would judge it now, not as recorded at opening:
     # a risk that appeared since must be acknowledged, one that went needs no tick.
-    judged = services.preview_pending(unlock) if pending else None
-    risky_now = (
-        {(v["type"], v["number"]) for v in judged.targets if v["warnings"]} if judged else set()
-    )
-    rows = [
-        {
-            "target": t,
-            "duplicate_risk": (t.record_type, t.number) in risky_now
-            if pending
-            else bool(t.warnings),
-        }
-        for t in targets
-    ]
-    tenant = unlock.tenant
+    ahead = outlook.for_request(unlock) if pending else None
+    judged = {(t.type, t.number): t for t in ahead.targets} if ahead else {}
+    rows = [_target_row(t, judged.get((t.record_type, t.number))) for t in targets]
     now = timezone.now()
     # While the tenant's PIN is locked the page shows the lock, and no form to try a PIN in.
-    locked_until = tenant.pin_locked_until if rules.pin_locked_now(tenant, now) else None
+    locked_until = ahead.pin_locked_until if ahead else None
     return _render(
         request,
         "admin/unlocks/request_page.html",
@@ -418,12 +390,12 @@ def _page(request, unlock, verify_form=None, cancel_form=None, relock_form=None)
         unlock=unlock,
         targets=targets,
         target_rows=rows,
-        stake=unlock.at_stake(),
+        stake=ahead.total if ahead else unlock.at_stake(),
         timeline=timeline_for(unlock),
         approval_url=approval_url(unlock) if pending else "",
         consent=consent,
-        needs_ack=bool(judged) and rules.needs_duplicate_risk_ack(judged.targets),
-        duplicate_risk_text=DUPLICATE_RISK_TEXT,
+        needs_ack=bool(ahead) and ahead.needs_duplicate_risk_ack,
+        duplicate_risk_text=words.DUPLICATE_RISK,
         verify_form=verify_form if can_verify else None,
         cancel_form=cancel_form if can_cancel else None,
         relock_form=relock_form if can_relock else None,
@@ -432,6 +404,25 @@ def _page(request, unlock, verify_form=None, cancel_form=None, relock_form=None)
         pin_lock_left=time_left(locked_until - now) if locked_until else "",
         refusal_words=in_words(unlock.refusal_code) if unlock.refusal_code else "",
     )
+
+
+def _target_row(target, judged):
+    """A target of the request page: as approving would judge it now (`judged`, from the
+    outlook, while it is pending: its state now, what opens with it, its duplicate risk),
+    else as it was recorded and reads now."""
+    if judged is None:
+        return {
+            "target": target,
+            "now": target.record.state_now,
+            "opens_with": [],
+            "duplicate_risk": bool(target.warnings),
+        }
+    return {
+        "target": target,
+        "now": judged.state,
+        "opens_with": judged.opens_with_numbers,
+        "duplicate_risk": judged.duplicate_risk,
+    }
 
 
 # ---------------------------------------------------------------- verify and cancel

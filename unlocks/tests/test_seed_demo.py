@@ -13,7 +13,7 @@ from audit.actors import Actor
 from audit.models import AuditEntry
 from audit.selectors import verify_chain
 from notifications.models import OutboxMessage
-from unlocks import services
+from unlocks import outlook, services
 from unlocks.models import Batch, Invoice, Payment, UnlockRequest
 from unlocks.selectors import batch_totals
 from unlocks.tests.conftest import verify
@@ -143,9 +143,7 @@ def test_export_history_is_as_described():
 
 
 def preview(number, record_type):
-    return services.preview_request(
-        tenant="acme-hvac", targets=[{"type": record_type, "number": number}]
-    )
+    return outlook.preview(tenant="acme-hvac", targets=[{"type": record_type, "number": number}])
 
 
 @pytest.mark.parametrize(
@@ -162,7 +160,7 @@ def preview(number, record_type):
 def test_accepted_rows(record_type, number, warnings):
     result = preview(number, record_type)
     assert result.ok
-    assert result.targets[0]["warnings"] == warnings
+    assert result.targets[0].warnings == warnings
 
 
 @pytest.mark.parametrize(
@@ -188,9 +186,7 @@ def test_birch_records():
     assert Batch.objects.get(tenant__slug="birch-plumbing", number="B-2001").state == "bypassed"
     assert Invoice.objects.get(number="INV-3001").batch.number == "B-2001"
     assert Invoice.objects.get(number="INV-3002").state == "imported"
-    cross = services.preview_request(
-        tenant="acme-hvac", targets=[{"type": "invoice", "number": "INV-3001"}]
-    )
+    cross = outlook.preview(tenant="acme-hvac", targets=[{"type": "invoice", "number": "INV-3001"}])
     assert [r.code for r in cross.refusals] == ["unknown_record"]
 
 

@@ -1,5 +1,5 @@
 from audit.models import AuditEntry
-from unlocks import platform, services
+from unlocks import inputs, platform
 from unlocks.models import REASON_MAX_LENGTH, RequestStatus, UnlockRequest
 from unlocks.tests import factories as f
 
@@ -40,7 +40,7 @@ def test_the_preview_shows_rules_and_warnings_and_creates_nothing(agent_client, 
     response = agent_client.post(url_for(batch), form_data(tenant, batch))
     assert response.status_code == 200
     preview = response.context["preview"]
-    assert preview.ok and preview.targets[0]["warnings"] == ["duplicate_risk"]
+    assert preview.ok and preview.targets[0].warnings == ["duplicate_risk"]
     assert b"Open the request" in response.content
     assert not UnlockRequest.objects.exists()
     assert not AuditEntry.objects.filter(action="request_opened").exists()
@@ -160,8 +160,8 @@ def test_a_refusal_not_recorded_is_not_said_to_be(agent_client, tenant, monkeypa
     batch = f.exported_batch(tenant)
     # Input the form lets through and the service refuses as invalid, before judging
     # anything, recording nothing: here a reason longer than the service's limit, made
-    # shorter than the form's for the test.
-    monkeypatch.setattr(services, "REASON_MAX_LENGTH", 10)
+    # shorter than the form's (read when the form was made) for the test.
+    monkeypatch.setattr(inputs, "REASON", 10)
     data = form_data(tenant, batch, action="record", reason="x" * 11)
     response = agent_client.post(url_for(batch), data)
 
@@ -194,7 +194,7 @@ def test_the_preview_shows_no_duplicate_risk_next_to_a_refused_target(agent_clie
     preview = response.context["preview"]
     assert [r.code for r in preview.refusals] == ["transactions_exported"]
     # The service's answer (and so the API's) keeps every warning.
-    assert [t["warnings"] for t in preview.targets] == [["duplicate_risk"], ["duplicate_risk"]]
+    assert [t.warnings for t in preview.targets] == [["duplicate_risk"], ["duplicate_risk"]]
     assert "Duplicate risk" not in target_row(response, batch.number)
     assert "Refused" in target_row(response, batch.number)
     assert "Duplicate risk" in target_row(response, invoice.number)

@@ -12,6 +12,7 @@ from accounts.models import User
 from audit.actors import Actor
 from conftest import shot
 from unlocks import services
+from unlocks.management.commands.move_window import move_window_back
 from unlocks.models import Invoice, UnlockRequest
 from unlocks.tests.admin.test_console_in_browser import sign_in
 
@@ -44,7 +45,7 @@ def approved(numbers, window_hours=72):
 def ending_soon(demo):
     """An unlock of INV-2001 whose window ends 25 seconds from now (signing in takes some)."""
     request = approved(["INV-2001"], window_hours=1)
-    return services.move_window_back(
+    return move_window_back(
         request_id=request.pk, hours=1 - timedelta(seconds=25) / timedelta(hours=1)
     )
 

@@ -36,7 +36,7 @@ def test_it_approves_with_the_code_the_admin_reads_out(agent_client, tenant, adm
     assert request.status == RequestStatus.COMPLETED
     assert request.approved_with == ["pin", "totp"]
     timeline = agent_client.get(page_url(request)).content.decode()
-    assert "with PIN and authenticator code" in timeline
+    assert "with the account PIN and an authenticator code" in timeline
 
 
 def test_without_the_code_it_says_to_ask_for_it(agent_client, tenant, admin):

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import PIN, TenantFactory, admin_of
+from accounts.tests.factories import PIN
 from unlocks.consent import current_consent
 from unlocks.links import approval_token
 from unlocks.tests import factories as f
@@ -39,8 +39,3 @@ def unlock(tenant, batch):
 def plain_unlock(tenant):
     """A pending request for an imported invoice: no duplicate risk."""
     return open_for(tenant, f.imported_invoice(tenant))
-
-
-@pytest.fixture
-def other_admin(db):
-    return admin_of(TenantFactory(slug="birch", name="Birch"), email="sam@birch.test")

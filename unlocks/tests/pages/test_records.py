@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.tests.factories import TenantFactory, UserFactory, admin_of, member_of
 from audit.models import AuditEntry
 from notifications.models import OutboxMessage
-from unlocks import platform, services
+from unlocks import outlook, platform
 from unlocks.links import approval_token
 from unlocks.models import ExportRecord, UnlockRequest
 from unlocks.tests import factories as f
@@ -73,10 +73,8 @@ def test_a_member_sees_an_exported_batch_refused_with_the_route(member, exported
 
 
 def test_it_says_what_support_would_answer_with_the_agents_own_judgement(member, exported):
-    expected = services.preview_request(
-        tenant="acme", targets=[{"type": "batch", "number": "B-1002"}]
-    )
-    with mock.patch.object(services, "preview_request", wraps=services.preview_request) as preview:
+    expected = outlook.preview(tenant="acme", targets=[{"type": "batch", "number": "B-1002"}])
+    with mock.patch.object(outlook, "preview", wraps=outlook.preview) as preview:
         page = page_of(look_up(signed_in(member), "B-1002"))
     preview.assert_called_once_with(tenant="acme", targets=[{"type": "batch", "number": "B-1002"}])
     assert expected.refusals[0].code == "exported_batch"

@@ -91,8 +91,8 @@ def test_rule_4_a_bypassed_batch_and_a_once_exported_transaction_carry_the_risk(
 
 
 def test_rule_4_the_acknowledgement_is_asked_for_the_risk_as_it_is_now():
-    risky = [{"type": "invoice", "number": "INV-1001", "warnings": ["duplicate_risk"]}]
-    calm = [{"type": "invoice", "number": "INV-1001", "warnings": []}]
+    risky = [SimpleNamespace(type="invoice", number="INV-1001", warnings=["duplicate_risk"])]
+    calm = [SimpleNamespace(type="invoice", number="INV-1001", warnings=[])]
 
     refusal = rules.duplicate_risk_not_acknowledged(risky, acknowledged=False)
     assert refusal.code == "duplicate_risk_not_acknowledged"

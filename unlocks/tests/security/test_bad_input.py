@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEntry
 from core.refusals import Refusal
-from unlocks import services
+from unlocks import outlook, services
 from unlocks.models import RequestStatus, UnlockRequest
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import AGENT, open_for, verify
@@ -68,7 +68,7 @@ def test_a_nasty_tenant_slug_is_an_unknown_tenant(tenant, slug):
 @pytest.mark.parametrize("slug", NASTY_TEXT + NOT_TEXT)
 def test_preview_refuses_a_nasty_tenant_slug_the_same_way(db, slug):
     targets = [{"type": "batch", "number": "B-1"}]
-    refusal = refusal_of(lambda: services.preview_request(tenant=slug, targets=targets))
+    refusal = refusal_of(lambda: outlook.preview(tenant=slug, targets=targets))
     assert refusal.code == "unknown_tenant"
 
 

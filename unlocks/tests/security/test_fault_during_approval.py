@@ -81,12 +81,13 @@ def test_an_error_after_the_first_update_unlocks_nothing(tenant, admin, pending,
         )
         raise_instead(real, *args, **kwargs)
 
-    calls = after_nth_call(monkeypatch, QuerySet, "update", 1, raise_once_opened)
+    # The invoices' update, the payments' update, then the batch's: the third.
+    calls = after_nth_call(monkeypatch, QuerySet, "update", 3, raise_once_opened)
 
     with pytest.raises(OperationalError):
         verify(request, admin)
 
-    assert calls == ["update"]
+    assert calls == ["update"] * 3
     assert len(opened_before_the_fault) == 2  # both invoices were opened, then the fault
     monkeypatch.undo()
     assert_untouched_then_retry_succeeds(tenant, admin, batch, request, before)

@@ -2,7 +2,7 @@ import pytest
 
 from audit.models import AuditEntry
 from core.refusals import Refusal
-from unlocks import platform, services
+from unlocks import outlook, platform, services
 from unlocks.models import RequestStatus, UnlockRequest
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import AGENT, open_for
@@ -202,9 +202,9 @@ def test_it_knows_whether_the_caller_is_a_tenant_admin(tenant, admin, member):
 
 def test_preview_judges_without_creating_anything(tenant):
     good, bad = f.bypassed_batch(tenant), f.open_invoice(tenant)
-    preview = services.preview_request(tenant=tenant.slug, targets=[f.target(good), f.target(bad)])
+    preview = outlook.preview(tenant=tenant.slug, targets=[f.target(good), f.target(bad)])
     assert not preview.ok
     assert [r.code for r in preview.refusals] == ["not_locked"]
-    assert preview.targets[0]["warnings"] == ["duplicate_risk"]
+    assert preview.targets[0].warnings == ["duplicate_risk"]
     assert not UnlockRequest.objects.exists()
     assert not AuditEntry.objects.filter(action__in=["open_refused", "request_opened"]).exists()

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEntry
-from unlocks import platform, services
+from unlocks import outlook, platform
 from unlocks.models import Invoice
 from unlocks.selectors import _approved_total, batch_totals, receipt_for, request_with_targets
 from unlocks.tests import factories as f
@@ -62,17 +62,17 @@ def test_the_preview_says_what_opening_would_reopen(tenant):
     batch = f.bypassed_batch(tenant, invoices=1, payments=1, amount_cents=20000)
     payment = f.imported_payment(tenant, amount_cents=5050, customer="Elm Park Clinic")
 
-    preview = services.preview_request(
+    preview = outlook.preview(
         tenant=tenant.slug,
         targets=[{"type": "batch", "number": batch.number}, f.target(payment)],
     )
 
     assert str(preview.total) == "3 records, $450.50 in all"
     batch_view, payment_view = preview.targets
-    assert (batch_view["transaction_count"], batch_view["total_cents"]) == (2, 40000)
-    assert (payment_view["customer"], payment_view["amount_cents"]) == ("Elm Park Clinic", 5050)
-    assert payment_view["date"] == payment.date
-    assert payment_view["currency"] == "USD"
+    assert (batch_view.transaction_count, batch_view.total_cents) == (2, 40000)
+    assert (payment_view.customer, payment_view.amount_cents) == ("Elm Park Clinic", 5050)
+    assert payment_view.date == payment.date
+    assert payment_view.currency == "USD"
 
 
 def test_the_approval_audits_the_total_it_reopened(tenant, admin):

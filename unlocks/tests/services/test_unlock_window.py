@@ -8,7 +8,8 @@ import pytest
 from audit.models import AuditEntry
 from core.refusals import Refusal
 from notifications.models import OutboxMessage
-from unlocks import platform, selectors, services
+from unlocks import outlook, platform, selectors, services
+from unlocks.management.commands.move_window import move_window_back
 from unlocks.models import Batch, Invoice, Payment, UnlockRequest
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import AGENT, open_for, verify
@@ -136,7 +137,7 @@ def test_a_record_reads_locked_once_its_window_has_ended_before_the_job_runs(ten
     invoice.refresh_from_db()
     assert (invoice.state, invoice.state_now) == ("open", "imported")
     # A new request's rules read it locked: it may be asked for again.
-    assert services.preview_request(tenant=tenant.slug, targets=[f.target(invoice)]).ok
+    assert outlook.preview(tenant=tenant.slug, targets=[f.target(invoice)]).ok
 
 
 def test_the_platform_does_not_export_a_batch_whose_window_has_ended(tenant, admin, clock):
@@ -376,7 +377,7 @@ def test_moving_the_clock_ends_a_window_now(tenant, admin, clock):
     invoice = f.imported_invoice(tenant)
     request = approved(tenant, admin, invoice)
 
-    services.move_window_back(request_id=request.pk)
+    move_window_back(request_id=request.pk)
 
     request.refresh_from_db()
     assert request.unlocked_until == clock.now

@@ -405,13 +405,13 @@ def test_the_receipt_names_what_was_unlocked_and_the_audit_hash(tenant, admin):
 def test_the_unlock_statements_never_open_an_exported_record_even_past_the_rules(
     tenant, admin, monkeypatch
 ):
-    from unlocks import services
+    from unlocks import rules
 
     invoice = f.bypassed_invoice(tenant)
     request = open_for(tenant, invoice)
     Invoice.objects.filter(pk=invoice.pk).update(state=LockState.EXPORTED)
     # As if a future caller skipped the rules: the bulk statements still refuse to open it.
-    monkeypatch.setattr(services.rules, "refusals_for", lambda record, facts: [])
+    monkeypatch.setattr(rules, "refusals_for", lambda record, facts: [])
     verify(request, admin)
     invoice.refresh_from_db()
     assert invoice.state == LockState.EXPORTED

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from unlocks.models import REASON_MAX_LENGTH
+from unlocks import inputs
 
 # In the app folder: the form renderer reads app templates, not the project templates/.
 CHECKBOX = "unlocks/checkbox_field.html"
@@ -11,8 +11,8 @@ CHECKBOX = "unlocks/checkbox_field.html"
 class ApprovalForm(forms.Form):
     pin = forms.CharField(
         label="Account PIN",
-        max_length=10,
-        help_text="4 to 10 digits. Enter it each time you submit: this page never keeps it.",
+        max_length=inputs.PIN,
+        help_text="Enter it each time you submit: this page never keeps it.",
         # render_value=False: a PIN is never written back into the page.
         widget=forms.PasswordInput(
             render_value=False,
@@ -20,7 +20,7 @@ class ApprovalForm(forms.Form):
         ),
         error_messages={
             "required": "Enter the account PIN.",
-            "max_length": "A PIN is at most 10 digits.",
+            "max_length": f"A PIN is at most {inputs.PIN} digits.",
         },
     )
     consent_accepted = forms.BooleanField(
@@ -45,7 +45,7 @@ class ApprovalForm(forms.Form):
     admin_code = forms.CharField(
         label="Code from your authenticator app",
         required=False,
-        max_length=64,
+        max_length=inputs.ADMIN_CODE,
         help_text="The 6 digits your app shows for Unlock desk now.",
         widget=forms.TextInput(
             attrs={
@@ -83,12 +83,12 @@ class RecordLookupForm(forms.Form):
 
     number = forms.CharField(
         label="Record number",
-        max_length=64,
+        max_length=inputs.RECORD_NUMBER,
         help_text="A batch, an invoice or a payment, as it is written: B-1001, INV-42, PAY-7.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         error_messages={
             "required": "Type the number of a batch, an invoice or a payment.",
-            "max_length": "A record number is at most 64 characters.",
+            "max_length": f"A record number is at most {inputs.RECORD_NUMBER} characters.",
         },
     )
     tenant = forms.ChoiceField(label="Account", required=False)
@@ -115,6 +115,6 @@ class RecordLookupForm(forms.Form):
 class RelockForm(forms.Form):
     reason = forms.CharField(
         label="Why re-lock now",
-        max_length=REASON_MAX_LENGTH,
+        max_length=inputs.REASON,
         error_messages={"required": "Say why the unlock should end now."},
     )

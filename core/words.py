@@ -1,0 +1,55 @@
+"""The words people read, said once: what a lock state means, what an approval was proved
+with, and the advice against re-exporting what may be in the books already. Every door
+(the console, the tenant's pages, the emails) reads them here; templates through the
+`say` tag (`{% load words %}{% say "duplicate_risk" %}`)."""
+
+# Why a record is (or is not) locked, as its own people and support read it.
+WHY_LOCKED = {
+    "open": "Open: it is not locked. You can edit it and export it as it is.",
+    "bypassed": "Bypassed: it was handled outside the export to the accounting system, so it "
+    "is locked (read-only) and will not be exported.",
+    "imported": "Imported: it came in from another system, so it is locked (read-only).",
+    "exported": "Exported: it is in the accounting system, so it is locked (read-only), and "
+    "support cannot unlock it while it is exported.",
+}
+# An exported batch is final (SPEC rule 1), unlike an exported transaction.
+WHY_LOCKED_EXPORTED_BATCH = (
+    "Exported: it is in the accounting system, so it is locked (read-only) for good. Support "
+    "can never unlock an exported batch."
+)
+
+
+def why_locked(record_type, state):
+    """Why a record in `state` (as it reads now) is locked, in words."""
+    if record_type == "batch" and state == "exported":
+        return WHY_LOCKED_EXPORTED_BATCH
+    return WHY_LOCKED[state]
+
+
+# What an approval was proved with.
+FACTOR_WORDS = {"pin": "the account PIN", "totp": "an authenticator code", "passkey": "a passkey"}
+
+
+def factors_in_words(approved_with):
+    """["pin", "totp"] as people say it: "the account PIN and an authenticator code"."""
+    return " and ".join(FACTOR_WORDS.get(f, f) for f in approved_with or ["pin"])
+
+
+# Bypassed batches (and transactions that were exported before) may already have been
+# keyed in by hand; exporting them again can duplicate entries (SPEC rule 4).
+DUPLICATE_RISK = (
+    "Exporting this again can duplicate entries that the customer already keyed in by "
+    "hand in QuickBooks. The recommended course is to add the items manually in the "
+    "accounting software instead of unlocking."
+)
+# The same, to the customer's own people.
+DUPLICATE_RISK_TO_THE_CUSTOMER = (
+    "It may already be in QuickBooks, keyed in by hand: exporting it again can enter the "
+    "same items twice. Adding the items by hand in QuickBooks is recommended instead of "
+    "unlocking."
+)
+
+SAID = {
+    "duplicate_risk": DUPLICATE_RISK,
+    "duplicate_risk_to_the_customer": DUPLICATE_RISK_TO_THE_CUSTOMER,
+}

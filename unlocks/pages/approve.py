@@ -1,0 +1,271 @@
+"""The PIN page: a tenant admin reads what approving would do now (`outlook.for_request`),
+accepts the consent, gives the account PIN (and their second factor) and approves."""
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from accounts import factors
+from accounts.selectors import admin_membership, admins_of_tenants
+from audit.actors import Actor, request_context
+from core.refusals import HTTP_STATUS, Refusal
+from unlocks import outlook, rules, services
+from unlocks.consent import current_consent
+from unlocks.links import request_id_from_token
+from unlocks.models import Channel, LockState, RecordType, RequestStatus
+from unlocks.pages.forms import ApprovalForm
+from unlocks.pages.shared import and_join, member_or_none, not_found
+from unlocks.rules import RULE_CODES
+from unlocks.selectors import request_with_targets
+from unlocks.when import until_in_words
+
+# Where a refusal shows on the PIN page: next to a field, or (absent here) above the form.
+REFUSAL_FIELD = {
+    "pin_incorrect": "pin",
+    "second_factor_required": "admin_code",
+    "second_factor_incorrect": "admin_code",
+    "consent_required": "consent_accepted",
+    "consent_stale": "consent_accepted",
+    "duplicate_risk_not_acknowledged": "duplicate_risk_acknowledged",
+}
+# The service speaks to whoever relays it (often an agent); the page speaks to the admin.
+PAGE_MESSAGE = {
+    "second_factor_required": (
+        "Approving needs your second factor too: type the code your authenticator app shows "
+        "now, or use your passkey, and enter the PIN again."
+    ),
+    "consent_required": "Tick that you accept the consent text, then enter the PIN again.",
+    "consent_stale": (
+        "The consent text changed while this page was open. Read the new text above, "
+        "accept it again, and enter the PIN again."
+    ),
+    "duplicate_risk_not_acknowledged": (
+        "Exporting these records again can duplicate entries in QuickBooks. Tick that you "
+        "understand the risk to go ahead (or add the items by hand in QuickBooks instead), "
+        "and enter the PIN again."
+    ),
+}
+
+# How the customer asked, in their words ("Pat Morgan asked support by phone").
+CHANNEL_WORDS = {
+    Channel.PHONE: "by phone",
+    Channel.EMAIL: "by email",
+    Channel.CHAT: "in a chat",
+    Channel.API: "through the helpdesk",
+}
+
+
+def _page_message(refusal):
+    """A refusal in the admin's words: no "tenant", no "verification", no codes."""
+    if refusal.code == "pin_incorrect":
+        left = refusal.details["attempts_left"]
+        return (
+            f"That PIN is not right. {left} {'try is' if left == 1 else 'tries are'} left "
+            "before approving is paused for this account. Check the PIN and enter it again."
+        )
+    return PAGE_MESSAGE.get(refusal.code, refusal.message)
+
+
+def _unlock_from_token(token):
+    request_id = request_id_from_token(token)
+    return request_with_targets(request_id) if request_id else None
+
+
+@never_cache
+@sensitive_post_parameters("pin", "admin_code")
+@login_required
+@require_http_methods(["GET", "POST"])
+def approve(request, token):
+    unlock = _unlock_from_token(token)
+    membership = member_or_none(request, unlock)
+    if membership is None:
+        return not_found(request, "approval link")
+    closed = unlock.status_now != RequestStatus.PENDING
+    consent = current_consent()
+    if request.method == "POST":
+        form = ApprovalForm(request.POST)
+        # A closed request still goes to the service, which records the attempt (and an
+        # expiry that is due) and answers request_not_pending.
+        if form.is_valid() or closed:
+            data = form.cleaned_data if form.is_valid() else {}
+            try:
+                _approve(request, unlock, data)
+            except Refusal as refusal:
+                return _show_refusal(request, unlock.pk, refusal)
+            return redirect("receipt", request_id=unlock.pk)
+        return _page(request, unlock, form, consent, status=400)
+    if closed:
+        return _closed(request, unlock)
+    # Shown before any PIN is typed; on POST the service decides, on locked rows.
+    if refusal := rules.not_tenant_admin(unlock.tenant, request.user.email, membership):
+        return _page(request, unlock, None, consent, refusal=refusal, status=403)
+    form = ApprovalForm(
+        initial={"consent_version": consent.version, "window_hours": unlock.window_hours}
+    )
+    return _page(request, unlock, form, consent)
+
+
+def _approve(request, unlock, data):
+    services.verify_and_unlock(
+        request_id=unlock.pk,
+        approver_email=request.user.email,
+        pin=data.get("pin", ""),
+        consent_version=data.get("consent_version"),
+        consent_accepted=data.get("consent_accepted", False),
+        duplicate_risk_acknowledged=data.get("duplicate_risk_acknowledged", False),
+        window_hours=data.get("window_hours"),
+        admin_code=data.get("admin_code", ""),
+        passkey=_passkey_check(request, data.get("passkey")),
+        actor=Actor.for_user(request.user, **request_context(request)),
+    )
+
+
+def _passkey_check(request, posted):
+    """What the service calls to check the approver's passkey answer against this session's
+    challenge (django-otp-webauthn verifies it); None when no passkey was used."""
+    if not posted:
+        return None
+    try:
+        answer = json.loads(posted)
+    except ValueError:
+        answer = {}
+
+    def check(approver):
+        return factors.matching_passkey(request, approver, answer) is not None
+
+    return check
+
+
+def _show_refusal(request, request_id, refusal):
+    """The one place a service refusal becomes what the PIN page shows."""
+    status = HTTP_STATUS.get(refusal.code, 400)
+    unlock = request_with_targets(request_id)
+    if unlock is None:
+        return not_found(request, "unlock request")
+    if refusal.code == "request_not_pending":
+        # The same answer as opening a dead link: gone.
+        return _closed(request, unlock, refusal=refusal, status=410)
+    if refusal.code in RULE_CODES:
+        return _closed(request, unlock, refusal=refusal, status=status)
+    consent = current_consent()
+    if refusal.code == "not_tenant_admin":
+        return _page(request, unlock, None, consent, refusal=refusal, status=status)
+    # Re-bind what was sent, with the current consent version; a changed text is
+    # accepted afresh, so its tick is cleared. The PIN is never rendered back.
+    data = request.POST.copy()
+    data["consent_version"] = str(consent.version)
+    if refusal.code == "consent_stale":
+        data.pop("consent_accepted", None)
+    # A one-time code or passkey answer is spent, right or wrong: never written back.
+    data.pop("admin_code", None)
+    data.pop("passkey", None)
+    form = ApprovalForm(data)
+    form.is_valid()
+    form.add_error(REFUSAL_FIELD.get(refusal.code), _page_message(refusal))
+    return _page(
+        request,
+        unlock,
+        form,
+        consent,
+        status=status,
+        consent_changed=refusal.code == "consent_stale",
+        duplicate_risk=refusal.code == "duplicate_risk_not_acknowledged",
+    )
+
+
+def _page(
+    request,
+    unlock,
+    form,
+    consent,
+    *,
+    refusal=None,
+    status=200,
+    consent_changed=False,
+    duplicate_risk=False,
+):
+    tenant = unlock.tenant
+    # What approving would do now, judged by the services' own rules.
+    ahead = outlook.for_request(unlock, approver=request.user)
+    admins = admins_of_tenants([tenant])[tenant.pk] if refusal is not None else []
+    locked_until = ahead.pin_locked_until
+    context = {
+        "unlock": unlock,
+        "tenant": tenant,
+        # "3 records, $1,637.50 in all": how much of the books approving reopens.
+        "stake": ahead.total,
+        "targets": [_target_view(t) for t in ahead.targets],
+        "duplicate_risk": duplicate_risk or ahead.needs_duplicate_risk_ack,
+        "consent": consent,
+        "consent_changed": consent_changed,
+        "form": form,
+        "refusal": refusal,
+        # A member is told who can approve: the account's admins, by name.
+        "admins": and_join((a.get_full_name() for a in admins), "or"),
+        "opened_by": _opened_by(unlock),
+        "channel": CHANNEL_WORDS[unlock.channel],
+        # While the PIN is locked the page leads with the lock and offers no Approve button.
+        "pin_lock": {
+            "until": locked_until,
+            "in_words": until_in_words(locked_until, timezone.now()),
+        }
+        if locked_until
+        else None,
+        # What the page asks after the PIN and consent: the approver's own second factor.
+        "second_factor": ahead.second_factor,
+    }
+    return render(request, "unlocks/approve.html", context, status=status)
+
+
+def _opened_by(unlock):
+    """Who opened the request, as the customer knows them: an agent by first name, or
+    support (an API client's name means nothing to them)."""
+    name = getattr(unlock, "opener_full_name", None)
+    return f"{name.split()[0]} from support" if name and name.strip() else "support"
+
+
+def _target_view(target):
+    """One target of the outlook as the admin reads it: its state now, and what approving
+    does to it (a bypassed batch names every transaction that opens with it)."""
+    if target.refusals:
+        outcome = f"{target.refusals[0].message} As it is now, approving refuses the request."
+    elif target.is_batch:
+        names = target.opens_with_numbers
+        outcome = (
+            f"Goes back to open with its bypassed transactions ({', '.join(names)}), "
+            "ready to export again."
+            if names
+            else "Goes back to open, ready to export again."
+        )
+    elif target.state == LockState.IMPORTED:
+        outcome = "Goes back to open: you can edit it and export it to QuickBooks."
+    else:
+        outcome = "Goes back to open: you can edit it and export it again."
+    return {
+        "type": RecordType(target.type).label,
+        "number": target.number,
+        "state": LockState(target.state).label,
+        # What the admin recognises it by: customer, amount and date, or a batch's total.
+        "target": target,
+        "outcome": outcome,
+        # As approving would judge it now, not as recorded at opening.
+        "duplicate_risk": target.duplicate_risk,
+    }
+
+
+def _closed(request, unlock, *, refusal=None, status=410):
+    """The link of a request that is no longer pending: it says what became of it."""
+    is_admin = admin_membership(tenant=unlock.tenant, email=request.user.email) is not None
+    context = {
+        "unlock": unlock,
+        "tenant": unlock.tenant,
+        "status": unlock.status_now,
+        "refusal": refusal,
+        "show_receipt": is_admin and unlock.status == RequestStatus.COMPLETED,
+    }
+    return render(request, "unlocks/closed.html", context, status=status)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from unlocks.pages import approve, receipts, records, requests
+
+urlpatterns = [
+    path("approve/<str:token>/", approve.approve, name="approve"),
+    path("requests/", requests.tenant_requests, name="tenant_requests"),
+    path("receipts/<uuid:request_id>/", receipts.receipt, name="receipt"),
+    path("receipts/<uuid:request_id>/relock/", receipts.receipt_relock, name="receipt_relock"),
+    path("records/", records.records, name="records"),
+]
