@@ -15,8 +15,8 @@ from django.utils.http import urlencode
 
 from core.read_only_admin import PlainTitles, ReadOnlyAdmin
 from core.uuid_search import uuid_range
+from unlocks.console import queue, request_page
 from unlocks.console import urls as console_urls
-from unlocks.console import views as console_views
 from unlocks.models import (
     Batch,
     ConsentText,
@@ -278,8 +278,8 @@ class UnlockRequestAdmin(PlainTitles, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # A request changes only through the console's actions on its page.
-        return console_views.request_page(request, object_id)
+        return request_page.request_page(request, object_id)
 
 
 # The support console's work queue is the admin site's home.
-admin.site.register_home(console_views.queue_context)
+admin.site.register_home(queue.queue_context)

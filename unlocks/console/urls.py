@@ -8,14 +8,20 @@ guards against CSRF and keeps the pages out of caches, as for every admin page.
 from django.contrib import admin
 from django.urls import path
 
-from unlocks.console import views
+from unlocks.console import lookup, opening, request_page
 
 view = admin.site.admin_view
 
 urlpatterns = [
-    path("lookup/", view(views.lookup), name="unlocks_lookup"),
-    path("open/", view(views.open_request), name="unlocks_unlockrequest_open"),
-    path("<path:object_id>/verify/", view(views.verify), name="unlocks_unlockrequest_verify"),
-    path("<path:object_id>/cancel/", view(views.cancel), name="unlocks_unlockrequest_cancel"),
-    path("<path:object_id>/relock/", view(views.relock), name="unlocks_unlockrequest_relock"),
+    path("lookup/", view(lookup.lookup), name="unlocks_lookup"),
+    path("open/", view(opening.open_request), name="unlocks_unlockrequest_open"),
+    path(
+        "<path:object_id>/verify/", view(request_page.verify), name="unlocks_unlockrequest_verify"
+    ),
+    path(
+        "<path:object_id>/cancel/", view(request_page.cancel), name="unlocks_unlockrequest_cancel"
+    ),
+    path(
+        "<path:object_id>/relock/", view(request_page.relock), name="unlocks_unlockrequest_relock"
+    ),
 ]

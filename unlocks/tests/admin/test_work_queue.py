@@ -210,7 +210,7 @@ def test_the_queue_selectors_read_in_a_fixed_number_of_queries(
 
 
 def test_it_says_there_are_more_than_it_shows(agent_client, tenant, monkeypatch):
-    monkeypatch.setattr("unlocks.console.views.QUEUE_LENGTH", 2)
+    monkeypatch.setattr("unlocks.console.queue.QUEUE_LENGTH", 2)
     for _ in range(3):
         open_for(tenant, f.bypassed_invoice(tenant))
 
