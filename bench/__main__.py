@@ -137,7 +137,10 @@ def main():
     say(f"  audit verify: {results['audit_verify']['per_second']:,.0f} entries/s")
     results["bulk_unlock"] = measure.bulk_unlock(big, Progress("bulk unlock", len(big.bulk_sizes)))
     for b in results["bulk_unlock"]:
-        say(f"  bulk unlock of {b['size']:,}: {b['seconds']:.3f} s, {b['queries']} queries")
+        say(
+            f"  bulk unlock of {b['size']:,}: {b['seconds']:.3f} s, {b['queries']} queries "
+            f"({b['inserts']} audit inserts)"
+        )
     results["cpu_per_request"], results["db_cpu_per_request"] = measure.cpu_per_request(
         big, samples=200
     )

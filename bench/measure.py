@@ -1,7 +1,9 @@
 """Measurements made inside the bench process, through the services and selectors."""
 
+import contextlib
 import logging
 import os
+import re
 import time
 from pathlib import Path
 
@@ -98,15 +100,48 @@ def bulk_unlock(tplan, progress):
     version = consent_version()
     for size in tplan.bulk_sizes:
         request = open_for(tplan, [{"type": "batch", "number": tplan.bulk_batch_number(size)}])
+        _reset_peak_memory()
         with CaptureQueriesContext(connection) as queries:
             done, seconds = _timed(lambda request=request: approve(tplan, request, version))
+        inserts = sum(
+            1
+            for q in queries.captured_queries
+            if q["sql"].startswith('INSERT INTO "audit_auditentry"')
+        )
         opened = Invoice.objects.reading(
             [LockState.BYPASSED, LockState.EXPORTED, LockState.IMPORTED], timezone.now()
         ).filter(batch__number=tplan.bulk_batch_number(size), tenant__slug=tplan.slug)
         assert done.status == "completed" and not opened.exists(), f"batch of {size} not unlocked"
-        results.append({"size": size, "seconds": seconds, "queries": len(queries)})
+        results.append(
+            {
+                "size": size,
+                "seconds": seconds,
+                "queries": len(queries),
+                "inserts": inserts,
+                "peak_memory_mb": _peak_memory_mb(),
+            }
+        )
         progress.advance(1)
     return results
+
+
+AUDIT_INSERT = 'INSERT INTO "audit_auditentry"'
+
+
+def _reset_peak_memory():
+    """Forget this process's peak resident memory so far (VmHWM): writing 5 to clear_refs."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_memory_mb():
+    """This process's peak resident memory since the last reset, in MB; None off Linux."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"VmHWM:\s+(\d+) kB", status)
+    return int(match.group(1)) / 1024 if match else None
 
 
 def _backend_cpu_seconds(pid):

@@ -138,7 +138,8 @@ PASSWORD_HASHERS = [
 ]
 # Tenant users sign in on our own pages (accounts/urls.py); the admin keeps its own.
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "tenant_requests"
+# After signing in, the front door sends each person where their work is.
+LOGIN_REDIRECT_URL = "front_door"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

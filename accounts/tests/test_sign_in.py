@@ -11,14 +11,15 @@ def test_it_shows_a_labelled_email_and_password_form(client, db):
     assert "no-store" in response["Cache-Control"]
 
 
-def test_it_signs_a_tenant_user_in_and_goes_to_their_requests(client, db):
-    user = UserFactory(email="pat@acme.test")
+def test_it_signs_a_tenant_admin_in_and_goes_to_their_requests(client, pat):
     response = client.post(
         "/accounts/login/", {"username": "PAT@acme.test", "password": "pw-for-tests-1"}
     )
     assert response.status_code == 302
-    assert response["Location"] == "/requests/"
-    assert client.session["_auth_user_id"] == str(user.pk)
+    # Through the front door, which sends an admin to their requests.
+    assert response["Location"] == "/"
+    assert client.get("/")["Location"] == "/requests/"
+    assert client.session["_auth_user_id"] == str(pat.pk)
 
 
 def test_a_wrong_password_says_what_to_do_next(client, db):
@@ -37,4 +38,4 @@ def test_it_never_sends_anyone_to_another_site_after_sign_in(client, db):
         "/accounts/login/",
         {"username": "pat@acme.test", "password": "pw-for-tests-1", "next": "https://evil.test/"},
     )
-    assert response["Location"] == "/requests/"
+    assert response["Location"] == "/"

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from unlocks.pages import approve, receipts, records, requests
+from unlocks.pages import approve, home, receipts, records, requests
 
 urlpatterns = [
+    path("", home.front_door, name="front_door"),
     path("approve/<str:token>/", approve.approve, name="approve"),
     path("requests/", requests.tenant_requests, name="tenant_requests"),
     path("receipts/<uuid:request_id>/", receipts.receipt, name="receipt"),

@@ -219,6 +219,9 @@ def table(world):
         "accounts/password-reset/sent/": Row("/accounts/password-reset/sent/", everyone(200)),
         "accounts/reset/<uidb64>/<token>/": Row("/accounts/reset/MQ/not-a-token/", everyone(200)),
         "accounts/reset/done/": Row("/accounts/reset/done/", everyone(200)),
+        # The front door sends each person on: to sign in, the console, their requests or
+        # "was this exported?".
+        "": Row("/", {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 302)}),
         # The PIN page, the tenant's list and receipts.
         "approve/<str:token>/": Row(f"/approve/{approval_token(pending)}/", acme_page()),
         "receipts/<uuid:request_id>/": Row(f"/receipts/{completed.pk}/", acme_page()),
