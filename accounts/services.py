@@ -35,7 +35,7 @@ def set_pin(*, tenant: Tenant, pin: str, actor: Actor, admin: User | None = None
         raise refusal
     # The slow step, before any row is locked.
     pin_hash = hash_pin(pin)
-    # FOR NO KEY UPDATE, as an approval locks it (unlocks/services.py: the lock order).
+    # FOR NO KEY UPDATE, as an approval locks it (unlocks/services/__init__.py: the lock order).
     tenant = Tenant.objects.select_for_update(no_key=True).get(pk=tenant.pk)
     admins = [
         membership.user

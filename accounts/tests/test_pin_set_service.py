@@ -168,7 +168,7 @@ def test_it_locks_the_tenant_for_no_key_update_and_writes_in_a_fixed_number_of_s
     with CaptureQueriesContext(connection) as queries:
         change(tenant, pat, pin="583921")
     sql = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-    # The tenant's row locked first (the lock order of unlocks/services.py), its admins,
+    # The tenant's row locked first (the lock order of unlocks/services/__init__.py), its admins,
     # its update, the outbox, then the chain head, the entry and the head's update.
     assert sql[0].startswith('SELECT "accounts_tenant"')
     if connection.vendor == "postgresql":
