@@ -99,7 +99,9 @@ class Outlook:
     needs_duplicate_risk_ack: bool = False
     # Until when the tenant's PIN is locked, on every channel; None while it is not.
     pin_locked_until: datetime | None = None
-    # For a named approver only (the PIN page's signed-in admin).
+    # For a named approver only (the PIN page's signed-in person): the refusal of one who
+    # is not an admin of the tenant now (rule 5), and what they prove it with after the PIN.
+    approver_refusal: object = None
     second_factor: SecondFactorOutlook | None = None
 
     @property
@@ -198,9 +200,11 @@ def preview(*, tenant: str, targets: list) -> Outlook:
     )
 
 
-def for_request(request, *, approver=None) -> Outlook:
+def for_request(request, *, approver=None, membership=None) -> Outlook:
     """What approving `request` (read with its tenant and targets) would do now, and what
-    its approver is asked; for `approver`, a tenant admin, their second factor too."""
+    its approver is asked. `approver`: the person who would approve (the PIN page's), with
+    their `membership` in the request's tenant (or None): whether they may, and their
+    second factor."""
     now = timezone.now()
     tenant = request.tenant
     specs = [(t.record_type, t.number) for t in request.targets.all()]
@@ -212,8 +216,9 @@ def for_request(request, *, approver=None) -> Outlook:
         if (named := figures.get((target.type, target.number))) is not None:
             target.transaction_count = named.transaction_count
             target.total_cents = named.total_cents
-    second_factor = None
+    second_factor = approver_refusal = None
     if approver is not None:
+        approver_refusal = rules.not_tenant_admin(tenant, approver.email, membership)
         held = factors.kinds_of(approver)
         second_factor = SecondFactorOutlook(
             needed=rules.second_factor_needed(
@@ -228,6 +233,7 @@ def for_request(request, *, approver=None) -> Outlook:
         total=request.at_stake(),
         needs_duplicate_risk_ack=rules.needs_duplicate_risk_ack(targets),
         pin_locked_until=tenant.pin_locked_until if rules.pin_locked_now(tenant, now) else None,
+        approver_refusal=approver_refusal,
         second_factor=second_factor,
     )
 

@@ -14,7 +14,7 @@ from accounts import factors
 from accounts.selectors import admin_membership, admins_of_tenants
 from audit.actors import Actor, request_context
 from core.refusals import HTTP_STATUS, Refusal
-from unlocks import outlook, rules, services
+from unlocks import outlook, services
 from unlocks.consent import current_consent
 from unlocks.links import request_id_from_token
 from unlocks.models import Channel, LockState, RecordType, RequestStatus
@@ -98,16 +98,15 @@ def approve(request, token):
             except Refusal as refusal:
                 return _show_refusal(request, unlock.pk, refusal)
             return redirect("receipt", request_id=unlock.pk)
-        return _page(request, unlock, form, consent, status=400)
+        return _page(request, unlock, form, consent, status=400, membership=membership)
     if closed:
         return _closed(request, unlock)
-    # Shown before any PIN is typed; on POST the service decides, on locked rows.
-    if refusal := rules.not_tenant_admin(unlock.tenant, request.user.email, membership):
-        return _page(request, unlock, None, consent, refusal=refusal, status=403)
     form = ApprovalForm(
         initial={"consent_version": consent.version, "window_hours": unlock.window_hours}
     )
-    return _page(request, unlock, form, consent)
+    # One who is not an admin now is told so before any PIN is typed (the outlook says);
+    # on POST the service decides, on locked rows.
+    return _page(request, unlock, form, consent, tell_non_admins=True, membership=membership)
 
 
 def _approve(request, unlock, data):
@@ -188,10 +187,15 @@ def _page(
     status=200,
     consent_changed=False,
     duplicate_risk=False,
+    tell_non_admins=False,
+    membership=None,
 ):
     tenant = unlock.tenant
     # What approving would do now, judged by the services' own rules.
-    ahead = outlook.for_request(unlock, approver=request.user)
+    membership = membership or member_or_none(request, unlock)
+    ahead = outlook.for_request(unlock, approver=request.user, membership=membership)
+    if tell_non_admins and ahead.approver_refusal is not None:
+        form, refusal, status = None, ahead.approver_refusal, 403
     admins = admins_of_tenants([tenant])[tenant.pk] if refusal is not None else []
     locked_until = ahead.pin_locked_until
     context = {
