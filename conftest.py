@@ -2,9 +2,13 @@
 tests only), browsers, and skips that CI refuses."""
 
 import os
+import signal
+import subprocess
+import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
@@ -206,6 +210,58 @@ def clock(monkeypatch):
     moved = Clock(timezone.now())
     monkeypatch.setattr(timezone, "now", moved)
     return moved
+
+
+# ---------------------------------------------------------------- processes
+
+
+class Launched:
+    """A process of the app's own (a Celery worker, a web server) started as the README
+    starts it: in a process group of its own, writing to a log file, and waited for until
+    `ready(self)` says it is up. `stop` asks it to end (SIGTERM), then kills it."""
+
+    def __init__(self, argv, *, env, log_path, ready, what, stop_wait=20):
+        self.argv, self.env, self.log_path = argv, env, log_path
+        self.ready, self.what, self.stop_wait = ready, what, stop_wait
+        self.process = None
+
+    def start(self, timeout=60):
+        log = open(self.log_path, "w")  # noqa: SIM115 (the process writes to it until stopped)
+        self.process = subprocess.Popen(
+            self.argv,
+            cwd=django_settings.BASE_DIR,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.ready(self):
+                return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        self.stop()
+        pytest.fail(f"{self.what} did not start:\n{self.log()[-3000:]}")
+
+    def kill(self):
+        """End it at once, as a crash would."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=self.stop_wait)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self):
+        return self.log_path.read_text()
 
 
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "test-artifacts")

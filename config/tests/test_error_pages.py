@@ -26,7 +26,9 @@ def assert_site_page(response, status):
     return page
 
 
-@pytest.mark.parametrize("path", ["/", "/receipts/abc/", "/approve/", "/no/such/page/"])
+@pytest.mark.parametrize(
+    "path", ["/nothing-here/", "/receipts/abc/", "/approve/", "/no/such/page/"]
+)
 def test_an_unknown_address_is_a_not_found_page_that_says_what_to_do(client, db, path):
     page = assert_site_page(client.get(path), 404)
     assert "There is nothing at this address" in page

@@ -1,7 +1,5 @@
 import json
 import os
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -13,9 +11,9 @@ from urllib.parse import quote
 
 import pytest
 import redis
-from django.conf import settings
 from django.db import connection, transaction
 
+from conftest import Launched
 from notifications import services
 from notifications.models import WebhookEndpoint
 from notifications.services import Email
@@ -134,14 +132,13 @@ class Worker:
         self.beat = beat
         self.mail_dir = tmp_path / "mail"
         self.mail_dir.mkdir(exist_ok=True)
-        self.process = None
+        self.launched = None
         self.starts = 0
 
     def start(self, timeout=60):
         self.starts += 1
-        self.log_path = self.tmp_path / f"worker-{self.queues}-{self.starts}.log"
-        log = open(self.log_path, "w")  # noqa: SIM115 (the process writes to it until stopped)
-        self.process = subprocess.Popen(
+        beat = ["--beat", "--schedule", str(self.tmp_path / "beat-schedule")] if self.beat else []
+        self.launched = Launched(
             [
                 sys.executable,
                 "-m",
@@ -149,11 +146,7 @@ class Worker:
                 "-A",
                 "config",
                 "worker",
-                *(
-                    ["--beat", "--schedule", str(self.tmp_path / "beat-schedule")]
-                    if self.beat
-                    else []
-                ),
+                *beat,
                 "--pool=solo",
                 f"--queues={self.queues}",
                 "--loglevel=INFO",
@@ -163,36 +156,30 @@ class Worker:
                 "--without-mingle",
                 "--without-heartbeat",
             ],
-            cwd=settings.BASE_DIR,
             env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if " ready." in self.log_path.read_text():
-                return self
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.2)
-        self.stop()
-        pytest.fail(f"The Celery worker did not start:\n{self.log_path.read_text()[-3000:]}")
+            log_path=self.tmp_path / f"worker-{self.queues}-{self.starts}.log",
+            ready=lambda launched: " ready." in launched.log(),
+            what="The Celery worker",
+            stop_wait=15,
+        ).start(timeout)
+        return self
+
+    @property
+    def process(self):
+        return self.launched.process if self.launched else None
+
+    @property
+    def log_path(self):
+        return self.launched.log_path
 
     def kill(self):
         """Kill the worker and its beat at once, as a crash would (no acknowledgement)."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        if self.launched:
+            self.launched.kill()
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        if self.launched:
+            self.launched.stop()
 
     def emails(self):
         """The emails the worker sent, parsed from the file backend's output."""

@@ -13,10 +13,10 @@ from audit.actors import Actor
 from audit.models import AuditEntry
 from audit.selectors import verify_chain
 from notifications.models import OutboxMessage
-from unlocks import outlook, services
+from unlocks import outlook
 from unlocks.models import Batch, Invoice, Payment, UnlockRequest
 from unlocks.selectors import batch_totals
-from unlocks.tests.conftest import verify
+from unlocks.tests.conftest import open_for, verify
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -192,13 +192,10 @@ def test_birch_records():
 
 def test_reset_works_after_requests_were_opened_and_approved():
 
-    request = services.open_request(
-        tenant="acme-hvac",
+    request = open_for(
+        "acme-hvac",
         targets=[{"type": "batch", "number": "B-1001"}],
-        caller_name="Dana Ruiz",
         caller_email="dana@acme.example",
-        channel="phone",
-        reason="Bypassed by mistake",
         actor=Actor.system("test"),
     )
     verify(request, User.objects.get(email="pat@acme.example"), pin="483920")

@@ -15,18 +15,17 @@ from unlocks import services
 from unlocks.management.commands.move_window import move_window_back
 from unlocks.models import Invoice, UnlockRequest
 from unlocks.tests.admin.test_console_in_browser import sign_in
+from unlocks.tests.conftest import open_for
 
 PAT = Actor(kind="agent", label="agent@support.example")
 
 
 def approved(numbers, window_hours=72):
     """A demo request for `numbers`, approved by Pat on the phone."""
-    request = services.open_request(
-        tenant="acme-hvac",
+    request = open_for(
+        "acme-hvac",
         targets=[{"type": "invoice", "number": n} for n in numbers],
-        caller_name="Dana Ruiz",
         caller_email="dana@acme.example",
-        channel="phone",
         reason="Needs a fix",
         window_hours=window_hours,
         actor=PAT,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import ARTIFACTS
+from unlocks.tests.conftest import open_for
 from unlocks.tests.security.test_csp_in_the_browser import watch_for_csp_violations
 
 SCREENSHOTS = os.path.join(ARTIFACTS, "screenshots")
@@ -35,19 +36,15 @@ def sign_in(page):
 
 def open_demo(record_type, number, *, tenant="acme-hvac", caller="Dana Ruiz", ago=None, **fields):
     """A demo request opened by the agent, moved back in time by `ago` if given."""
-    from unlocks import services
     from unlocks.models import UnlockRequest
-    from unlocks.tests.conftest import AGENT
 
-    request = services.open_request(
-        tenant=tenant,
+    request = open_for(
+        tenant,
         targets=[{"type": record_type, "number": number}],
         caller_name=caller,
         caller_email="dana@acme.example" if tenant == "acme-hvac" else "kim@birch.example",
-        channel="phone",
         reason="Bypassed by mistake; needs re-export",
         ticket="ZD-5521",
-        actor=AGENT,
     )
     if ago is not None:
         created = timezone.now() - ago

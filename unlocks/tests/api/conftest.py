@@ -1,14 +1,15 @@
+"""What the API tests send: the body of an open and of a verify, and the error's shape.
+Their account is `books` (unlocks/tests/conftest.py)."""
+
 import pytest
 from django.core.cache import cache
-from rest_framework.test import APIClient
 
-from accounts.models import User
-from unlocks.management.commands.seed_demo import DEMO_API_KEY
+from accounts.tests.factories import PIN
 
 OPEN_BODY = {
-    "tenant": "acme-hvac",
+    "tenant": "acme",
     "targets": [{"type": "batch", "number": "B-1001"}],
-    "caller": {"name": "Dana Ruiz", "email": "dana@acme.example"},
+    "caller": {"name": "Dana Ruiz", "email": "dana@acme.test"},
     "channel": "phone",
     "reason": "Bypassed by mistake; needs re-export",
     "ticket": "ZD-5521",
@@ -19,22 +20,6 @@ OPEN_BODY = {
 def _fresh_throttle():
     # Throttle counters live in the cache; each test starts with a full allowance.
     cache.clear()
-
-
-@pytest.fixture
-def api(demo):
-    """The demo helpdesk client, by its demo key."""
-    client = APIClient(HTTP_USER_AGENT="helpdesk-tests/1.0", REMOTE_ADDR="203.0.113.7")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {DEMO_API_KEY}")
-    return client
-
-
-@pytest.fixture
-def agent_api(demo):
-    """The demo support agent, signed in with a session."""
-    client = APIClient()
-    client.force_login(User.objects.get(email="agent@support.example"))
-    return client
 
 
 def body(**changes):
@@ -55,8 +40,8 @@ def open_request(api, *pairs, **changes):
 
 def verify_body(**changes):
     return {
-        "admin_email": "pat@acme.example",
-        "pin": "483920",
+        "admin_email": "pat@acme.test",
+        "pin": PIN,
         "consent_version": 1,
         "consent_accepted": True,
         "duplicate_risk_acknowledged": True,

@@ -9,7 +9,7 @@ from unlocks.tests.api.conftest import OPEN_BODY, error, open_request
 
 
 @pytest.fixture
-def anonymous(demo):
+def anonymous(books):
     return APIClient()
 
 
@@ -40,7 +40,7 @@ def test_it_answers_401_for_a_malformed_header(anonymous):
 
 
 def test_it_answers_401_for_a_revoked_key(api):
-    revoke_api_client(client=ApiClient.objects.get(name="helpdesk-demo"))
+    revoke_api_client(client=ApiClient.objects.get(name="helpdesk-tests"))
 
     response = api.get("/api/v1/consent/")
 
@@ -66,12 +66,12 @@ def test_a_support_agent_signed_in_may_use_it(agent_api):
     assert response.status_code == 201
     entry = AuditEntry.objects.get(request_id=response.json()["id"])
     assert entry.actor_kind == "agent"
-    assert entry.actor_label == "agent@support.example"
+    assert entry.actor_label == "avery@support.test"
 
 
-def test_a_signed_in_agent_still_needs_a_csrf_token(demo):
+def test_a_signed_in_agent_still_needs_a_csrf_token(books):
     client = APIClient(enforce_csrf_checks=True)
-    client.force_login(User.objects.get(email="agent@support.example"))
+    client.force_login(User.objects.get(email="avery@support.test"))
 
     response = client.post("/api/v1/unlock-requests/", OPEN_BODY, format="json")
 
@@ -79,9 +79,9 @@ def test_a_signed_in_agent_still_needs_a_csrf_token(demo):
     assert error(response) == "permission_denied"
 
 
-def test_a_tenant_user_is_not_an_api_user(demo):
+def test_a_tenant_user_is_not_an_api_user(books):
     client = APIClient()
-    client.force_login(User.objects.get(email="pat@acme.example"))
+    client.force_login(User.objects.get(email="pat@acme.test"))
 
     response = client.get("/api/v1/unlock-requests/")
 
@@ -89,7 +89,7 @@ def test_a_tenant_user_is_not_an_api_user(demo):
     assert error(response) == "permission_denied"
 
 
-def test_staff_without_the_agent_permission_is_refused(demo):
+def test_staff_without_the_agent_permission_is_refused(books):
     staff = User.objects.create_user(email="intern@support.example", is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_unlockrequest"))
     client = APIClient()
@@ -107,5 +107,5 @@ def test_each_call_is_logged_with_its_caller(api, caplog):
         api.get("/api/v1/consent/")
         APIClient().get("/api/v1/consent/")
 
-    assert "api GET /api/v1/consent/ 200 by helpdesk-demo from 203.0.113.7" in caplog.text
+    assert "api GET /api/v1/consent/ 200 by helpdesk-tests from 203.0.113.7" in caplog.text
     assert "api GET /api/v1/consent/ 401 by anonymous" in caplog.text

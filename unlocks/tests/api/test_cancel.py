@@ -20,7 +20,7 @@ def test_it_cancels_a_pending_request(api):
     assert request.status == RequestStatus.CANCELLED
     assert request.close_reason == "The customer fixed it another way"
     entry = AuditEntry.objects.get(request_id=opened["id"], action=AuditAction.REQUEST_CANCELLED)
-    assert entry.actor_label == "helpdesk-demo"
+    assert entry.actor_label == "helpdesk-tests"
 
 
 def test_it_refuses_a_request_that_is_not_pending(api):

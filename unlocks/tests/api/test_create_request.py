@@ -19,7 +19,7 @@ def test_it_opens_a_pending_request(api):
     assert response.status_code == 201
     data = response.json()
     assert data["status"] == "pending"
-    assert data["tenant"] == "acme-hvac"
+    assert data["tenant"] == "acme"
     assert data["targets"] == [
         {
             "type": "batch",
@@ -49,7 +49,7 @@ def test_it_opens_a_pending_request(api):
     assert (data["currency"], data["total"], data["transaction_count"]) == ("USD", "1792.50", 4)
     assert data["caller"] == {
         "name": "Dana Ruiz",
-        "email": "dana@acme.example",
+        "email": "dana@acme.test",
         "is_tenant_admin": False,
     }
     assert data["channel"] == "phone"
@@ -61,7 +61,7 @@ def test_it_opens_a_pending_request(api):
     assert data["completed_at"] is None
     request = UnlockRequest.objects.get(pk=data["id"])
     assert request.status == RequestStatus.PENDING
-    assert request.opened_by == "helpdesk-demo"
+    assert request.opened_by == "helpdesk-tests"
 
 
 def test_it_audits_the_opening_with_the_client_as_actor(api):
@@ -69,13 +69,13 @@ def test_it_audits_the_opening_with_the_client_as_actor(api):
 
     entry = AuditEntry.objects.get(request_id=data["id"], action=AuditAction.REQUEST_OPENED)
     assert entry.actor_kind == "api_client"
-    assert entry.actor_label == "helpdesk-demo"
+    assert entry.actor_label == "helpdesk-tests"
     assert entry.ip == "203.0.113.7"
     assert entry.user_agent == "helpdesk-tests/1.0"
 
 
 def test_it_knows_when_the_caller_is_a_tenant_admin(api):
-    data = open_request(api, caller={"name": "Pat Morgan", "email": "pat@acme.example"})
+    data = open_request(api, caller={"name": "Pat Morgan", "email": "pat@acme.test"})
 
     assert data["caller"]["is_tenant_admin"] is True
 
@@ -102,7 +102,7 @@ def test_it_audits_a_refused_attempt_with_the_client_as_actor(api):
 
     entry = AuditEntry.objects.get(action=AuditAction.OPEN_REFUSED)
     assert entry.code == "exported_batch"
-    assert entry.actor_label == "helpdesk-demo"
+    assert entry.actor_label == "helpdesk-tests"
 
 
 @pytest.mark.parametrize("pair", [("invoice", "INV-1003"), ("payment", "PAY-1002")])

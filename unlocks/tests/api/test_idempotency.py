@@ -6,7 +6,6 @@ from rest_framework.test import APIClient
 
 from accounts.services import create_api_client
 from audit.models import AuditAction, AuditEntry
-from unlocks.management.commands.seed_demo import DEMO_API_KEY
 from unlocks.models import IdempotencyKey, UnlockRequest
 from unlocks.tests.api.conftest import OPEN_BODY, body, error, open_request, verify_body
 
@@ -113,16 +112,13 @@ def test_an_overlong_key_is_400(api):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_identical_calls_at_once_create_one_request():
-    from django.core.management import call_command
-
-    call_command("seed_demo", verbosity=0)
+def test_two_identical_calls_at_once_create_one_request(api_key):
     barrier = threading.Barrier(2)
     responses = []
 
     def call():
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {DEMO_API_KEY}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_key}")
         barrier.wait()
         try:
             responses.append(post(client, OPEN_BODY, key="at-once"))

@@ -40,7 +40,7 @@ def verify(api, request_id, **changes):
         ("consent_version", 1.0, "JSON integer"),
         ("consent_version", True, "JSON integer"),
         ("pin", 483920, "JSON string"),
-        ("admin_email", ["pat@acme.example"], "JSON string"),
+        ("admin_email", ["pat@acme.test"], "JSON string"),
     ],
 )
 def test_verify_refuses_a_value_of_the_wrong_type_and_unlocks_nothing(api, field, value, must_be):
@@ -77,7 +77,7 @@ def test_a_pin_of_the_wrong_type_is_not_counted_as_a_wrong_pin(api):
     for _ in range(6):
         verify(api, opened["id"], pin=0)
 
-    tenant = Tenant.objects.get(slug="acme-hvac")
+    tenant = Tenant.objects.get(slug="acme")
     assert tenant.pin_failure_times == []
     assert tenant.pin_locked_until is None
     assert not AuditEntry.objects.filter(request_id=opened["id"], code="pin_incorrect").exists()
@@ -107,7 +107,7 @@ WRONG_TYPES_IN_AN_OPENING_BODY = [
     ({"reason": 42}, "reason"),
     ({"ticket": 5521}, "ticket"),
     ({"channel": 1}, "channel"),
-    ({"caller": {"name": 12345, "email": "dana@acme.example"}}, "caller.name"),
+    ({"caller": {"name": 12345, "email": "dana@acme.test"}}, "caller.name"),
     ({"caller": {"name": "Dana Ruiz", "email": True}}, "caller.email"),
     ({"targets": [{"type": "batch", "number": 1001}]}, "targets[0].number"),
     ({"targets": [{"type": True, "number": "B-1001"}]}, "targets[0].type"),

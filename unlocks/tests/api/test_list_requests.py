@@ -24,12 +24,12 @@ def test_it_filters_by_tenant_status_and_ticket(api):
     open_request(
         api,
         ("batch", "B-2001"),
-        tenant="birch-plumbing",
+        tenant="birch",
         ticket="ZD-1",
-        caller={"name": "Kim", "email": "kim@birch.example"},
+        caller={"name": "Kim", "email": "kim@birch.test"},
     )
 
-    response = api.get("/api/v1/unlock-requests/?tenant=acme-hvac&status=pending&ticket=ZD-1")
+    response = api.get("/api/v1/unlock-requests/?tenant=acme&status=pending&ticket=ZD-1")
 
     assert [r["id"] for r in response.json()["results"]] == [wanted["id"]]
 

@@ -6,7 +6,7 @@ from unlocks.tests.api.conftest import open_request
 from unlocks.tests.api.test_verify import verify
 
 
-def record(api, path, tenant="acme-hvac"):
+def record(api, path, tenant="acme"):
     response = api.get(f"/api/v1/tenants/{tenant}/records/{path}/")
     assert response.status_code == 200
     return response.json()
@@ -64,7 +64,7 @@ def test_a_request_carries_the_total_it_puts_at_stake(api):
 def test_the_list_and_the_approval_answer_carry_the_total_too(api):
     opened = open_request(api, ("batch", "B-1001"))
 
-    listed = api.get("/api/v1/unlock-requests/?tenant=acme-hvac").json()["results"]
+    listed = api.get("/api/v1/unlock-requests/?tenant=acme").json()["results"]
     approved = verify(api, opened["id"]).json()
 
     assert [r["total"] for r in listed] == ["1637.50"]
@@ -81,7 +81,7 @@ def test_the_approvals_audit_entry_holds_the_total_at_stake(api):
 
     assert [e["data"] for e in entries] == [
         {
-            "approver": "pat@acme.example",
+            "approver": "pat@acme.test",
             "approved_with": ["pin"],
             "transactions": 3,
             "total": "1637.50",
@@ -93,10 +93,10 @@ def test_the_approvals_audit_entry_holds_the_total_at_stake(api):
 
 
 def test_a_tenant_in_another_currency_answers_in_it(api):
-    Tenant.objects.filter(slug="birch-plumbing").update(currency="EUR")
+    Tenant.objects.filter(slug="birch").update(currency="EUR")
 
-    data = record(api, "invoice/INV-3001", tenant="birch-plumbing")
-    opened = open_request(api, ("batch", "B-2001"), tenant="birch-plumbing")
+    data = record(api, "invoice/INV-3001", tenant="birch")
+    opened = open_request(api, ("batch", "B-2001"), tenant="birch")
 
     assert (data["amount"], data["currency"]) == ("310.00", "EUR")
     assert (opened["total"], opened["currency"]) == ("310.00", "EUR")

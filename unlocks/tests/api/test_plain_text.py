@@ -89,12 +89,12 @@ REFUSED_ON_OPEN = [
         "The record number holds a tab (U+0009); type it again without it.",
     ),
     (
-        {"caller": {"name": "Dana\x07Ruiz", "email": "dana@acme.example"}},
+        {"caller": {"name": "Dana\x07Ruiz", "email": "dana@acme.test"}},
         "caller.name",
         "The caller's name holds a control character (U+0007); type it again without it.",
     ),
     (
-        {"caller": {"name": "Dana Ruiz", "email": "dana@acme.example\x00"}},
+        {"caller": {"name": "Dana Ruiz", "email": "dana@acme.test\x00"}},
         "caller.email",
         "The caller's email holds a NUL byte (U+0000); type it again without it.",
     ),
@@ -186,7 +186,7 @@ def test_the_schema_refuses_what_opening_refuses(schema, changes, field, message
             "The PIN holds a tab (U+0009); type it again without it.",
         ),
         (
-            {"admin_email": "pat@acme.example\x00"},
+            {"admin_email": "pat@acme.test\x00"},
             "The admin's email holds a NUL byte (U+0000); type it again without it.",
         ),
         (
@@ -273,7 +273,7 @@ def test_blanks_around_a_value_are_taken_off(api):
     opened = open_request(
         api,
         ("invoice", " INV-2001\n"),
-        caller={"name": "\tDana Ruiz ", "email": " dana@acme.example"},
+        caller={"name": "\tDana Ruiz ", "email": " dana@acme.test"},
         ticket="  ",
     )
 
@@ -290,7 +290,7 @@ def test_a_reason_keeps_its_tabs_and_line_breaks(api):
     assert UnlockRequest.objects.get(pk=opened["id"]).reason == reason
 
 
-@pytest.mark.parametrize("email", ["dana.ruiz+desk@acme.example", "dana@bücher.example"])
+@pytest.mark.parametrize("email", ["dana.ruiz+desk@acme.test", "dana@bücher.example"])
 def test_it_takes_an_email_address_as_people_write_it(api, schema, email):
     opened = open_request(api, caller={"name": "Dana Ruiz", "email": email})
 

@@ -2,7 +2,7 @@ from unlocks.models import UnlockRequest
 from unlocks.tests.api.conftest import error, targets
 
 
-def preview(api, *pairs, tenant="acme-hvac"):
+def preview(api, *pairs, tenant="acme"):
     return api.post(
         "/api/v1/unlock-requests/preview/",
         {"tenant": tenant, "targets": targets(*pairs)},
@@ -68,9 +68,9 @@ def test_it_accepts_the_whole_create_body(api):
     response = api.post(
         "/api/v1/unlock-requests/preview/",
         {
-            "tenant": "acme-hvac",
+            "tenant": "acme",
             "targets": targets(("payment", "PAY-2002")),
-            "caller": {"name": "Dana Ruiz", "email": "dana@acme.example"},
+            "caller": {"name": "Dana Ruiz", "email": "dana@acme.test"},
             "channel": "phone",
             "reason": "Typo",
         },

@@ -33,7 +33,7 @@ def test_it_relocks_an_approved_request_now(api):
     assert Batch.objects.get(number="B-1001").state == "bypassed"
     entry = AuditEntry.objects.get(request_id=opened["id"], action=AuditAction.REQUEST_RELOCKED)
     assert (entry.actor_label, entry.data["reason"]) == (
-        "helpdesk-demo",
+        "helpdesk-tests",
         "The customer has re-exported it",
     )
 

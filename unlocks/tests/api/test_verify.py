@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import Membership, Tenant
+from accounts.tests.factories import PIN
 from audit.models import AuditAction, AuditEntry
 from unlocks import platform
 from unlocks.consent import CONSENT_V1
@@ -24,7 +25,7 @@ def test_it_completes_the_request_and_unlocks_the_batch_with_its_transactions(ap
     assert response.status_code == 200
     data = response.json()
     assert data["status"] == "completed"
-    assert data["approved_by"] == "pat@acme.example"
+    assert data["approved_by"] == "pat@acme.test"
     assert data["consent_version"] == 1
     assert data["approved_at"] is not None
     assert data["completed_at"] is not None
@@ -40,7 +41,7 @@ def test_it_audits_the_approval_with_the_client_as_actor(api):
     verify(api, opened["id"])
 
     entry = AuditEntry.objects.get(request_id=opened["id"], action=AuditAction.REQUEST_APPROVED)
-    assert entry.actor_label == "helpdesk-demo"
+    assert entry.actor_label == "helpdesk-tests"
     assert entry.actor_kind == "api_client"
     assert entry.ip == "203.0.113.7"
 
@@ -48,7 +49,7 @@ def test_it_audits_the_approval_with_the_client_as_actor(api):
 def test_it_refuses_someone_who_is_not_a_tenant_admin(api):
     opened = open_request(api, ("invoice", "INV-2001"))
 
-    response = verify(api, opened["id"], admin_email="dana@acme.example")
+    response = verify(api, opened["id"], admin_email="dana@acme.test")
 
     assert response.status_code == 403
     assert error(response) == "not_tenant_admin"
@@ -58,7 +59,7 @@ def test_it_refuses_someone_who_is_not_a_tenant_admin(api):
 def test_it_refuses_an_admin_of_another_tenant(api):
     opened = open_request(api, ("invoice", "INV-2001"))
 
-    response = verify(api, opened["id"], admin_email="sam@birch.example", pin="275194")
+    response = verify(api, opened["id"], admin_email="sam@birch.test", pin=PIN)
 
     assert response.status_code == 403
     assert error(response) == "not_tenant_admin"
@@ -66,7 +67,7 @@ def test_it_refuses_an_admin_of_another_tenant(api):
 
 def test_it_refuses_an_admin_who_was_demoted_since_the_request_opened(api):
     opened = open_request(api, ("invoice", "INV-2001"))
-    Membership.objects.filter(user__email="pat@acme.example").update(role="member")
+    Membership.objects.filter(user__email="pat@acme.test").update(role="member")
 
     response = verify(api, opened["id"])
 
@@ -100,7 +101,7 @@ def test_it_locks_pin_verification_after_five_wrong_pins_with_retry_after(api):
         retry_after = response.json()["error"]["details"]["retry_after"]
         assert 0 < retry_after <= 15 * 60
         assert response["Retry-After"] == str(retry_after)
-    assert Tenant.objects.get(slug="acme-hvac").pin_locked_until > timezone.now()
+    assert Tenant.objects.get(slug="acme").pin_locked_until > timezone.now()
 
 
 def test_it_requires_consent(api):

@@ -10,7 +10,7 @@ from accounts.tests.factories import code_now, wrong_code
 from notifications.models import OutboxMessage, WebhookEndpoint
 from unlocks.tests.api.conftest import error, open_request, verify_body
 
-LEE = "lee@acme.example"  # the demo admin with an authenticator app
+LEE = "lee@acme.test"  # the admin with an authenticator app (the books)
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +89,7 @@ def test_wrong_codes_count_with_wrong_pins_into_the_pin_lock(api):
 
 
 def test_a_tenant_that_requires_a_factor_refuses_the_pin_alone(api):
-    Tenant.objects.filter(slug="acme-hvac").update(approval_requires_second_factor=True)
+    Tenant.objects.filter(slug="acme").update(approval_requires_second_factor=True)
     opened = open_request(api, ("invoice", "INV-2001"))
 
     response = verify(api, opened["id"])  # Pat holds no factor

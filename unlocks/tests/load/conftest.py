@@ -6,11 +6,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 from django.conf import settings
+
+from conftest import Launched
 
 # The load tests' ports: the first free one is taken.
 PORTS = range(8201, 8210)
@@ -61,49 +62,18 @@ def last_json_line(output):
     return json.loads(output.strip().splitlines()[-1])
 
 
-class Server:
+class Server(Launched):
     """A server process (gunicorn, runserver) on 127.0.0.1, up once /healthz answers."""
 
     def __init__(self, argv, *, env, log_path, port):
-        self.argv, self.env, self.log_path = argv, env, log_path
+        super().__init__(argv, env=env, log_path=log_path, ready=self._answers, what="The server")
         self.url = f"http://127.0.0.1:{port}"
-        self.process = None
 
-    def start(self, timeout=60):
-        log = open(self.log_path, "w")  # noqa: SIM115 (the process writes to it until stopped)
-        self.process = subprocess.Popen(
-            self.argv,
-            cwd=settings.BASE_DIR,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=5).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        pytest.fail(f"The server did not start:\n{self.log()[-3000:]}")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-
-    def log(self):
-        return self.log_path.read_text()
+    def _answers(self, _):
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=5).status_code == 200
+        except requests.RequestException:
+            return False
 
 
 class Expiry:

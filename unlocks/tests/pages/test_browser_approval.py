@@ -6,10 +6,9 @@ from playwright.sync_api import expect
 from accounts.models import User
 from conftest import shot
 from core.refusals import Refusal
-from unlocks import services
 from unlocks.links import approval_url
 from unlocks.models import Batch, Invoice, Payment, UnlockRequest
-from unlocks.tests.conftest import AGENT, verify
+from unlocks.tests.conftest import open_for, verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,15 +17,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def link(demo, live_server, settings):
     """The approval link of a demo request for bypassed batch B-1001, as the email carries it."""
     settings.SITE_URL = live_server.url
-    unlock = services.open_request(
-        tenant="acme-hvac",
+    unlock = open_for(
+        "acme-hvac",
         targets=[{"type": "batch", "number": "B-1001"}],
         caller_name="Pat Morgan",
         caller_email="pat@acme.example",
-        channel="phone",
         reason="Bypassed by mistake; needs re-export",
         ticket="ZD-5521",
-        actor=AGENT,
     )
     return approval_url(unlock)
 

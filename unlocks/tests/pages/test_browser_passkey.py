@@ -6,10 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import shot
-from unlocks import services
 from unlocks.links import approval_url
 from unlocks.models import UnlockRequest
-from unlocks.tests.conftest import AGENT
+from unlocks.tests.conftest import open_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,14 +53,12 @@ def sign_in(page, email, path):
 def test_an_admin_adds_a_passkey_and_approves_with_it(browser_page, demo, passkeys):
     page = browser_page
     credentials = virtual_authenticator(page)
-    unlock = services.open_request(
-        tenant="acme-hvac",
+    unlock = open_for(
+        "acme-hvac",
         targets=[{"type": "invoice", "number": "INV-2001"}],
         caller_name="Pat Morgan",
         caller_email="pat@acme.example",
-        channel="phone",
         reason="Imported by mistake",
-        actor=AGENT,
     )
 
     sign_in(page, "pat@acme.example", "/accounts/login/?next=/settings/second-factor/")

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.tests.factories import PIN
 from unlocks.links import approval_token
-from unlocks.management.commands.seed_demo import DEMO_API_KEY
 from unlocks.models import UnlockRequest
 from unlocks.tests.api.conftest import OPEN_BODY, error
 
@@ -21,10 +21,10 @@ SQL = "B-1001' OR '1'='1"
 
 
 @pytest.fixture
-def api(demo, settings):
+def api(api_key, settings):
     settings.API_THROTTLE_RATE = "100000/minute"
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {DEMO_API_KEY}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key}")
     return client
 
 
@@ -81,7 +81,7 @@ def test_invalid_utf8_in_a_json_body_is_400_invalid(api, body):
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [
-        ("tenant=acme-hvac", "application/x-www-form-urlencoded"),
+        ("tenant=acme", "application/x-www-form-urlencoded"),
         ("hello", "text/plain"),
         ("<unlock/>", "application/xml"),
         (json.dumps(OPEN_BODY), "text/html"),
@@ -112,16 +112,16 @@ def test_a_huge_target_list_is_400_invalid(api, count):
     ("path", "status", "code"),
     [
         ("/api/v1/tenants/acme'--/records/batch/B-1001/", 404, "not_found"),
-        ("/api/v1/tenants/acme-hvac/records/batch/B-1001' OR '1'='1/", 404, "unknown_record"),
-        ("/api/v1/tenants/acme-hvac/records/batch/%3Cb%3EB-1001/", 404, "unknown_record"),
-        ("/api/v1/tenants/acme-hvac/records/batch/%3Cb%3EB%3C%2Fb%3E/", 404, "not_found"),
-        ("/api/v1/tenants/acme-hvac/records/table;DROP/B-1001/", 404, "not_found"),
+        ("/api/v1/tenants/acme/records/batch/B-1001' OR '1'='1/", 404, "unknown_record"),
+        ("/api/v1/tenants/acme/records/batch/%3Cb%3EB-1001/", 404, "unknown_record"),
+        ("/api/v1/tenants/acme/records/batch/%3Cb%3EB%3C%2Fb%3E/", 404, "not_found"),
+        ("/api/v1/tenants/acme/records/table;DROP/B-1001/", 404, "not_found"),
         ("/api/v1/unlock-requests/?tenant=acme'--", 400, "invalid"),
         ("/api/v1/unlock-requests/?status=<b>x</b>", 400, "invalid"),
         ("/api/v1/unlock-requests/?page=1%20OR%201=1", 400, "invalid"),
         ("/api/v1/unlock-requests/?page=99999999999999999999999", 404, "not_found"),
-        ("/api/v1/audit/?tenant=acme-hvac&request=1%20OR%201=1", 400, "invalid"),
-        ("/api/v1/audit/?tenant=acme-hvac&since=%27;--", 400, "invalid"),
+        ("/api/v1/audit/?tenant=acme&request=1%20OR%201=1", 400, "invalid"),
+        ("/api/v1/audit/?tenant=acme&since=%27;--", 400, "invalid"),
         ("/api/v1/audit/verify/?tenant=<script>", 400, "invalid"),
         ("/api/v1/audit/verify/?tenant=zzz-no-such", 404, "unknown_tenant"),
     ],
@@ -146,7 +146,7 @@ def test_html_in_what_a_caller_says_is_escaped_on_every_page_that_shows_it(api):
     body = {
         **OPEN_BODY,
         "targets": [{"type": "invoice", "number": "INV-2001"}],
-        "caller": {"name": SCRIPT, "email": "dana@acme.example"},
+        "caller": {"name": SCRIPT, "email": "dana@acme.test"},
         "reason": f"Needs an edit {SCRIPT}",
         "ticket": "ZD-<b>1</b>",
     }
@@ -156,9 +156,9 @@ def test_html_in_what_a_caller_says_is_escaped_on_every_page_that_shows_it(api):
     assert unlock.caller_name == SCRIPT  # stored as plain text, as sent
 
     pages = {
-        "PIN page": signed_in("pat@acme.example").get(f"/approve/{approval_token(unlock)}/"),
-        "request list": signed_in("pat@acme.example").get("/requests/"),
-        "console": signed_in("agent@support.example").get(
+        "PIN page": signed_in("pat@acme.test").get(f"/approve/{approval_token(unlock)}/"),
+        "request list": signed_in("pat@acme.test").get("/requests/"),
+        "console": signed_in("avery@support.test").get(
             f"/admin/unlocks/unlockrequest/{unlock.pk}/change/"
         ),
     }
@@ -169,11 +169,11 @@ def test_html_in_what_a_caller_says_is_escaped_on_every_page_that_shows_it(api):
         assert ESCAPED in html, name
 
 
-def test_html_and_sql_in_the_console_lookup_are_shown_escaped(demo):
-    agent = signed_in("agent@support.example")
+def test_html_and_sql_in_the_console_lookup_are_shown_escaped(books):
+    agent = signed_in("avery@support.test")
 
-    by_html = agent.get("/admin/unlocks/unlockrequest/lookup/", {"q": f"acme-hvac {SCRIPT}"})
-    by_sql = agent.get("/admin/unlocks/unlockrequest/lookup/", {"q": f"acme-hvac {SQL}"})
+    by_html = agent.get("/admin/unlocks/unlockrequest/lookup/", {"q": f"acme {SCRIPT}"})
+    by_sql = agent.get("/admin/unlocks/unlockrequest/lookup/", {"q": f"acme {SQL}"})
     by_slug = agent.get("/admin/unlocks/unlockrequest/lookup/", {"q": "<marquee>'-- B-1001"})
 
     for response in (by_html, by_sql, by_slug):
@@ -190,11 +190,11 @@ def form_posts(unlock):
     return [
         ("/accounts/login/", None),
         ("/accounts/password-reset/", None),
-        (f"/approve/{approval_token(unlock)}/", "pat@acme.example"),
+        (f"/approve/{approval_token(unlock)}/", "pat@acme.test"),
         ("/admin/login/", None),
-        ("/admin/unlocks/unlockrequest/open/", "agent@support.example"),
-        (f"/admin/unlocks/unlockrequest/{unlock.pk}/verify/", "agent@support.example"),
-        (f"/admin/unlocks/unlockrequest/{unlock.pk}/cancel/", "agent@support.example"),
+        ("/admin/unlocks/unlockrequest/open/", "avery@support.test"),
+        (f"/admin/unlocks/unlockrequest/{unlock.pk}/verify/", "avery@support.test"),
+        (f"/admin/unlocks/unlockrequest/{unlock.pk}/cancel/", "avery@support.test"),
     ]
 
 
@@ -232,20 +232,20 @@ def test_an_oversized_form_post_gets_a_page_that_says_what_to_do(pending, settin
 def test_a_form_post_of_json_gets_the_form_back(pending):
     for path, email in form_posts(pending):
         client = signed_in(email) if email else Client()
-        response = client.post(path, json.dumps({"pin": "483920"}), content_type="application/json")
+        response = client.post(path, json.dumps({"pin": PIN}), content_type="application/json")
         assert response.status_code in {200, 400, 403}, path
     pending.refresh_from_db()
     assert pending.is_pending
 
 
-def test_a_huge_list_of_numbers_in_the_console_is_refused_before_any_lookup(demo):
-    agent = signed_in("agent@support.example")
+def test_a_huge_list_of_numbers_in_the_console_is_refused_before_any_lookup(books):
+    agent = signed_in("avery@support.test")
     numbers = ", ".join(f"INV-{i}" for i in range(5_000))
     form = {
-        "tenant": "acme-hvac",
+        "tenant": "acme",
         "more_numbers": numbers,
         "caller_name": "Dana",
-        "caller_email": "dana@acme.example",
+        "caller_email": "dana@acme.test",
         "channel": "phone",
         "reason": "Many",
     }

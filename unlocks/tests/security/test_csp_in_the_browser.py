@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
 from conftest import shot
+from unlocks.tests.conftest import open_for
 
 
 @pytest.mark.browser
@@ -57,18 +58,14 @@ def watch_for_csp_violations(page):
 
 
 def open_demo_request(number):
-    from unlocks import services
-    from unlocks.tests.conftest import AGENT
 
-    return services.open_request(
-        tenant="acme-hvac",
+    return open_for(
+        "acme-hvac",
         targets=[{"type": "batch", "number": number}],
         caller_name="Pat Morgan",
         caller_email="pat@acme.example",
-        channel="phone",
         reason="Bypassed by mistake; needs re-export",
         ticket="ZD-5521",
-        actor=AGENT,
     )
 
 

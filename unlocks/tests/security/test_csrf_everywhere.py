@@ -9,12 +9,11 @@ from django.test import Client
 
 from accounts.models import Tenant, User
 from accounts.pins import pin_matches
-from unlocks import services
 from unlocks.links import approval_token
 from unlocks.management.commands.seed_demo import DEMO_API_KEY
 from unlocks.models import UnlockRequest
 from unlocks.tests.api.conftest import OPEN_BODY, error
-from unlocks.tests.conftest import AGENT
+from unlocks.tests.conftest import open_for
 
 TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 POST_FORM = re.compile(rb"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", re.S | re.I)
@@ -22,15 +21,12 @@ POST_FORM = re.compile(rb"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", re.S | r
 
 @pytest.fixture
 def pending(demo):
-    return services.open_request(
-        tenant="acme-hvac",
+    return open_for(
+        "acme-hvac",
         targets=[{"type": "invoice", "number": "INV-2001"}],
-        caller_name="Dana Ruiz",
         caller_email="dana@acme.example",
-        channel="phone",
         reason="Needs an edit",
         ticket="ZD-7",
-        actor=AGENT,
     )
 
 

@@ -31,6 +31,7 @@ from unlocks.consent import current_consent
 from unlocks.links import approval_token
 from unlocks.management.commands.seed_demo import DEMO_API_KEY
 from unlocks.models import Batch, ConsentText, Invoice, Payment
+from unlocks.tests.conftest import open_for
 
 AGENT_ACTOR = Actor(kind="agent", label="agent@support.example", ip="10.0.0.9", user_agent="t")
 
@@ -130,14 +131,10 @@ def world(demo, settings):
     WebhookEndpoint.objects.create(name="helpdesk", url="https://helpdesk.example/hooks")
 
     def open_(tenant, record_type, number):
-        return services.open_request(
-            tenant=tenant.slug,
+        return open_for(
+            tenant.slug,
             targets=[{"type": record_type, "number": number}],
-            caller_name="Dana Ruiz",
             caller_email="dana@acme.example",
-            channel="phone",
-            reason="Bypassed by mistake",
-            ticket="ZD-1",
             actor=AGENT_ACTOR,
         )
 

@@ -8,11 +8,11 @@ from rest_framework.test import APIClient
 from accounts.models import Tenant, User
 from audit.actors import Actor
 from audit.models import AuditEntry
-from unlocks import services
 from unlocks.consent import current_consent
 from unlocks.links import approval_token
 from unlocks.management.commands.seed_demo import DEMO_API_KEY
 from unlocks.models import RequestStatus, UnlockRequest
+from unlocks.tests.conftest import open_for
 
 AGENT = Actor(kind="agent", label="agent@support.example", ip="10.0.0.9", user_agent="t")
 RIGHT_PIN = "483920"
@@ -23,15 +23,12 @@ def front_ends(demo, settings):
     settings.API_THROTTLE_RATE = "100000/minute"
 
     def open_(record_type, number):
-        return services.open_request(
-            tenant="acme-hvac",
+        return open_for(
+            "acme-hvac",
             targets=[{"type": record_type, "number": number}],
-            caller_name="Dana Ruiz",
             caller_email="dana@acme.example",
-            channel="phone",
             reason="Needs an edit",
             ticket="ZD-9",
-            actor=AGENT,
         )
 
     api = APIClient()

@@ -9,9 +9,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.tests.factories import PIN
 from config.celery import app
 from unlocks.links import approval_token
-from unlocks.management.commands.seed_demo import DEMO_API_KEY
 from unlocks.models import RequestStatus, UnlockRequest
 from unlocks.tests.api.conftest import OPEN_BODY, error, verify_body
 from unlocks.tests.security.test_redis_down import DEAD_REDIS
@@ -35,9 +35,9 @@ def redis_down(settings):
 
 
 @pytest.fixture
-def api(demo):
+def api(api_key):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {DEMO_API_KEY}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key}")
     return client
 
 
@@ -56,8 +56,8 @@ def test_the_api_opens_approves_and_reads_without_redis(api, redis_down):
         format="json",
     )
     read = api.get(f"/api/v1/unlock-requests/{request_id}/")
-    listed = api.get("/api/v1/unlock-requests/?tenant=acme-hvac")
-    record = api.get("/api/v1/tenants/acme-hvac/records/invoice/INV-2001/")
+    listed = api.get("/api/v1/unlock-requests/?tenant=acme")
+    record = api.get("/api/v1/tenants/acme/records/invoice/INV-2001/")
 
     assert approved.status_code == 200
     assert read.json()["status"] == "completed"
@@ -89,8 +89,8 @@ def test_the_pin_page_and_the_console_work_without_redis(api, redis_down):
     )
     unlock = UnlockRequest.objects.get(pk=opened.json()["id"])
     pat, agent = Client(), Client()
-    pat.force_login(User.objects.get(email="pat@acme.example"))
-    agent.force_login(User.objects.get(email="agent@support.example"))
+    pat.force_login(User.objects.get(email="pat@acme.test"))
+    agent.force_login(User.objects.get(email="avery@support.test"))
 
     assert pat.get("/requests/").status_code == 200
     assert pat.get(f"/approve/{approval_token(unlock)}/").status_code == 200
@@ -98,7 +98,7 @@ def test_the_pin_page_and_the_console_work_without_redis(api, redis_down):
     assert agent.get("/admin/unlocks/unlockrequest/lookup/?q=INV-2001").status_code == 200
     approved = pat.post(
         f"/approve/{approval_token(unlock)}/",
-        {"pin": "483920", "consent_accepted": "on", "consent_version": "1"},
+        {"pin": PIN, "consent_accepted": "on", "consent_version": "1"},
     )
     assert approved.status_code == 302
     assert pat.get(approved["Location"]).status_code == 200  # the receipt

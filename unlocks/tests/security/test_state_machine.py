@@ -44,7 +44,7 @@ from unlocks.models import (
     UnlockRequest,
 )
 from unlocks.tests import factories as f
-from unlocks.tests.conftest import AGENT
+from unlocks.tests.conftest import AGENT, open_for
 
 FINAL = {
     RequestStatus.COMPLETED,
@@ -208,14 +208,11 @@ class UnlockMachine(RuleBasedStateMachine):
         refused_before = self.entries(AuditAction.OPEN_REFUSED)
         allowed = all(self.may_open(spec) for spec in chosen)
         try:
-            request = services.open_request(
-                tenant=self.tenant.slug,
+            request = open_for(
+                self.tenant.slug,
                 targets=[{"type": t, "number": n} for t, n in chosen],
                 caller_name="Dana",
                 caller_email=self.member.email,
-                channel="phone",
-                reason="Bypassed by mistake",
-                actor=AGENT,
             )
         except Refusal as refusal:
             event(f"open: {refusal.code}")
