@@ -72,7 +72,10 @@ def _background_tasks_in_process():
     """Tasks run in the test's own process, so no test needs a worker; the integration
     tests of notifications/ switch this off and start a real one."""
     from config.celery import app
+    from notifications.services import broker_pause
 
+    # A broker that failed an earlier test is no reason to leave this one's alone.
+    broker_pause.end()
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield

@@ -257,7 +257,7 @@ CELERY_TASK_ROUTES = {
 }
 # A request whose broker is down waits about a second, not minutes; the sweep catches up.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
+    "max_retries": 0,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
@@ -304,6 +304,11 @@ NOTIFICATIONS_BACKOFF_CAP = timedelta(seconds=env.float("OUTBOX_BACKOFF_CAP_SECO
 NOTIFICATIONS_RETRY_FOR = timedelta(seconds=env.float("OUTBOX_RETRY_FOR_SECONDS", default=3 * 3600))
 # How long a worker holds a claimed message: longer than the task's hard time limit.
 NOTIFICATIONS_LEASE = timedelta(seconds=env.float("OUTBOX_LEASE_SECONDS", default=180))
+# After a hand-over to the broker fails, how long this process leaves the broker alone (the
+# sweep hands over what waits): a change waits on a dead or frozen Redis once, not per message.
+NOTIFICATIONS_HANDOVER_PAUSE = timedelta(
+    seconds=env.float("OUTBOX_HANDOVER_PAUSE_SECONDS", default=15)
+)
 WEBHOOK_TIMEOUT = timedelta(seconds=env.float("WEBHOOK_TIMEOUT_SECONDS", default=10))
 
 LOGGING = {

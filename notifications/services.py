@@ -119,24 +119,52 @@ def hand_over(message_id, kind, *, countdown=None):
     app.send_task(DELIVER_TASK, args=(message_id,), queue=QUEUE_OF_KIND[kind], countdown=countdown)
 
 
+class BrokerPause:
+    """After a hand-over fails, this process leaves the broker alone for a while
+    (OUTBOX_HANDOVER_PAUSE_SECONDS): a change waits on a dead or frozen broker for one
+    timeout at most, and the changes after it not at all. Their messages wait, pending,
+    for the sweep. One per process; a float read and written whole."""
+
+    def __init__(self):
+        self.until = 0.0
+
+    def on(self):
+        return time.monotonic() < self.until
+
+    def begin(self):
+        self.until = time.monotonic() + settings.NOTIFICATIONS_HANDOVER_PAUSE.total_seconds()
+
+    def end(self):
+        self.until = 0.0
+
+
+broker_pause = BrokerPause()
+
+
 def enqueue(messages) -> int:
     """Hand (id, kind) pairs to Celery; returns how many were handed over.
 
     Never raises: a broker that is down must not fail the change that caused the
-    message. The periodic sweep picks up whatever could not be enqueued.
+    message. The first failure pauses hand-overs (`BrokerPause`); the periodic sweep picks
+    up whatever could not be enqueued.
     """
+    if broker_pause.on() and not current_app.conf.task_always_eager:
+        log.info("The broker failed a moment ago; %d messages wait for the sweep.", len(messages))
+        return 0
     handed = 0
     for message_id, kind in messages:
         try:
             hand_over(message_id, kind)
         except Exception:  # the broker's errors vary by transport; all mean "not now"
+            broker_pause.begin()
             log.warning(
-                "Could not enqueue outbox message %s; the sweep will retry.",
+                "Could not enqueue outbox message %s; it and %d more wait for the sweep.",
                 message_id,
+                len(messages) - handed - 1,
                 exc_info=True,
             )
-        else:
-            handed += 1
+            return handed
+        handed += 1
     return handed
 
 

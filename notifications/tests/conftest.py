@@ -40,6 +40,8 @@ class Receiver:
     hold: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     arrived: threading.Condition = field(default_factory=threading.Condition)
+    # Seconds each answer takes: a slow receiver (the worker holds the message meanwhile).
+    delay: float = 0
 
     def wait_for_calls(self, n, timeout):
         with self.arrived:
@@ -59,6 +61,7 @@ def receiver():
             if state.hold.is_set():
                 state.release.wait(timeout=30)
                 return
+            time.sleep(state.delay)
             status = state.statuses.pop(0) if state.statuses else 200
             self.send_response(status)
             self.send_header("Content-Length", "2")
@@ -125,8 +128,11 @@ def queue_calls(*endpoints, event="created", body=None, reference=None):
 class Worker:
     """A real `celery worker -B` process against the test's database and Redis."""
 
-    def __init__(self, tmp_path, env, queues="emails,webhooks,scheduled", beat=True):
+    def __init__(self, tmp_path, env, queues="emails,webhooks,scheduled", beat=True, pool="solo"):
+        """`pool`: "solo" runs tasks in the worker's own process; None leaves Celery's
+        default (prefork child processes), as the README's production command does."""
         self.tmp_path = tmp_path
+        self.pool = pool
         self.env = env
         self.queues = queues
         self.beat = beat
@@ -147,7 +153,7 @@ class Worker:
                 "config",
                 "worker",
                 *beat,
-                "--pool=solo",
+                *([f"--pool={self.pool}"] if self.pool else []),
                 f"--queues={self.queues}",
                 "--loglevel=INFO",
                 "--hostname",
