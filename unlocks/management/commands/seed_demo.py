@@ -81,9 +81,12 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="Wipe the demo data first.")
 
     def handle(self, *args, reset=False, **options):
-        if reset and settings.PRODUCTION:
+        if settings.PRODUCTION:
             raise CommandError(
-                "seed_demo --reset wipes the demo data; it is refused in production."
+                "seed_demo is refused in production (UNLOCK_ENV=production): it creates "
+                "accounts with a published password and an API client with a published key. "
+                "Create real accounts in the admin, set each tenant's PIN with set_pin, and "
+                "make API clients with create_api_client."
             )
         with transaction.atomic():
             if reset:
@@ -119,8 +122,7 @@ class Command(BaseCommand):
         Payment.objects.filter(tenant__in=tenants).delete()
         Batch.objects.filter(tenant__in=tenants).delete()
         Membership.objects.filter(tenant__in=tenants).delete()
-        emails = [e for e, *_ in STAFF] + [p[0] for t in TENANTS.values() for p in t["people"]]
-        User.objects.filter(email__in=emails).delete()
+        User.objects.filter(email__in=demo_emails()).delete()
         ApiClient.objects.filter(name=DEMO_API_CLIENT).delete()
         for tenant in tenants:
             spec = TENANTS[tenant.slug]
@@ -131,8 +133,7 @@ class Command(BaseCommand):
     def _demo_owners(self):
         """Whose Idempotency-Key answers belong to the demo: its client and its people."""
         clients = ApiClient.objects.filter(name=DEMO_API_CLIENT).values_list("pk", flat=True)
-        emails = [e for e, *_ in STAFF] + [p[0] for t in TENANTS.values() for p in t["people"]]
-        users = User.objects.filter(email__in=emails).values_list("pk", flat=True)
+        users = User.objects.filter(email__in=demo_emails()).values_list("pk", flat=True)
         return [f"api_client:{pk}" for pk in clients] + [f"user:{pk}" for pk in users]
 
     def _seed(self):
@@ -227,6 +228,11 @@ class Command(BaseCommand):
                     model.objects.filter(pk=record.pk).update(**wanted, updated_at=timezone.now())
                     changed = True
         return changed
+
+
+def demo_emails():
+    """Every demo account's email: support staff and the tenants' people."""
+    return [e for e, *_ in STAFF] + [p[0] for t in TENANTS.values() for p in t["people"]]
 
 
 def _txn(tenant, number):

@@ -41,12 +41,61 @@ def run(*args, **extra):
     )
 
 
-def test_check_deploy_prints_no_warning():
-    result = run("manage.py", "check", "--deploy", "--fail-level", "WARNING")
+@pytest.fixture(scope="module")
+def fresh_database(tmp_path_factory):
+    """A production database of its own (SQLite, migrated), with no demo data in it."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('production') / 'db.sqlite3'}"
+    migrated = run("manage.py", "migrate", "--noinput", DATABASE_URL=url)
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    return url
+
+
+def test_check_deploy_prints_no_warning(fresh_database):
+    result = run(
+        "manage.py", "check", "--deploy", "--fail-level", "WARNING", DATABASE_URL=fresh_database
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_seed_demo_is_refused_in_production(fresh_database):
+    result = run("manage.py", "seed_demo", DATABASE_URL=fresh_database)
+
+    assert result.returncode != 0
+    assert "seed_demo is refused in production" in result.stderr
+    assert "published password" in result.stderr
+    # Nothing was made: the deploy check still finds no demo credential.
+    check = run("manage.py", "check", "--deploy", DATABASE_URL=fresh_database)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_check_deploy_fails_while_a_demo_credential_is_in_the_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    # As an operator would by mistake: the demo, made outside production, on its database.
+    for args in (("migrate", "--noinput"), ("seed_demo",)):
+        made = run("manage.py", *args, DATABASE_URL=url, UNLOCK_ENV="development")
+        assert made.returncode == 0, made.stdout + made.stderr
+
+    result = run("manage.py", "check", "--deploy", DATABASE_URL=url)
+
+    assert result.returncode != 0
+    said = result.stdout + result.stderr
+    assert "unlocks.E001" in said and "demo-helpdesk-key-0000000000000000" in said
+    assert "unlocks.E002" in said
+    for email in ("agent@support.example", "lead@support.example", "pat@acme.example"):
+        assert email in said
+
+    revoke = (
+        "import django; django.setup(); from django.utils import timezone; "
+        "from accounts.models import ApiClient, User; "
+        "ApiClient.objects.update(revoked_at=timezone.now()); "
+        "User.objects.update(is_active=False)"
+    )
+    done = run("-c", revoke, DATABASE_URL=url)
+    assert done.returncode == 0, done.stderr
+    assert run("manage.py", "check", "--deploy", DATABASE_URL=url).returncode == 0
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "PIN_PEPPER"])
