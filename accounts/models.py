@@ -88,6 +88,12 @@ class Tenant(models.Model):
     # Times (ISO 8601) of the wrong PINs within the current window.
     pin_failure_times = models.JSONField(default=list, blank=True, editable=False)
     pin_locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # The lock-out grows: each lock within PIN_LOCK_GROWS_WITHIN of the last doubles.
+    pin_last_locked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pin_locks_in_a_row = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The PIN in use would be refused as a new one (found when it was last given right):
+    # its admins are asked to change it.
+    pin_needs_change = models.BooleanField(default=False, editable=False)
     # Changed by one of its admins, with their password and second factor
     # (accounts.services.set_second_factor_requirement), never in the admin.
     approval_requires_second_factor = models.BooleanField(

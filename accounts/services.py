@@ -54,6 +54,8 @@ def set_pin(*, tenant: Tenant, pin: str, actor: Actor, admin: User | None = None
     tenant.pin_set_at = timezone.now()
     tenant.pin_failure_times = []
     tenant.pin_locked_until = None
+    tenant.pin_locks_in_a_row = 0
+    tenant.pin_needs_change = False
     tenant.save()
     others = [user for user in admins if admin is None or user.pk != admin.pk]
     # The outbox before the audit entry, which locks the chain head until the commit.

@@ -177,6 +177,8 @@ def _pin_page(request, tenant, form, *, status=200):
         "form": form,
         "rules": NEW_PIN_RULES_IN_WORDS,
         "others": _names(others),
+        # Its notice, where the PIN in use would be refused as a new one.
+        "tenant_list": [tenant],
     }
     return render(request, "accounts/pin_settings.html", context, status=status)
 

@@ -206,6 +206,10 @@ UNLOCK_REQUEST_TTL = timedelta(hours=env.int("UNLOCK_REQUEST_TTL_HOURS", default
 PIN_MAX_FAILURES = env.int("PIN_MAX_FAILURES", default=5)
 PIN_FAILURE_WINDOW = timedelta(minutes=env.int("PIN_FAILURE_WINDOW_MINUTES", default=15))
 PIN_LOCK_DURATION = timedelta(minutes=env.int("PIN_LOCK_MINUTES", default=15))
+# Each lock within this long of the last one lasts twice as long as it (15 minutes, 30,
+# 60, ...), up to PIN_LOCK_MAX: a day allows a few dozen guesses, not hundreds.
+PIN_LOCK_GROWS_WITHIN = timedelta(hours=env.int("PIN_LOCK_GROWS_WITHIN_HOURS", default=24))
+PIN_LOCK_MAX = timedelta(hours=env.int("PIN_LOCK_MAX_HOURS", default=24))
 UNLOCK_MAX_TARGETS = env.int("UNLOCK_MAX_TARGETS", default=100)
 # How long an approval unlocks for, unless the request names its own window (SPEC rule 11).
 UNLOCK_WINDOW_HOURS = env.int("UNLOCK_WINDOW_HOURS", default=72)

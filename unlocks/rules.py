@@ -12,7 +12,8 @@ functions what to show. SPEC's rules, and where each is decided:
                                                   duplicate_risk_not_acknowledged
 5. An admin authorises, at the moment of approval is_tenant_admin, not_tenant_admin
 6. PIN verification and its lock-out ............ pin_locked_now, pin_locked, pin_not_set,
-                                                  failures_in_window, wrong_pin
+                                                  failures_in_window, wrong_pin,
+                                                  lock_duration
 7. Consent, word for word ....................... consent_not_given
 8. Approval unlocks at once, judged on locked rows UNLOCKABLE, refusals_for (the services
                                                   call it again on the locked rows)
@@ -253,19 +254,41 @@ def failures_in_window(failure_times, now):
 
 @dataclass(frozen=True)
 class WrongPin:
-    """What one more wrong PIN at `now` does: the failures that count, and a lock-out."""
+    """What one more wrong PIN at `now` does: the failures that count, and a lock-out, with
+    how many locks in a row it makes."""
 
     failures: list
     attempts_left: int
     locked_until: datetime | None
+    locks_in_a_row: int = 0
 
 
-def wrong_pin(failure_times, now):
-    """Judge one more wrong PIN: after PIN_MAX_FAILURES within the window, the PIN locks."""
-    failures = [*failures_in_window(failure_times, now), now.isoformat()]
+def lock_duration(locks_in_a_row):
+    """How long the `locks_in_a_row`-th lock in a row lasts: PIN_LOCK_DURATION for the first,
+    twice the one before for each after, PIN_LOCK_MAX at most."""
+    return min(settings.PIN_LOCK_DURATION * 2 ** (locks_in_a_row - 1), settings.PIN_LOCK_MAX)
+
+
+def wrong_pin(tenant, now):
+    """Judge one more wrong PIN of `tenant` at `now`: after PIN_MAX_FAILURES within the
+    window the PIN locks, and a lock within PIN_LOCK_GROWS_WITHIN of the last one lasts
+    twice as long as it did."""
+    failures = [*failures_in_window(tenant.pin_failure_times, now), now.isoformat()]
     attempts_left = max(0, settings.PIN_MAX_FAILURES - len(failures))
-    locked_until = now + settings.PIN_LOCK_DURATION if attempts_left == 0 else None
-    return WrongPin(failures=failures, attempts_left=attempts_left, locked_until=locked_until)
+    if attempts_left:
+        return WrongPin(failures=failures, attempts_left=attempts_left, locked_until=None)
+    last = tenant.pin_last_locked_at
+    in_a_row = (
+        tenant.pin_locks_in_a_row + 1
+        if last is not None and now - last <= settings.PIN_LOCK_GROWS_WITHIN
+        else 1
+    )
+    return WrongPin(
+        failures=failures,
+        attempts_left=0,
+        locked_until=now + lock_duration(in_a_row),
+        locks_in_a_row=in_a_row,
+    )
 
 
 def pin_incorrect(attempts_left):

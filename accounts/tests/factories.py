@@ -3,7 +3,8 @@ import factory
 from accounts.models import Membership, Role, Tenant, User
 from accounts.pins import hash_pin
 
-PIN = "112233"
+# A PIN that every rule of a new one lets through, as a real account's would be.
+PIN = "693017"
 
 
 class UserFactory(factory.django.DjangoModelFactory):

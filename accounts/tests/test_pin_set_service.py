@@ -44,7 +44,9 @@ def test_it_replaces_the_pin(tenant, pat):
         ("222222", "pin_repeated"),
         ("345678", "pin_run"),
         ("876543", "pin_run"),
-        ("159753", "pin_common"),
+        ("8675309", "pin_common"),
+        ("159753", "pin_keypad"),
+        ("101010", "pin_repeated_block"),
     ],
 )
 def test_it_refuses_a_pin_that_breaks_a_rule_and_changes_nothing(tenant, pat, lee, pin, code):

@@ -62,8 +62,8 @@ def test_the_page_shows_the_rules_and_a_form_that_writes_nothing_back(pat, lee):
     page = response.content.decode()
     assert "6 to 10 digits" in page
     assert "not one digit repeated" in page
-    assert "not a run of digits up or down (such as 123456 or 987654)" in page
-    assert "not one of the most common PINs" in page
+    assert "not a run of digits up or down (123456, 987654)" in page
+    assert "not one of the PINs people choose most often" in page
     assert "We email Lee Chen to say that you changed it" in page
     assert page.count('type="password"') == 3
     assert 'autocomplete="current-password"' in page
@@ -102,7 +102,8 @@ def test_it_sets_a_first_pin(db):
         ("48392", "must be 6 to 10 digits"),
         ("333333", "one digit repeated"),
         ("456789", "a run of digits"),
-        ("121212", "one of the most common PINs"),
+        ("121212", "repeats the same few digits"),
+        ("8675309", "one of the PINs people choose most often"),
     ],
 )
 def test_a_pin_that_breaks_a_rule_is_refused_with_the_reason(pat, tenant, pin, why):

@@ -44,7 +44,12 @@ def test_it_refuses_a_pin_that_is_not_6_to_10_digits(db, pin):
 
 @pytest.mark.parametrize(
     ("pin", "why"),
-    [("555555", "one digit repeated"), ("987654", "a run"), ("112233", "most common")],
+    [
+        ("555555", "one digit repeated"),
+        ("987654", "a run"),
+        ("112233", "counts up or down in steps"),
+        ("8675309", "choose most often"),
+    ],
 )
 def test_it_refuses_a_trivial_pin_before_asking_for_it_again(db, pin, why):
     tenant = TenantFactory(slug="acme", pin_hash="")

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import factors
-from accounts.pins import pin_matches
+from accounts.pins import new_pin_refusal, pin_matches
 from accounts.selectors import membership_by_email
 from audit.actors import Actor
 from audit.models import AuditAction
@@ -122,6 +122,7 @@ def _proved(request, approver, ask, now, actor):
     pin = ask["pin"]
     if not pin_matches(tenant.pin_hash, pin if isinstance(pin, str) else ""):
         return _wrong(request, approver, now, actor)
+    _judge_the_pin_in_use(tenant, pin)
     held = factors.kinds_of(approver)
     code = factors.normalised(ask["admin_code"])
     passkey = ask["passkey"]
@@ -146,6 +147,15 @@ def _proved(request, approver, ask, now, actor):
         tenant.pin_failure_times = []
         tenant.save(update_fields=["pin_failure_times"])
     return approved_with
+
+
+def _judge_the_pin_in_use(tenant, pin):
+    """The right PIN, given: would it be refused as a new one now (a pattern, a common
+    PIN, too short)? Its admins are then asked to change it (`pin_needs_change`)."""
+    weak = new_pin_refusal(pin) is not None
+    if weak != tenant.pin_needs_change:
+        tenant.pin_needs_change = weak
+        tenant.save(update_fields=["pin_needs_change"])
 
 
 def _refused_by_rules(request, refusals, now, actor):
@@ -173,7 +183,7 @@ def _wrong(request, approver, now, actor, factor=None):
     """A wrong PIN, or (`factor`) a wrong second factor after the right PIN: both count in
     the tenant's one window of wrong tries, and lock PIN verification alike."""
     tenant = request.tenant
-    judged = rules.wrong_pin(tenant.pin_failure_times, now)
+    judged = rules.wrong_pin(tenant, now)
     wrong = {
         "action": AuditAction.PIN_INCORRECT
         if factor is None
@@ -191,14 +201,27 @@ def _wrong(request, approver, now, actor, factor=None):
             return audited(rules.second_factor_incorrect(judged.attempts_left, factor))
         return audited(rules.pin_incorrect(judged.attempts_left))
     tenant.pin_locked_until = judged.locked_until
+    tenant.pin_last_locked_at = now
+    tenant.pin_locks_in_a_row = judged.locks_in_a_row
     tenant.pin_failure_times = []
-    tenant.save(update_fields=["pin_locked_until", "pin_failure_times"])
+    tenant.save(
+        update_fields=[
+            "pin_locked_until",
+            "pin_last_locked_at",
+            "pin_locks_in_a_row",
+            "pin_failure_times",
+        ]
+    )
     announce("pin_locked", request)
     locked = {
         "action": AuditAction.PIN_LOCKED,
         "request": request,
         "code": "pin_locked",
-        "data": {"locked_until": tenant.pin_locked_until.isoformat()},
+        "data": {
+            "locked_until": tenant.pin_locked_until.isoformat(),
+            # The how-manieth lock in a row, and so how long it lasts.
+            "locks_in_a_row": judged.locks_in_a_row,
+        },
     }
     record_entries(tenant=tenant, actor=actor, entries=[wrong, locked])
     return audited(rules.pin_locked(tenant, now))

@@ -148,14 +148,48 @@ def test_rule_6_the_fifth_wrong_pin_within_the_window_locks_for_the_lock_time():
     old = (NOW - timedelta(minutes=16)).isoformat()
     recent = [(NOW - timedelta(minutes=m)).isoformat() for m in (1, 2, 3)]
 
-    first = rules.wrong_pin([old], NOW)
+    first = rules.wrong_pin(tenant_with([old]), NOW)
     assert (len(first.failures), first.attempts_left, first.locked_until) == (1, 4, None)
-    fourth = rules.wrong_pin(recent, NOW)
+    fourth = rules.wrong_pin(tenant_with(recent), NOW)
     assert (fourth.attempts_left, fourth.locked_until) == (1, None)
     assert rules.pin_incorrect(1).message.startswith("That PIN is not right. 1 try is left")
-    fifth = rules.wrong_pin([*recent, NOW.isoformat()], NOW)
+    fifth = rules.wrong_pin(tenant_with([*recent, NOW.isoformat()]), NOW)
     assert (fifth.attempts_left, fifth.locked_until) == (0, NOW + timedelta(minutes=15))
+    assert fifth.locks_in_a_row == 1
     assert rules.failures_in_window([old, *recent], NOW) == recent
+
+
+def tenant_with(failures, last_locked_at=None, locks_in_a_row=0):
+    return Tenant(
+        pin_failure_times=failures,
+        pin_last_locked_at=last_locked_at,
+        pin_locks_in_a_row=locks_in_a_row,
+    )
+
+
+@override_settings(
+    PIN_MAX_FAILURES=5,
+    PIN_LOCK_DURATION=timedelta(minutes=15),
+    PIN_LOCK_GROWS_WITHIN=timedelta(hours=24),
+    PIN_LOCK_MAX=timedelta(hours=24),
+)
+def test_rule_6_each_lock_within_a_day_of_the_last_lasts_twice_as_long_up_to_a_day():
+    four = [(NOW - timedelta(minutes=m)).isoformat() for m in (1, 2, 3, 4)]
+    lasted = []
+    for in_a_row in range(8):
+        lock = rules.wrong_pin(
+            tenant_with(four, NOW - timedelta(hours=23), in_a_row)
+            if in_a_row
+            else tenant_with(four),
+            NOW,
+        )
+        assert lock.locks_in_a_row == in_a_row + 1
+        lasted.append(lock.locked_until - NOW)
+    minutes = [int(d.total_seconds() // 60) for d in lasted]
+    assert minutes == [15, 30, 60, 120, 240, 480, 960, 1440]
+    # A lock more than a day after the last starts again at 15 minutes.
+    fresh = rules.wrong_pin(tenant_with(four, NOW - timedelta(hours=25), 6), NOW)
+    assert (fresh.locks_in_a_row, fresh.locked_until - NOW) == (1, timedelta(minutes=15))
 
 
 # ---------------------------------------------------------------- 7. consent, word for word
