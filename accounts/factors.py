@@ -6,6 +6,7 @@ pages, the audit and `approved_with` say them, and asks the library's devices.
 """
 
 import base64
+import math
 import re
 from base64 import b32encode
 from binascii import unhexlify
@@ -150,6 +151,22 @@ def matching_totp(user, code, *, lock=False):
         if not TOTP_CODE.match(code):
             device.throttle_increment(commit=True)
     return None
+
+
+def totp_wait(user, now, *, lock=False):
+    """Seconds until the user's authenticator device takes a code again, or 0: after a wrong
+    code django-otp refuses every code, right or wrong, for a while (its throttle), and a
+    code sent then is not checked at all."""
+    devices = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk")
+    if lock:
+        devices = devices.select_for_update(no_key=True)
+    wait = 0
+    for device in devices:
+        allowed, why = device.verify_is_allowed()
+        until = (why or {}).get("locked_until")
+        if not allowed and until is not None:
+            wait = max(wait, math.ceil((until - now).total_seconds()))
+    return wait
 
 
 def matching_recovery_code(user, code):

@@ -45,4 +45,5 @@ HTTP_STATUS = {
     "already_relocked": 409,
     "second_factor_required": 400,
     "second_factor_incorrect": 403,
+    "second_factor_wait": 429,
 }

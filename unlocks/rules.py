@@ -27,7 +27,8 @@ functions what to show. SPEC's rules, and where each is decided:
                                                   in_window_until, window_running,
                                                   window_due, relocked_at, relock_refused
 12. A named approver (staff signing in: accounts.rules)
-                                                  second_factor_needed, second_factor_missing
+                                                  second_factor_needed, second_factor_missing,
+                                                  second_factor_wait
 """
 
 from dataclasses import dataclass, field
@@ -520,6 +521,19 @@ def second_factor_missing(*, tenant, approver, approver_factors, code_given, pas
             )
         )
     return Refusal("second_factor_required", message, details)
+
+
+def second_factor_wait(seconds):
+    """Refuses, unchecked and uncounted, a code sent while the approver's authenticator
+    still waits after a wrong one (django-otp's throttle): a right code then would be
+    answered wrong."""
+    return Refusal(
+        "second_factor_wait",
+        f"That code came too soon after a wrong one, so it was not checked, and nothing was "
+        f"counted. Wait {seconds} {'second' if seconds == 1 else 'seconds'}, then send the "
+        "code the app shows then.",
+        {"retry_after": seconds},
+    )
 
 
 def second_factor_incorrect(attempts_left, factor="totp"):

@@ -91,7 +91,8 @@ def refusal_response(refusal):
         error_body(refusal.code, refusal.message, refusal.details),
         status=STATUS.get(refusal.code, 400),
     )
-    if refusal.code == "pin_locked" and "retry_after" in refusal.details:
+    if "retry_after" in refusal.details:
+        # pin_locked, second_factor_wait: when to try again, as HTTP says it too.
         response["Retry-After"] = str(refusal.details["retry_after"])
     return response
 

@@ -225,6 +225,7 @@ class VerifyView(ApiView):
                     404: ["not_found"],
                     409: ["request_not_pending", "consent_stale", "pin_not_set", *RULE_CODES],
                     423: ["pin_locked"],
+                    429: ["second_factor_wait"],
                 },
             ),
         },

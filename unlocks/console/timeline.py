@@ -45,6 +45,7 @@ CODE_WORDS = {
     "already_relocked": "the unlock had already ended",
     "second_factor_required": "the admin's second factor was not given",
     "second_factor_incorrect": "wrong second factor",
+    "second_factor_wait": "a code sent too soon after a wrong one, not checked",
 }
 
 

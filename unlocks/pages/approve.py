@@ -29,6 +29,7 @@ REFUSAL_FIELD = {
     "pin_incorrect": "pin",
     "second_factor_required": "admin_code",
     "second_factor_incorrect": "admin_code",
+    "second_factor_wait": "admin_code",
     "consent_required": "consent_accepted",
     "consent_stale": "consent_accepted",
     "duplicate_risk_not_acknowledged": "duplicate_risk_acknowledged",
@@ -62,6 +63,13 @@ CHANNEL_WORDS = {
 
 def _page_message(refusal):
     """A refusal in the admin's words: no "tenant", no "verification", no codes."""
+    if refusal.code == "second_factor_wait":
+        wait = refusal.details["retry_after"]
+        return (
+            f"That code came too soon after a wrong one, so it was not checked and nothing "
+            f"was counted. Wait {wait} {'second' if wait == 1 else 'seconds'}, then enter the "
+            "PIN again with the code your app shows then."
+        )
     if refusal.code == "pin_incorrect":
         left = refusal.details["attempts_left"]
         return (

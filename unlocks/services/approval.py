@@ -140,6 +140,8 @@ def _proved(request, approver, ask, now, actor):
             return _wrong(request, approver, now, actor, factor=factors.PASSKEY)
         approved_with.append(factors.PASSKEY)
     elif code and factors.TOTP in held:
+        if wait := factors.totp_wait(approver, now, lock=True):
+            return refuse(request, rules.second_factor_wait(wait), actor)
         if factors.matching_totp(approver, code, lock=True) is None:
             return _wrong(request, approver, now, actor, factor=factors.TOTP)
         approved_with.append(factors.TOTP)

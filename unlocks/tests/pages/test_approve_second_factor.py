@@ -115,3 +115,25 @@ def test_a_passkey_answer_that_does_not_verify_counts_as_a_wrong_try(
     assert len(tenant.pin_failure_times) == 1
     batch.refresh_from_db()
     assert batch.state == "bypassed"
+
+
+def test_a_right_code_too_soon_after_a_wrong_one_says_wait_and_counts_nothing(
+    client, admin, unlock, batch, settings, clock
+):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 1
+    give_authenticator(admin)
+    client.force_login(admin)
+    client.post(approve_path(unlock), approval(unlock, admin_code=wrong_code(admin)))
+    right = code_now(admin)
+
+    response = client.post(approve_path(unlock), approval(unlock, admin_code=right))
+
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "That code came too soon after a wrong one" in page and "Wait 1 second" in page
+    unlock.tenant.refresh_from_db()
+    assert len(unlock.tenant.pin_failure_times) == 1
+    clock.move(seconds=2)
+    assert client.post(approve_path(unlock), approval(unlock, admin_code=right)).status_code == 302
+    batch.refresh_from_db()
+    assert batch.state == "open"
