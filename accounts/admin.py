@@ -1,6 +1,7 @@
 """People, tenants and API clients in the admin. Account PINs are never shown or edited here."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -8,7 +9,12 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiClient, Membership, SecurityEvent, Tenant, User
-from accounts.services import create_api_client, reset_second_factors, revoke_api_client
+from accounts.services import (
+    create_api_client,
+    reset_second_factors,
+    revoke_api_client,
+    send_enrolment_link,
+)
 from audit.actors import Actor, request_context
 from core.read_only_admin import ReadOnlyAdmin
 
@@ -47,7 +53,7 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("email",)
     show_full_result_count = False
     inlines = [MembershipOfUserInline]
-    actions = ["reset_factors"]
+    actions = ["reset_factors", "send_enrolment_links"]
 
     @admin.action(
         description="Reset the selected people's second factors", permissions=["reset_factors"]
@@ -65,6 +71,30 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_reset_factors_permission(self, request):
         return request.user.has_perm("accounts.reset_second_factors")
+
+    @admin.action(
+        description="Send an enrolment link (to set up a second factor)",
+        permissions=["reset_factors"],
+    )
+    def send_enrolment_links(self, request, queryset):
+        actor = Actor.for_user(request.user, **request_context(request))
+        people = list(queryset.filter(is_active=True).order_by("email"))
+        for person in people:
+            send_enrolment_link(user=person, actor=actor)
+        messages.success(
+            request,
+            f"Emailed an enrolment link to {', '.join(p.email for p in people) or 'nobody'}. "
+            "Each works once, for 24 hours, and only for its person, signed in; any earlier "
+            "link of theirs stops working. The sending is recorded under Security events.",
+        )
+
+    def save_model(self, request, obj, form, change):
+        made_staff = obj.is_staff and (not change or "is_staff" in form.changed_data)
+        super().save_model(request, obj, form, change)
+        if made_staff and settings.STAFF_ENROLMENT_BY_LINK:
+            # A new member of support sets up their second factor from their own email.
+            actor = Actor.for_user(request.user, **request_context(request))
+            send_enrolment_link(user=obj, actor=actor)
 
     def get_inlines(self, request, obj):
         # The add form asks only for the email and password, as Django's own does.

@@ -56,3 +56,7 @@ class AccountsConfig(AppConfig):
         from accounts.services import record_password_sign_in
 
         user_logged_in.connect(record_password_sign_in, dispatch_uid="record_password_sign_in")
+
+        from accounts.middleware import stamp_sign_in
+
+        user_logged_in.connect(stamp_sign_in, dispatch_uid="stamp_sign_in")

@@ -37,3 +37,16 @@ def tell_admins_pin_set(*, tenant, by, people, first) -> list:
             )
         )
     return queue_emails(emails, event=EVENT, event_id=uuid.uuid4())
+
+
+def send_enrolment_link(*, user, url, expires_at) -> list:
+    """Queue to `user` the single-use link that sets up their first second factor."""
+    context = {"recipient": user, "url": url, "expires_at": expires_at}
+    subject = render_to_string("notifications/enrolment_link_subject.txt", context)
+    email = Email(
+        to=user.email,
+        subject=" ".join(subject.split()),
+        text=render_to_string("notifications/enrolment_link.txt", context),
+        html=render_to_string("notifications/enrolment_link.html", context),
+    )
+    return queue_emails([email], event="enrolment_link", event_id=uuid.uuid4())

@@ -160,6 +160,8 @@ class SecurityAction(models.TextChoices):
     FACTOR_REMOVED = "factor_removed", "Second factor removed"
     RECOVERY_CODES_MADE = "recovery_codes_made", "Recovery codes made"
     FACTORS_RESET = "factors_reset", "Second factors reset"
+    ENROLMENT_LINK_SENT = "enrolment_link_sent", "Enrolment link sent"
+    ENROLMENT_LINK_USED = "enrolment_link_used", "Enrolment link used"
 
 
 class SecurityEventQuerySet(models.QuerySet):
@@ -207,3 +209,23 @@ class SecurityEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Security events are append-only: they cannot be deleted.")
+
+
+class EnrolmentLink(models.Model):
+    """A single-use link, emailed to a staff member's own address, with which they set up
+    their first second factor (signed in with their password too): so that whoever learns
+    a new colleague's password does not become their second factor. Only a SHA-256 of its
+    token is stored; the newest link of a person is the only one that works."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Enrolment link of {self.user} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -4,14 +4,16 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts import factors
-from accounts.emails import tell_admins_pin_set
+from accounts import emails, factors
 from accounts.lockouts import count_failed_sign_in, sign_in_locked
 from accounts.models import (
     ApiClient,
+    EnrolmentLink,
     Membership,
     Role,
     SecurityAction,
@@ -20,6 +22,7 @@ from accounts.models import (
     User,
 )
 from accounts.pins import hash_pin, new_pin_refusal
+from accounts.rules import first_factor_needs_link
 from audit.actors import Actor, request_context
 from audit.services import record_entry
 from core.refusals import Refusal
@@ -59,7 +62,7 @@ def set_pin(*, tenant: Tenant, pin: str, actor: Actor, admin: User | None = None
     tenant.save()
     others = [user for user in admins if admin is None or user.pk != admin.pk]
     # The outbox before the audit entry, which locks the chain head until the commit.
-    tell_admins_pin_set(tenant=tenant, by=admin, people=others, first=first)
+    emails.tell_admins_pin_set(tenant=tenant, by=admin, people=others, first=first)
     record_entry(
         tenant=tenant,
         action="pin_set",
@@ -118,16 +121,74 @@ def record_security_event(*, user, action, actor: Actor | None = None, factor=""
 
 
 @transaction.atomic
+def send_enrolment_link(*, user: User, actor: Actor) -> str:
+    """Email `user` a single-use link (valid STAFF_ENROLMENT_LINK_LIFETIME) with which they
+    set up their first second factor; any earlier link of theirs stops working. Recorded
+    as a security event with who sent it. Returns the link (for the caller's test only:
+    it is never shown or logged)."""
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    EnrolmentLink.objects.filter(user=user, used_at__isnull=True).delete()
+    link = EnrolmentLink.objects.create(
+        user=user,
+        token_hash=hash_api_key(token),
+        expires_at=now + settings.STAFF_ENROLMENT_LINK_LIFETIME,
+        issued_by=actor.label,
+    )
+    url = settings.SITE_URL + reverse("enrolment_link", args=[token])
+    emails.send_enrolment_link(user=user, url=url, expires_at=link.expires_at)
+    record_security_event(
+        user=user, action=SecurityAction.ENROLMENT_LINK_SENT, actor=actor, by=actor.label
+    )
+    return url
+
+
+@transaction.atomic
+def use_enrolment_link(*, user: User, token: str, actor: Actor) -> bool:
+    """Spend `user`'s enrolment link `token`: True once, when it is theirs, unused and
+    within its time; recorded as a security event."""
+    link = (
+        EnrolmentLink.objects.select_for_update()
+        .filter(
+            user=user,
+            token_hash=hash_api_key(token),
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+    if link is None:
+        return False
+    link.used_at = timezone.now()
+    link.save(update_fields=["used_at"])
+    record_security_event(user=user, action=SecurityAction.ENROLMENT_LINK_USED, actor=actor)
+    return True
+
+
+def _first_factor_allowed(user, held, link_used):
+    if refusal := first_factor_needs_link(
+        is_staff=user.is_staff,
+        holds_a_factor=bool(held),
+        link_used=link_used,
+        required=settings.STAFF_ENROLMENT_BY_LINK,
+    ):
+        raise refusal
+
+
+@transaction.atomic
 def add_authenticator_app(
-    *, user: User, key: str, code: str, verified: bool, actor: Actor
+    *, user: User, key: str, code: str, verified: bool, actor: Actor, link_used: bool = False
 ) -> list[str]:
     """Keep the authenticator app `user` set up with `key`, proved by its current `code`, and
     give them new single-use recovery codes (returned once, never shown again).
 
     `verified`: whether this session passed one of their factors. Refuses (a `Refusal`) when
     they hold a factor and the session did not pass it (a password alone adds none), when
-    they have an app already (a support lead resets it), or when the code does not fit."""
+    they have an app already (a support lead resets it), when the code does not fit, or
+    when it is a staff member's first factor and this session did not open the enrolment
+    link emailed to them (`link_used`, where STAFF_ENROLMENT_BY_LINK is on)."""
     held = factors.kinds_of(user)
+    _first_factor_allowed(user, held, link_used)
     if held and not verified:
         raise Refusal(
             "second_factor_required",
@@ -153,11 +214,16 @@ def add_authenticator_app(
 
 
 @transaction.atomic
-def add_passkey(*, http_request, user: User, data, verified: bool, actor: Actor):
+def add_passkey(
+    *, http_request, user: User, data, verified: bool, actor: Actor, link_used: bool = False
+):
     """Keep the passkey the browser created for `user` (django-otp-webauthn checks it against
     the session's challenge). As for an app: a person holding a factor adds one only in a
-    session that passed it. Refuses as for an app."""
-    if factors.kinds_of(user) and not verified:
+    session that passed it, and a staff member's first only through the enrolment link.
+    Refuses as for an app."""
+    held = factors.kinds_of(user)
+    _first_factor_allowed(user, held, link_used)
+    if held and not verified:
         raise Refusal(
             "second_factor_required",
             "You hold a second factor already: sign in with it first, then add a passkey.",

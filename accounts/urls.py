@@ -8,6 +8,7 @@ urlpatterns = [
     path("signed-out/", views.SignedOutView.as_view(), name="signed_out"),
     path("second-factor/", views.second_factor, name="second_factor"),
     path("second-factor/passkey/", views.passkey_sign_in_begin, name="passkey_sign_in_begin"),
+    path("enrol/<str:token>/", views.enrolment_link, name="enrolment_link"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

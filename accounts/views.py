@@ -39,6 +39,7 @@ from accounts.forms import (
 from accounts.lockouts import count_failed_sign_in, sign_in_locked
 from accounts.models import Role, Tenant
 from accounts.pins import NEW_PIN_RULES_IN_WORDS
+from accounts.rules import first_factor_needs_link
 from accounts.selectors import admins_of_tenants, membership_of, memberships_of_user
 from accounts.services import (
     add_authenticator_app,
@@ -47,6 +48,7 @@ from accounts.services import (
     make_recovery_codes,
     set_pin,
     set_second_factor_requirement,
+    use_enrolment_link,
 )
 from audit.actors import Actor, request_context
 from core.refusals import Refusal
@@ -300,6 +302,8 @@ def second_factor_setup(request):
         return _go("second_factor", request.path)
     if factors.TOTP in held:
         return redirect("second_factor_settings")
+    if _needs_the_link(request, held):
+        return _enrolment_needed(request)
     # The secret lives in the session until a code from the app proves it was set up.
     key = request.session.get(SETUP_KEY) or factors.new_totp_key()
     request.session[SETUP_KEY] = key
@@ -313,6 +317,7 @@ def second_factor_setup(request):
                 code=form.cleaned_data["code"],
                 verified=request.user.is_verified(),
                 actor=Actor.for_user(request.user, **request_context(request)),
+                link_used=_link_used(request),
             )
         except Refusal as refusal:
             form.add_error("code", refusal.message)
@@ -332,6 +337,44 @@ def second_factor_setup(request):
         "next": _next_or_home(request),
     }
     return render(request, "accounts/second_factor_setup.html", context, status=status)
+
+
+# The session that opened its enrolment link: whose first factor it may set up.
+ENROLMENT_LINK_USED = "enrolment_link_used_by"
+
+
+def _link_used(request):
+    return request.session.get(ENROLMENT_LINK_USED) == request.user.pk
+
+
+def _needs_the_link(request, held):
+    return (
+        first_factor_needs_link(
+            is_staff=request.user.is_staff,
+            holds_a_factor=bool(held),
+            link_used=_link_used(request),
+            required=settings.STAFF_ENROLMENT_BY_LINK,
+        )
+        is not None
+    )
+
+
+def _enrolment_needed(request, *, spent=False):
+    context = {"spent": spent}
+    return render(request, "accounts/enrolment_needed.html", context, status=403)
+
+
+@never_cache
+@login_required
+@require_GET
+def enrolment_link(request, token):
+    """A staff member opens the enrolment link emailed to them, signed in: this session may
+    set up their first second factor."""
+    actor = Actor.for_user(request.user, **request_context(request))
+    if not use_enrolment_link(user=request.user, token=token, actor=actor):
+        return _enrolment_needed(request, spent=True)
+    request.session[ENROLMENT_LINK_USED] = request.user.pk
+    return redirect("second_factor_setup")
 
 
 def _recovery_codes_page(request, codes, *, first=False):
@@ -456,12 +499,20 @@ def _json_refusal(code, message, status=400):
 @require_POST
 def passkey_register_begin(request):
     """The options the browser creates a passkey with (the page's script asks for them)."""
-    if factors.kinds_of(request.user) and not request.user.is_verified():
+    held = factors.kinds_of(request.user)
+    if held and not request.user.is_verified():
         return _json_refusal(
             "second_factor_required",
             "You hold a second factor already: sign in with it first, then add a passkey.",
             status=403,
         )
+    if refusal := first_factor_needs_link(
+        is_staff=request.user.is_staff,
+        holds_a_factor=bool(held),
+        link_used=_link_used(request),
+        required=settings.STAFF_ENROLMENT_BY_LINK,
+    ):
+        return _json_refusal(refusal.code, refusal.message, status=403)
     return JsonResponse(factors.passkey_creation_options(request, request.user))
 
 
@@ -477,6 +528,7 @@ def passkey_register_complete(request):
             data=_json_body(request),
             verified=request.user.is_verified(),
             actor=Actor.for_user(request.user, **request_context(request)),
+            link_used=_link_used(request),
         )
     except Refusal as refusal:
         return _json_refusal(refusal.code, refusal.message)

@@ -83,6 +83,9 @@ MIDDLEWARE = [
     # second-factor pages, never the console or the API.
     "accounts.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sessions end after their person's limit, and after lying idle (production); after
+    # the messages, which say why.
+    "accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Inside the middleware that add the security headers, so its 411 carries them too.
@@ -352,6 +355,18 @@ AXES_COOLOFF_MESSAGE = (
 # or the API by session where STAFF_MFA_REQUIRED is on: always in production unless turned
 # off, never in `make run` unless turned on, so the demo stays two commands.
 STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=PRODUCTION)
+# A staff member's first second factor is set up only through a single-use link emailed to
+# their own address (issued when the account is made, and by a support lead), never with the
+# password alone: on in production, off in `make run` so the demo stays two commands.
+STAFF_ENROLMENT_BY_LINK = env.bool("STAFF_ENROLMENT_BY_LINK", default=PRODUCTION)
+STAFF_ENROLMENT_LINK_LIFETIME = timedelta(hours=env.int("STAFF_ENROLMENT_LINK_HOURS", default=24))
+# How long a session lasts, in all and idle (NIST SP 800-63B's figures at this level): staff,
+# who can unlock any tenant's books, 12 hours and 30 minutes idle; a tenant's people 14 days
+# and 12 hours idle. 0 means no limit; the limits are on in production, off otherwise.
+STAFF_SESSION_HOURS = env.int("STAFF_SESSION_HOURS", default=12 if PRODUCTION else 0)
+STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30 if PRODUCTION else 0)
+USER_SESSION_DAYS = env.int("USER_SESSION_DAYS", default=14 if PRODUCTION else 0)
+USER_SESSION_IDLE_HOURS = env.int("USER_SESSION_IDLE_HOURS", default=12 if PRODUCTION else 0)
 # The name an authenticator app shows beside the code.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Unlock desk")
 # A wrong code makes the next try wait (1 s, 2 s, 4 s, ...) on the factor itself, so a

@@ -254,6 +254,12 @@ def table(world):
         # A person's own second factor: everyone signed in has one page of their own. A
         # session that passed no factor is sent to pass one before making recovery codes;
         # finishing a sign-in with a factor sends those who hold none to set one up.
+        # An enrolment link that is nobody's: refused, saying why (it never works for
+        # another person), for everyone signed in.
+        "accounts/enrol/<str:token>/": Row(
+            "/accounts/enrol/not-a-token/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 403)},
+        ),
         "accounts/second-factor/": Row(
             "/accounts/second-factor/",
             {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 302)},
