@@ -1,5 +1,6 @@
 """Middleware of the whole site: a request id on every request (in audit entries, logs and
-the X-Request-ID header), and a clear answer to a body Django cannot read."""
+the X-Request-ID header), and a clear answer to a body Django cannot read or an address
+too long to be one of ours."""
 
 import re
 import uuid
@@ -51,4 +52,27 @@ class LengthRequiredMiddleware:
             if request.path.startswith("/api/"):
                 return JsonResponse(error_body("length_required", self.MESSAGE), status=411)
             return HttpResponse(self.MESSAGE, status=411, content_type="text/plain")
+        return self.get_response(request)
+
+
+class UriTooLongMiddleware:
+    """An address longer than MAX_URL_LENGTH answers 414: in the one error shape under
+    /api/, so that a client reads it as it reads every error. (gunicorn's own limit, raised
+    above ours in the README's command, would answer with an HTML page of its own.)"""
+
+    MESSAGE = (
+        "The address is longer than this server reads ({limit} characters). Send what you "
+        "are searching for in fewer or shorter query parameters, or in a request body."
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.MAX_URL_LENGTH
+        if len(request.get_full_path()) > limit:
+            message = self.MESSAGE.format(limit=limit)
+            if request.path.startswith("/api/"):
+                return JsonResponse(error_body("uri_too_long", message), status=414)
+            return HttpResponse(message, status=414, content_type="text/plain")
         return self.get_response(request)

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Inside the middleware that add the security headers, so its 411 carries them too.
     "config.middleware.LengthRequiredMiddleware",
+    "config.middleware.UriTooLongMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -402,6 +403,9 @@ CONTENT_SECURITY_POLICY = {
 # No body we accept comes near this (100 targets and a 2,000-character reason are ~15 KiB);
 # larger ones are refused before they are parsed: 413 on the API, a 400 page elsewhere.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024)
+# The longest address (path and query) read: longer answers 414 uri_too_long. Below
+# gunicorn's --limit-request-line of the README's command, so the app, not gunicorn, answers.
+MAX_URL_LENGTH = env.int("MAX_URL_LENGTH", default=4096)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -134,3 +134,16 @@ def test_a_csrf_failure_under_api_answers_in_the_error_shape(rf):
     body = json.loads(response.content)
     assert body["error"]["code"] == "permission_denied"
     assert "X-CSRFToken" in body["error"]["message"]
+
+
+def test_an_address_too_long_is_414_in_the_error_shape_under_the_api(client, db):
+    response = client.get("/api/v1/unlock-requests/", {"ticket": "Z" * 5000})
+    assert response.status_code == 414
+    assert response.json()["error"]["code"] == "uri_too_long"
+    assert "4096 characters" in response.json()["error"]["message"]
+
+
+def test_an_address_too_long_is_414_that_says_what_to_do_on_a_page(client, db):
+    response = client.get("/records/", {"number": "Z" * 5000})
+    assert response.status_code == 414
+    assert "longer than this server reads" in response.content.decode()

@@ -18,7 +18,9 @@ REASONS = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    411: "Length required",
     413: "Too large",
+    414: "Address too long",
     415: "Unsupported media type",
     423: "Locked",
     429: "Throttled",
@@ -32,11 +34,17 @@ COMMON = {
     403: ["permission_denied"],
     405: ["method_not_allowed"],
     406: ["not_acceptable"],
+    414: ["uri_too_long"],
     429: ["throttled"],
     500: ["server_error"],
 }
 # What any endpoint with a JSON body can answer on top.
-WITH_BODY = {400: ["invalid"], 413: ["request_too_large"], 415: ["unsupported_media_type"]}
+WITH_BODY = {
+    400: ["invalid"],
+    411: ["length_required"],
+    413: ["request_too_large"],
+    415: ["unsupported_media_type"],
+}
 # What an idempotent POST can answer on top.
 IDEMPOTENT = {400: ["invalid"], 409: ["idempotency_key_reused"]}
 
@@ -149,6 +157,19 @@ class TargetsFieldSchema(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         return {**schema, "uniqueItems": True}
+
+
+class VerifyInSchema(OpenApiSerializerExtension):
+    """consent_accepted is asked for by name: without it (or with false) the answer is 400
+    consent_required, so a client must send it, true, to approve."""
+
+    target_class = "unlocks.api.serializers.VerifyIn"
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            schema["required"] = sorted({*schema.get("required", []), "consent_accepted"})
+        return schema
 
 
 class TargetInSchema(OpenApiSerializerExtension):

@@ -291,6 +291,14 @@ class WindowHours(Integer):
 class TargetsField(serializers.ListField):
     """The records of a request; each is named once (the schema says uniqueItems)."""
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "The records to unlock, each once: two targets with the same type and number "
+            "(blanks around it aside) are refused, 400 invalid.",
+        )
+        super().__init__(**kwargs)
+
 
 class TargetIn(serializers.Serializer):
     """A record to unlock, by its type and number. Send no other key: the API ignores it,
