@@ -104,6 +104,13 @@ def test_it_sets_a_first_pin(db):
         ("456789", "a run of digits"),
         ("121212", "repeats the same few digits"),
         ("8675309", "one of the PINs people choose most often"),
+        # What an attack set here before the patterns were refused.
+        ("010101", "repeats the same few digits"),
+        ("000001", "one digit away from a digit repeated or a run"),
+        ("123321", "reads the same backwards"),
+        ("147258", "follows lines of the keypad"),
+        ("246810", "counts up or down in steps"),
+        ("199001", "reads as a date"),
     ],
 )
 def test_a_pin_that_breaks_a_rule_is_refused_with_the_reason(pat, tenant, pin, why):
