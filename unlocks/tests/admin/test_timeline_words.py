@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from core.refusals import HTTP_STATUS, Refusal
-from unlocks.console.timeline import CODE_WORDS, in_words, tries_left
+from core.words import CODE_WORDS, in_words
+from unlocks.console.timeline import tries_left
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for, verify
 
