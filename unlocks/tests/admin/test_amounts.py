@@ -99,7 +99,7 @@ def test_the_open_forms_preview_shows_each_amount_and_the_total(agent_client, te
     assert '<td class="ud-amount">$1,637.50</td>' in page
     assert '<td class="ud-amount">$410.00</td>' in page and "Jones Residence" in page
     # INV-1001 is in B-1001: it counts once.
-    assert '<th colspan="5" data-stake>3 records, $1,637.50 in all</th>' in page
+    assert '<th colspan="4" data-stake>3 records, $1,637.50 in all</th>' in page
 
 
 def test_the_request_page_lists_the_records_money_and_the_total(agent_client, tenant):
@@ -110,7 +110,7 @@ def test_the_request_page_lists_the_records_money_and_the_total(agent_client, te
 
     assert '<small class="ud-who">3 transactions</small>' in page
     assert '<td class="ud-amount">$1,637.50</td>' in page
-    assert '<th colspan="6" data-stake>3 records, $1,637.50 in all</th>' in page
+    assert '<th colspan="4" data-stake>3 records, $1,637.50 in all</th>' in page
 
 
 def test_the_record_lists_show_amounts_and_batch_totals(agent_client, tenant):
