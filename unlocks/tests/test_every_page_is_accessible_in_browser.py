@@ -38,9 +38,7 @@ def sign_in_as_a_tenant_admin(page):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_page_of_the_three_doors_has_a_serious_accessibility_problem(
-    demo, browser_page, scheme
-):
+def test_no_page_of_the_three_doors_has_a_serious_accessibility_problem(demo, browser_page, scheme):
     from unlocks.links import approval_token
 
     work = work_of_a_day()
