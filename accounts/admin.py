@@ -126,6 +126,9 @@ class UserAdmin(DjangoUserAdmin):
         ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
+    # What happened, not a setting: read only (and Django's split date and time boxes for
+    # them carry no label of their own, which axe-core counts critical).
+    readonly_fields = ("last_login", "date_joined")
     add_fieldsets = (
         (
             None,
