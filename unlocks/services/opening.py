@@ -100,6 +100,8 @@ def _create(tenant, views, ask, actor):
     )
     # The event's emails and webhooks, and the caller's answer, read the targets: once.
     prefetch_related_objects([request], targets_with_money())
+    # And its approvals (`UnlockRequest.approvals_in_order`): none yet, unread.
+    request.approvals_given = []
     announce("created", request, admins=admins)
     # The audit entry last: it locks the tenant's chain head, which every change of the
     # tenant waits for, so the lock is held only for its insert and the commit.

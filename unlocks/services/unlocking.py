@@ -47,6 +47,8 @@ def unlock(request, targets, approver, consent, now, actor, approved_with):
             "currency": at_stake.currency,
             "window_hours": request.window_hours,
             "unlocked_until": request.unlocked_until.isoformat(),
+            # Every admin who approved it, oldest first: this approver last (rule 13).
+            "approvals": [a.approver.email for a in request.approvals_in_order],
         },
     }
     # One write to the chain for the approval and every record it opened. The receipt
