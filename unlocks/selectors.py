@@ -405,6 +405,13 @@ def receipt_for(request):
         "approved_at": request.approved_at,
         # "the account PIN and an authenticator code": what the approver proved it with.
         "approved_with": factors_in_words(request.approved_with),
+        # Where two admins approved (rule 13), each of them: who, when, proved with what.
+        "approvals": [
+            {"approver": a.approver, "at": a.at, "with": factors_in_words(a.approved_with)}
+            for a in request.approvals_in_order
+        ]
+        if len(request.approvals_in_order) > 1
+        else [],
         "consent_version": request.consent_version,
         "consent_sha256": request.consent_sha256,
         "unlocked": unlocked,

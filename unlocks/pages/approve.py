@@ -15,12 +15,12 @@ from accounts import factors
 from accounts.selectors import admin_membership, admins_of_tenants
 from audit.actors import Actor, request_context
 from core.refusals import HTTP_STATUS, Refusal
-from unlocks import outlook, services
+from unlocks import outlook, rules, services
 from unlocks.consent import current_consent
 from unlocks.links import request_id_from_token
 from unlocks.models import Channel, LockState, RecordType, RequestStatus
 from unlocks.pages.forms import ApprovalForm, CancelForm
-from unlocks.pages.shared import and_join, member_or_none, not_found
+from unlocks.pages.shared import admins_only, and_join, member_or_none, not_found
 from unlocks.rules import RULE_CODES
 from unlocks.selectors import request_with_targets
 from unlocks.when import until_in_words
@@ -130,6 +130,8 @@ def cancel(request, token):
     membership = member_or_none(request, unlock)
     if membership is None:
         return not_found(request, "approval link")
+    if not rules.is_tenant_admin(membership):
+        return admins_only(request, unlock.tenant)
     form = CancelForm(request.POST)
     if not form.is_valid():
         return _page(request, unlock, None, current_consent(), cancel_form=form, status=400)
