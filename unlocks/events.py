@@ -80,7 +80,7 @@ def webhook_body(event: str, request) -> str:
 
 
 def policy_event(event: str, tenant, *, by, people, old, new, asked=None) -> None:
-    """A tenant's two-approver policy was `set` (raised: applied at once), a lowering
+    """A tenant's two-approver policy was `set` (tightened: applied at once), a loosening
     `proposed` (it waits for a second admin), `approved` (applied) or `withdrawn`: tell
     `people` (its other admins), in the change's transaction."""
     if not people:

@@ -572,9 +572,10 @@ class PolicyChangeStatus(models.TextChoices):
 
 
 class PolicyChange(models.Model):
-    """A lowering of a tenant's two-approver policy (a lower amount, or a part of it
-    switched off), which waits for a second admin: otherwise one admin could switch the
-    rule off and approve alone. Raising it applies at once and is never one of these."""
+    """A loosening of a tenant's two-approver policy (a higher amount, or a part of it
+    switched off: fewer unlocks need two), which waits for a second admin: otherwise one
+    admin could switch the rule off and approve alone. Tightening it applies at once and is
+    never one of these."""
 
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, db_index=False)
     two_from_cents = models.BigIntegerField(null=True, blank=True)

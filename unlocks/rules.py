@@ -31,7 +31,7 @@ functions what to show. SPEC's rules, and where each is decided:
                                                   second_factor_wait
 13. Two approvers where the tenant asks ......... ApprovalPolicy, approvals_needed,
                                                   already_approved_by_you, policy_invalid,
-                                                  lowers, too_few_admins,
+                                                  loosens, too_few_admins,
                                                   policy_change_refused,
                                                   policy_change_expired,
                                                   admin_cancel_refused
@@ -562,7 +562,7 @@ def second_factor_incorrect(attempts_left, factor="totp"):
 
 # The most approvals a request needs: its tenant's admins, two of them.
 MOST_APPROVALS = 2
-# A lowering of the policy waits this long for a second admin, then lapses.
+# A loosening of the policy waits this long for a second admin, then lapses.
 POLICY_CHANGE_LIFETIME = timedelta(days=7)
 
 
@@ -666,11 +666,12 @@ def policy_invalid(two_from_cents):
     )
 
 
-def lowers(old, new):
+def loosens(old, new):
     """Whether changing the policy `old` to `new` lets any unlock through with fewer
-    approvals: a lower amount, the amount or the batch rule switched off."""
+    approvals (it lowers the policy): a higher amount, the amount or the batch rule
+    switched off. A lower amount, or a part switched on, asks more and tightens it."""
     if old.two_from_cents is not None and (
-        new.two_from_cents is None or new.two_from_cents < old.two_from_cents
+        new.two_from_cents is None or new.two_from_cents > old.two_from_cents
     ):
         return True
     return old.bypassed_batches and not new.bypassed_batches
@@ -694,7 +695,7 @@ def policy_change_expired(change, now):
 
 def policy_change_refused(change, admin, now):
     """Refuses approving a policy change that no longer waits, or by the admin who asked
-    for it: a lowering takes a second admin."""
+    for it: loosening the policy takes a second admin."""
     if change.status != "pending" or policy_change_expired(change, now):
         return Refusal(
             "policy_change_not_pending",
@@ -706,6 +707,6 @@ def policy_change_refused(change, admin, now):
         return Refusal(
             "already_approved_by_you",
             "You asked for this change, so another admin of the account must approve it: "
-            "a lowering of the policy takes two admins, as the approvals it guards do.",
+            "loosening the policy takes two admins, as the approvals it guards do.",
         )
     return None

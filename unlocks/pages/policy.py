@@ -1,5 +1,5 @@
 """A tenant's two-approver policy, as its admins see and set it (`/settings/approvals/`):
-with their password again and, where they hold one, their second factor; a lowering
+with their password again and, where they hold one, their second factor; a loosening
 waits for another admin, who approves or withdraws it here. The rules and the writes are
 `unlocks.services.policy`'s; this page renders them."""
 
@@ -110,7 +110,7 @@ def _set(request, tenant, form):
     if outcome.waiting is not None:
         messages.success(
             request,
-            "That lowers the policy, so it waits for another admin's approval: we emailed "
+            "That asks less of unlocks, so it waits for another admin's approval: we emailed "
             f"them. Until then: {new}.",
         )
     elif outcome.applied:

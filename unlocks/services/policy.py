@@ -2,11 +2,11 @@
 password (checked by the page, as a sign-in) and, where they hold one, their second factor
 again; audited; the other admins emailed.
 
-A policy guards itself: raising it (or turning it on) applies at once, but lowering it
-(a lower amount, a part switched off) waits for a second admin's approval, or one admin
-could switch the rule off and approve alone. Either admin may withdraw a waiting change;
-a new setting replaces it. Requests approved once already keep the policy they started
-with (`UnlockRequest.approval_policy`).
+A policy guards itself: tightening it (turning it on, a lower amount) applies at once,
+but loosening it (a higher amount, a part switched off: fewer unlocks need two) waits for a
+second admin's approval, or one admin could switch the rule off and approve alone. Either
+admin may withdraw a waiting change; a new setting replaces it. Requests approved once
+already keep the policy they started with (`UnlockRequest.approval_policy`).
 
 Locks: the tenant's row (FOR NO KEY UPDATE, as an approval takes it: an approval reads
 the policy under the same lock), then the tenant's waiting change, then the chain head.
@@ -49,7 +49,8 @@ def set_approval_policy(
     actor: Actor,
 ) -> PolicyOutcome:
     """Set `tenant`'s two-approver policy as one of its admins: applied at once where it
-    asks as much or more of every unlock, else waiting for another admin's approval.
+    asks as much or more of every unlock, else (it loosens) waiting for another admin's
+    approval.
 
     `code`: the admin's authenticator code; `passkey`: a callable checking their passkey
     answer; one of them where they hold a second factor. Refuses a non-admin, a missing or
@@ -71,7 +72,7 @@ def set_approval_policy(
             return PolicyOutcome(tenant=tenant)
         now = timezone.now()
         others = [person for person in admins if person.pk != admin.pk]
-        if rules.lowers(old, new):
+        if rules.loosens(old, new):
             change = PolicyChange.objects.create(
                 tenant=tenant,
                 two_from_cents=new.two_from_cents,
@@ -91,7 +92,7 @@ def set_approval_policy(
 def approve_policy_change(
     *, tenant: Tenant, change_id, admin, code: str = "", passkey=None, actor: Actor
 ) -> PolicyOutcome:
-    """A second admin approves a lowering another admin asked for: it applies now."""
+    """A second admin approves a loosening another admin asked for: it applies now."""
     with transaction.atomic():
         tenant, admins = _as_admin(tenant, admin, code, passkey)
         change = _change(tenant, change_id)
@@ -109,7 +110,7 @@ def approve_policy_change(
 
 
 def withdraw_policy_change(*, tenant: Tenant, change_id, admin, actor: Actor) -> PolicyOutcome:
-    """Either admin withdraws a lowering that waits: the policy stays as it is."""
+    """Either admin withdraws a loosening that waits: the policy stays as it is."""
     with transaction.atomic():
         tenant, admins = _as_admin(tenant, admin, factor=False)
         change = _change(tenant, change_id)
@@ -140,7 +141,7 @@ def withdraw_policy_change(*, tenant: Tenant, change_id, admin, actor: Actor) ->
 
 
 def waiting_change(tenant):
-    """The lowering of `tenant`'s policy that waits for a second admin now, or None."""
+    """The loosening of `tenant`'s policy that waits for a second admin now, or None."""
     change = (
         PolicyChange.objects.filter(tenant=tenant, status=PolicyChangeStatus.PENDING)
         .select_related("proposed_by")

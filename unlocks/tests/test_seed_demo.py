@@ -224,8 +224,12 @@ def test_birch_asks_two_admins_from_1000_dollars_so_b2002_needs_two_and_b2001_on
     ]
     assert all(i.state == "bypassed" for i in Invoice.objects.filter(batch=b2002))
 
-    large = outlook.preview(tenant="birch-plumbing", targets=[{"type": "batch", "number": "B-2002"}])
-    small = outlook.preview(tenant="birch-plumbing", targets=[{"type": "batch", "number": "B-2001"}])
+    def batch(number):
+        return outlook.preview(
+            tenant="birch-plumbing", targets=[{"type": "batch", "number": number}]
+        )
+
+    large, small = batch("B-2002"), batch("B-2001")
 
     assert (large.total.amount, large.approvals.required) == ("$1,730.00", 2)
     assert large.approvals.words() == "2 approvals: $1,730.00 is over the account's $1,000.00 limit"
