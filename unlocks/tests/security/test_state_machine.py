@@ -257,6 +257,13 @@ class UnlockMachine(RuleBasedStateMachine):
         # What an admin on the phone does: right PIN, consent, acknowledgement.
         self.verify_as(request_id, who, True, True, True)
 
+    @rule(request_id=requests)
+    def both_admins_approve(self, request_id):
+        """The tenant's two admins, one after the other: where two approvals are needed,
+        the second admin's unlocks."""
+        self.verify_as(request_id, "admin", True, True, True)
+        self.verify_as(request_id, "second_admin", True, True, True)
+
     @rule(target=requests, spec=records, export_between=st.booleans())
     def approve_one_of_two(self, spec, export_between):
         """Two requests for the same record, approved one after the other (maybe with an
