@@ -5,6 +5,7 @@ again is refused beside the form; a second admin unlocks; the timeline shows bot
 from accounts.models import Tenant
 from unlocks.models import LockState, RequestStatus
 from unlocks.tests import factories as f
+from unlocks.tests.admin.test_open_with_preview import form_data, url_for
 from unlocks.tests.admin.test_verify_on_the_phone import page_url, phone_data, verify_url
 from unlocks.tests.conftest import open_for
 
@@ -57,3 +58,13 @@ def test_the_agent_cancels_a_request_awaiting_its_second_approval(agent_client, 
 
     request.refresh_from_db()
     assert request.status == RequestStatus.CANCELLED
+
+
+def test_the_preview_says_how_many_approvals_before_opening(agent_client, tenant, pat, lee):
+    Tenant.objects.filter(pk=tenant.pk).update(two_approvers_from_cents=100000)
+    batch = f.bypassed_batch(tenant, invoices=2, amount_cents=86500)
+
+    response = agent_client.post(url_for(batch), form_data(tenant, batch))
+
+    html = response.content.decode()
+    assert "2 approvals: $1,730.00 is over the account&#x27;s $1,000.00 limit: two" in html
