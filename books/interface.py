@@ -4,8 +4,8 @@ QuickBooks Online is the one kind of books today (`books.quickbooks`); Xero or Q
 Desktop would be another class with the same two methods. Nothing here knows HTTP.
 """
 
-from dataclasses import dataclass, field
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Protocol
 
 INVOICE = "invoice"
