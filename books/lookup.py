@@ -61,6 +61,10 @@ def books_of(connection):
     return QuickBooksOnline(connection, on_tokens=services.keep_tokens)
 
 
+def not_set_up():
+    return Check(status=NOT_CONNECTED, reason=NOT_SET_UP)
+
+
 def not_connected():
     return Check(status=NOT_CONNECTED, reason=NOT_CONNECTED_REASON)
 
@@ -74,15 +78,31 @@ def _down_key(tenant):
     return f"books:down:{tenant.pk}"
 
 
+def configured():
+    """Whether this desk can ask any books at all (it has QuickBooks app keys)."""
+    return bool(settings.QUICKBOOKS_CLIENT_ID)
+
+
+def unasked(tenant):
+    """(`tenant`'s connection, None) where its books can be asked, else (None, the Check
+    that says why not): no app keys, no connection, or a grant to renew. One query, none
+    without app keys."""
+    if not configured():
+        return None, not_set_up()
+    connection = connection_of(tenant)
+    if connection is None:
+        return None, not_connected()
+    if connection.needs_reconnect:
+        return None, Check(status=UNAVAILABLE, reason=connection.last_error)
+    return connection, None
+
+
 def _ask(tenant, asked, what, ask, *, connection=None):
     """Ask the books of `tenant` (`ask(books)` -> a Check), or say why they cannot be."""
-    if not settings.QUICKBOOKS_CLIENT_ID:
-        return Check(status=NOT_CONNECTED, reason=NOT_SET_UP)
-    connection = connection or connection_of(tenant)
     if connection is None:
-        return not_connected()
-    if connection.needs_reconnect:
-        return Check(status=UNAVAILABLE, reason=connection.last_error)
+        connection, cannot = unasked(tenant)
+        if cannot is not None:
+            return cannot
     key = _key(tenant, what, asked)
     if (kept := cache.get(key)) is not None:
         return kept
@@ -115,7 +135,7 @@ def check(tenant, asked, *, connection=None):
     return _ask(tenant, asked, "find", ask, connection=connection)
 
 
-def since(tenant, asked, when):
+def since(tenant, asked, when, *, connection=None):
     """What the books hold of `asked` now, with what was created or changed since `when`
     (their change feed) added: a transaction keyed in twice in a window shows twice."""
 
@@ -134,4 +154,4 @@ def since(tenant, asked, when):
             closing_date=answer.closing_date,
         )
 
-    return _ask(tenant, asked, ("since", when.isoformat()), ask)
+    return _ask(tenant, asked, ("since", when.isoformat()), ask, connection=connection)

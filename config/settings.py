@@ -239,8 +239,8 @@ QUICKBOOKS_RETRY_SECONDS = env.int("QUICKBOOKS_RETRY_SECONDS", default=30)
 QUICKBOOKS_MAX_RECORDS = env.int("QUICKBOOKS_MAX_RECORDS", default=500)
 if PRODUCTION and QUICKBOOKS_CLIENT_ID and not QUICKBOOKS_TOKEN_KEY:
     raise ImproperlyConfigured(
-        "QUICKBOOKS_CLIENT_ID is set: set QUICKBOOKS_TOKEN_KEY too (a Fernet key: "
-        "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+        "QUICKBOOKS_CLIENT_ID is set: set QUICKBOOKS_TOKEN_KEY too (a Fernet key; "
+        "Fernet.generate_key() of the cryptography package makes one)."
     )
 
 # Background work: Celery on Redis, or in-process after commit without Redis.
