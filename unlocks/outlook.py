@@ -222,11 +222,32 @@ def books_of_request(request):
     each target gets its `quickbooks` part. Nothing asked where no books are set up."""
     if not lookup.configured():
         return in_the_books.not_asked(request.tenant)
-    targets = list(request.targets.all())
-    booked = in_the_books.ask(request.tenant, targets)
-    for target in targets:
-        target.quickbooks = booked.part(target.record)
+    return show_books(request, in_the_books.ask(request.tenant, list(request.targets.all())))
+
+
+def show_books(request, booked):
+    """Give each of `request`'s targets its part of what the books said (`booked`)."""
+    if booked is not None:
+        for target in request.targets.all():
+            target.quickbooks = booked.part(target.record)
+    request.booked = booked
     return booked
+
+
+@dataclass
+class _Held:
+    record: object
+
+
+def books_of_record(tenant_slug, record_type, number):
+    """The `quickbooks` part of one record of the tenant named, asked now; None where no
+    books are set up or there is no such record."""
+    if not lookup.configured():
+        return None
+    record = record_by_number(tenant_slug=tenant_slug, record_type=record_type, number=number)
+    if record is None:
+        return None
+    return in_the_books.ask(record.tenant, [_Held(record)]).part(record)
 
 
 # ---------------------------------------------------------------- the outlooks
