@@ -65,9 +65,14 @@ BY_EXPORT = "by an export"
 BY_HAND = "by hand, not by an export"
 LOOK_ALIKE = "(a look-alike: same customer, amount and date, another number)"
 NOT_IN_QUICKBOOKS = "Not in QuickBooks."
+ACKNOWLEDGE_FOUND = (
+    "I understand that QuickBooks already holds {numbers}, that exporting again will enter "
+    "them twice, and I still want them unlocked."
+)
 NONE_OF_THE_BATCH_IN_QUICKBOOKS = (
     "None of this batch's transactions is in QuickBooks (checked {checked})."
 )
+NONE_OF_THESE_IN_QUICKBOOKS = "None of these records was in QuickBooks."
 QUICKBOOKS_NOT_CHECKED = "QuickBooks could not be checked: {reason}"
 BEFORE_CLOSING_DATE = (
     "Dated on or before the QuickBooks closing date ({closing_date}): re-exporting will hit "

@@ -219,14 +219,34 @@ def found_in_words(found, currency):
         number=found["number"] or "(no number)",
         amount=format_money(cents_of(found["amount"]), currency),
         customer=found["customer"] or "no customer",
-        created=found["created_at"].date().isoformat()
-        if found["created_at"]
-        else "at a time not given",
+        created=_day(found["created_at"]),
         how=words.BY_EXPORT if found["by_export"] else words.BY_HAND,
     )
     if found["match"] == LOOK_ALIKE:
         line = f"{line[:-1]} {words.LOOK_ALIKE}."
     return line
+
+
+def _day(when):
+    """The day of a time, as a found record carries it (a datetime, or ISO 8601 text once
+    it is kept in an audit entry)."""
+    if not when:
+        return "at a time not given"
+    return when[:10] if isinstance(when, str) else when.date().isoformat()
+
+
+def shown_in_words(shown, currency):
+    """What the approver was shown of the books (`as_shown`, kept in the approval's audit
+    entry), as the receipt says it: [] where no books are set up or connected."""
+    if not shown or shown["status"] == lookup.NOT_CONNECTED:
+        return []
+    if shown["status"] != lookup.CHECKED:
+        return [words.QUICKBOOKS_NOT_CHECKED.format(reason=shown["reason"])]
+    checked = f"QuickBooks was checked at {shown['checked_at'][:16].replace('T', ' ')} UTC."
+    found = [f for record in shown["records"] for f in record["found"]]
+    if not found:
+        return [checked, words.NONE_OF_THESE_IN_QUICKBOOKS]
+    return [checked, *(found_in_words(f, currency) for f in found)]
 
 
 def in_words(part, currency, *, batch=False):

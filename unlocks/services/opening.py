@@ -13,7 +13,7 @@ from audit.services import record_entry
 from unlocks import inputs, rules
 from unlocks.in_the_books import as_shown
 from unlocks.models import UnlockRequest, UnlockTarget
-from unlocks.outlook import ask_books, judge_named
+from unlocks.outlook import ask_books, judge_named, show_books
 from unlocks.selectors import targets_with_money
 from unlocks.services.shared import announce, audited
 
@@ -53,9 +53,7 @@ def open_request(
     # Asked before the transaction: a slow QuickBooks holds no lock.
     booked = ask_books(tenant_obj, views)
     with transaction.atomic():
-        request = _create(tenant_obj, views, ask, actor, booked)
-    request.booked = booked
-    return request
+        return _create(tenant_obj, views, ask, actor, booked)
 
 
 def _refused(tenant, specs, refusals, ask, actor):
@@ -105,6 +103,8 @@ def _create(tenant, views, ask, actor, booked):
     )
     # The event's emails and webhooks, and the caller's answer, read the targets: once.
     prefetch_related_objects([request], targets_with_money())
+    # The approval link's email says what the books hold of each target.
+    show_books(request, booked)
     announce("created", request, admins=admins)
     # The audit entry last: it locks the tenant's chain head, which every change of the
     # tenant waits for, so the lock is held only for its insert and the commit.
