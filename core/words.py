@@ -82,6 +82,9 @@ EDITED_IN_QUICKBOOKS = (
     "Changed in QuickBooks after our export: what is there is not what we exported."
 )
 # At the end of a window: what happened to each record while it was open.
+QUICKBOOKS_NOT_CHECKED_AT_THE_END = (
+    "QuickBooks could not be checked when the window ended: {reason}"
+)
 RE_EXPORTED = "re-exported in the window"
 NOT_RE_EXPORTED = "not re-exported"
 IN_QUICKBOOKS_NOW = {

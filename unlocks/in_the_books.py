@@ -210,7 +210,59 @@ def since(tenant, targets, when):
     return Booked(check=check, currency=tenant.currency, asked=asked, members=members)
 
 
+def window_statement(request):
+    """What happened to each transaction an approval opened, once its window ends (the
+    request read with its tenant and targets): re-exported in the window or not (our
+    export history), and how many times QuickBooks holds it now (its change feed since the
+    approval included: twice is a suspected duplicate). None where no books are connected.
+    """
+    booked = since(request.tenant, list(request.targets.all()), request.approved_at)
+    check = booked.check
+    if check.status == lookup.NOT_CONNECTED:
+        return None
+    keys = list(booked.asked)
+    numbers = {kind: [n for k, n in keys if k == kind] for _, kind in KINDS}
+    re_exported = set()
+    for invoice, payment in ExportRecord.objects.filter(
+        Q(invoice__number__in=numbers["invoice"]) | Q(payment__number__in=numbers["payment"]),
+        tenant=request.tenant,
+        exported_at__gte=request.approved_at,
+    ).values_list("invoice__number", "payment__number"):
+        re_exported.add(("invoice", invoice) if invoice else ("payment", payment))
+    return {
+        "status": check.status,
+        "checked_at": check.checked_at.isoformat() if check.checked_at else None,
+        "reason": check.reason,
+        "records": [
+            {
+                "type": kind,
+                "number": number,
+                "re_exported": (kind, number) in re_exported,
+                "in_quickbooks": len({f.quickbooks_id for f in check.found_for(kind, number)})
+                if check.checked
+                else None,
+            }
+            for kind, number in keys
+        ],
+    }
+
+
 # ---------------------------------------------------------------- in words
+
+
+def window_in_words(statement):
+    """A window's end statement (`window_statement`) as people read it, a line a record."""
+    if not statement:
+        return []
+    lines = []
+    if statement["status"] != lookup.CHECKED:
+        lines.append(words.QUICKBOOKS_NOT_CHECKED_AT_THE_END.format(reason=statement["reason"]))
+    for record in statement["records"]:
+        said = [words.RE_EXPORTED if record["re_exported"] else words.NOT_RE_EXPORTED]
+        if record["in_quickbooks"] is not None:
+            said.append(words.IN_QUICKBOOKS_NOW[min(record["in_quickbooks"], 2)])
+        lines.append(f"{record['type'].capitalize()} {record['number']}: {'; '.join(said)}.")
+    return lines
 
 
 def found_in_words(found, currency):

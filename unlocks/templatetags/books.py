@@ -14,3 +14,9 @@ def in_quickbooks(part, currency):
     if not part:
         return []
     return in_the_books.in_words(part, currency, batch="transactions" in part)
+
+
+@register.filter
+def window_in_quickbooks(outcome):
+    """The lines of a window's end statement (kept in the request's `window_outcome`)."""
+    return in_the_books.window_in_words((outcome or {}).get("books"))
