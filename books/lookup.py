@@ -9,6 +9,7 @@ for QUICKBOOKS_CACHE_SECONDS.
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -20,6 +21,8 @@ from books import services
 from books.interface import BooksUnavailable
 from books.models import Connection
 from books.quickbooks import QuickBooksOnline
+
+logger = logging.getLogger(__name__)
 
 CHECKED = "checked"
 NOT_CONNECTED = "not_connected"
@@ -69,6 +72,22 @@ def not_connected():
     return Check(status=NOT_CONNECTED, reason=NOT_CONNECTED_REASON)
 
 
+def _cached(key):
+    try:
+        return cache.get(key)
+    except Exception:
+        # The cache (Redis) is down: ask the books instead; no guard depends on it.
+        logger.warning("QuickBooks cache skipped: the cache is unavailable", exc_info=True)
+        return None
+
+
+def _keep(key, value, seconds):
+    try:
+        cache.set(key, value, seconds)
+    except Exception:
+        logger.warning("QuickBooks cache skipped: the cache is unavailable", exc_info=True)
+
+
 def _key(tenant, what, asked):
     digest = hashlib.sha256(repr((what, sorted(asked, key=repr))).encode()).hexdigest()
     return f"books:{tenant.pk}:{digest}"
@@ -104,19 +123,19 @@ def _ask(tenant, asked, what, ask, *, connection=None):
         if cannot is not None:
             return cannot
     key = _key(tenant, what, asked)
-    if (kept := cache.get(key)) is not None:
+    if (kept := _cached(key)) is not None:
         return kept
-    if (down := cache.get(_down_key(tenant))) is not None:
+    if (down := _cached(_down_key(tenant))) is not None:
         return Check(status=UNAVAILABLE, reason=down)
     try:
         answer = ask(books_of(connection))
     except BooksUnavailable as failure:
-        cache.set(_down_key(tenant), failure.reason, settings.QUICKBOOKS_RETRY_SECONDS)
+        _keep(_down_key(tenant), failure.reason, settings.QUICKBOOKS_RETRY_SECONDS)
         services.note_failure(connection, failure)
         return Check(status=UNAVAILABLE, reason=failure.reason)
     if connection.last_error:
         services.note_answer(connection)
-    cache.set(key, answer, settings.QUICKBOOKS_CACHE_SECONDS)
+    _keep(key, answer, settings.QUICKBOOKS_CACHE_SECONDS)
     return answer
 
 

@@ -173,3 +173,19 @@ def test_the_change_feed_adds_what_was_keyed_in_since(
     check = lookup.since(tenant, [JONES], approved)
     assert [f.number for f in check.found] == ["INV-1001"]
     assert "cdc" in books_company.requests
+
+
+def test_a_cache_that_is_down_costs_nothing_but_the_cache(
+    tenant, standin, books_company, connect_books, monkeypatch
+):
+    from django.core.cache import cache
+
+    connect_books(tenant)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    books_company.add_invoice("INV-1001", "410.00", "Jones Residence", "2026-11-03")
+    assert lookup.check(tenant, [JONES]).status == "checked"
