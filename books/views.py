@@ -49,7 +49,8 @@ def books_settings(request):
     ]
     if len(administered) == 1:
         return redirect("books_settings_for", slug=administered[0].slug)
-    return render(request, "books/choose.html", {"tenants": administered})
+    status = 200 if administered else 403
+    return render(request, "books/choose.html", {"tenants": administered}, status=status)
 
 
 @never_cache
