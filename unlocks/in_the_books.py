@@ -35,6 +35,8 @@ class Booked:
     members: dict = field(default_factory=dict)
 
     def keys_of(self, record):
+        if record is None:
+            return []
         if record.record_type == RecordType.BATCH:
             return self.members.get(record.pk, [])
         return [(record.record_type, record.number)]
@@ -45,7 +47,7 @@ class Booked:
     def part(self, record):
         """The `quickbooks` part of one target (with a batch's transactions)."""
         part = self._part(self.keys_of(record), record)
-        if record.record_type == RecordType.BATCH and self.check.checked:
+        if record is not None and record.record_type == RecordType.BATCH and self.check.checked:
             part["transactions"] = [
                 {"type": t, "number": n, "quickbooks": self._part([(t, n)], None)}
                 for t, n in self.keys_of(record)
@@ -173,7 +175,8 @@ def _transactions(tenant, targets):
 
 
 def not_asked(tenant):
-    return Booked(check=lookup.not_set_up(), currency=tenant.currency)
+    """The answer where this desk has no books set up: nothing asked, nothing found."""
+    return Booked(check=lookup.not_set_up(), currency=getattr(tenant, "currency", "USD"))
 
 
 def ask(tenant, targets):

@@ -221,7 +221,7 @@ def books_of_request(request):
     """What the books hold of `request`'s targets (read with their records), asked now;
     each target gets its `quickbooks` part. Nothing asked where no books are set up."""
     if not lookup.configured():
-        return in_the_books.not_asked(request.tenant)
+        return show_books(request, in_the_books.not_asked(request.tenant))
     return show_books(request, in_the_books.ask(request.tenant, list(request.targets.all())))
 
 
@@ -229,7 +229,8 @@ def show_books(request, booked):
     """Give each of `request`'s targets its part of what the books said (`booked`)."""
     if booked is not None:
         for target in request.targets.all():
-            target.quickbooks = booked.part(target.record)
+            # Unchecked books say the same of every record: no record need be read.
+            target.quickbooks = booked.part(target.record if booked.check.checked else None)
     request.booked = booked
     return booked
 
@@ -243,7 +244,7 @@ def books_of_record(tenant_slug, record_type, number):
     """The `quickbooks` part of one record of the tenant named, asked now; None where no
     books are set up or there is no such record."""
     if not lookup.configured():
-        return None
+        return in_the_books.not_asked(None).part(None)
     record = record_by_number(tenant_slug=tenant_slug, record_type=record_type, number=number)
     if record is None:
         return None

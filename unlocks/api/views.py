@@ -253,6 +253,7 @@ class VerifyView(ApiView):
             admin_code=data["admin_code"],
             actor=actor_for(request),
         )
+        outlook.show_books(unlock_request, unlock_request.booked)
         # The request as approved, with its tenant, approver and targets: no read back.
         return Response(_request_data(unlock_request))
 
