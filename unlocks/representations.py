@@ -113,7 +113,7 @@ class QuickBooksOut(BooksPartOut):
 
 QUICKBOOKS = (
     "What the customer's QuickBooks holds of it, asked now (SPEC rule 14); null where not "
-    "asked (lists, webhooks)."
+    "asked (lists, and webhooks but unlock_request.created, which carries the opening's)."
 )
 
 
