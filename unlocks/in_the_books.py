@@ -181,36 +181,40 @@ def not_asked(tenant):
 
 def ask(tenant, targets):
     """What the books hold of `targets` (the outlook's TargetOutlooks, with `record`)."""
-    connection, cannot = lookup.unasked(tenant)
-    if cannot is not None:
-        return Booked(check=cannot, currency=tenant.currency)
-    asked, members = _transactions(tenant, targets)
-    if asked is None:
-        return Booked(
-            check=lookup.Check(
-                status=lookup.UNAVAILABLE,
-                reason=f"More than {settings.QUICKBOOKS_MAX_RECORDS} transactions are at "
-                "stake, more than the desk asks QuickBooks about at once. Check them in "
-                "QuickBooks' audit log before approving.",
-            ),
-            currency=tenant.currency,
-            members=members,
-        )
-    check = lookup.check(tenant, list(asked.values()), connection=connection)
-    return Booked(check=check, currency=tenant.currency, asked=asked, members=members)
+    return _asked(
+        tenant,
+        targets,
+        lambda asked, connection: lookup.check(tenant, asked, connection=connection),
+    )
 
 
 def since(tenant, targets, when):
     """What the books hold now of `targets` (with `record`; opened by an approval at
     `when`), the change feed's additions since included: the window's end statement."""
+    return _asked(
+        tenant,
+        targets,
+        lambda asked, connection: lookup.since(tenant, asked, when, connection=connection),
+    )
+
+
+def _asked(tenant, targets, check):
+    """`check(asked, connection)` of the transactions at stake in `targets`, or why the
+    books were not asked (none connected, too many transactions)."""
     connection, cannot = lookup.unasked(tenant)
     if cannot is not None:
         return Booked(check=cannot, currency=tenant.currency)
     asked, members = _transactions(tenant, targets)
     if asked is None:
-        return Booked(check=lookup.Check(status=lookup.UNAVAILABLE), currency=tenant.currency)
-    check = lookup.since(tenant, list(asked.values()), when, connection=connection)
-    return Booked(check=check, currency=tenant.currency, asked=asked, members=members)
+        too_many = lookup.Check(
+            status=lookup.UNAVAILABLE,
+            reason=f"More than {settings.QUICKBOOKS_MAX_RECORDS} transactions are at stake, "
+            "more than the desk asks QuickBooks about at once. Check them in QuickBooks' "
+            "audit log.",
+        )
+        return Booked(check=too_many, currency=tenant.currency, members=members)
+    checked = check(list(asked.values()), connection)
+    return Booked(check=checked, currency=tenant.currency, asked=asked, members=members)
 
 
 def window_statement(request):

@@ -122,3 +122,15 @@ def test_the_closing_date_and_an_edit_after_export(
     assert part["before_closing_date"] is True
     assert part["edited_after_export"] is True
     assert part["found"][0]["by_export"] is True and part["found"][0]["match"] == "id"
+
+
+def test_too_many_transactions_are_not_asked_and_it_says_so(api, acme_books, settings):
+    settings.QUICKBOOKS_MAX_RECORDS = 2
+    response = api.post(
+        "/api/v1/unlock-requests/preview/",
+        {"tenant": "acme", "targets": targets(("batch", "B-1001"))},
+        format="json",
+    )
+    part = response.json()["targets"][0]["quickbooks"]
+    assert part["status"] == "unavailable" and "More than 2 transactions" in part["reason"]
+    assert acme_books.kinds_asked() == []
