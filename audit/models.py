@@ -27,6 +27,8 @@ class AuditAction(models.TextChoices):
     POLICY_SET = "approval_policy_set", "Two-approver policy set"
     POLICY_PROPOSED = "approval_policy_proposed", "Two-approver policy change proposed"
     POLICY_WITHDRAWN = "approval_policy_withdrawn", "Two-approver policy change withdrawn"
+    BOOKS_CONNECTED = "books_connected", "QuickBooks connected"
+    BOOKS_DISCONNECTED = "books_disconnected", "QuickBooks disconnected"
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -41,9 +41,9 @@ def approval_policy_choose(request):
     ]
     if len(administered) == 1:
         return redirect("approval_policy", slug=administered[0].slug)
-    if not administered:
-        return not_found(request, "settings page")
-    return render(request, "unlocks/approval_policy_choose.html", {"tenants": administered})
+    status = 200 if administered else 403
+    context = {"tenants": administered}
+    return render(request, "unlocks/approval_policy_choose.html", context, status=status)
 
 
 @never_cache

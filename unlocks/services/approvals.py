@@ -8,6 +8,7 @@ tenant's row too).
 
 from audit.models import AuditAction
 from audit.services import record_entry
+from unlocks.in_the_books import as_shown
 from unlocks.models import Approval
 from unlocks.money import decimal_amount
 from unlocks.outlook import stake_of
@@ -45,9 +46,10 @@ def awaiting_another(approvals, needed):
     return len(approvals) < needed.required
 
 
-def first_of_two(request, approvals, needed, consent, actor):
+def first_of_two(request, approvals, needed, consent, actor, targets, booked):
     """The first of two approvals: the request stays pending and unlocks nothing; its
-    audit entry names who approved with what, and the tenant's other admins are told."""
+    audit entry names who approved with what (and what they were shown of the customer's
+    books), and the tenant's other admins are told."""
     approval = approvals[-1]
     request.save(update_fields=["window_hours"])
     announce("approval_recorded", request)
@@ -69,5 +71,7 @@ def first_of_two(request, approvals, needed, consent, actor):
             "total": str(decimal_amount(needed.total_cents)),
             "currency": request.tenant.currency,
             "window_hours": request.window_hours,
+            # What the approver was shown of the customer's books (SPEC rule 14).
+            **as_shown(booked, targets),
         },
     )
