@@ -86,4 +86,5 @@ def policy_event(event: str, tenant, *, by, people, old, new, asked=None) -> Non
     if not people:
         return
     emails = write_policy_emails(event, tenant, people, by=by, old=old, new=new, asked=asked)
-    outbox.queue_emails(emails, event=f"approval_policy_{event}", event_id=uuid.uuid4())
+    # "policy_proposed": an outbox event's name is 20 characters at most.
+    outbox.queue_emails(emails, event=f"policy_{event}", event_id=uuid.uuid4())

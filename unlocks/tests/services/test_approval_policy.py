@@ -41,7 +41,7 @@ def test_turning_it_on_applies_at_once_audited_and_the_other_admins_told(tenant,
     entry = AuditEntry.objects.get(tenant=tenant, action="approval_policy_set")
     assert entry.data["before"] == {"two_from_cents": None, "bypassed_batches": False}
     assert entry.data["after"] == {"two_from_cents": 100000, "bypassed_batches": False}
-    told = OutboxMessage.objects.get(event="approval_policy_set")
+    told = OutboxMessage.objects.get(event="policy_set")
     assert told.recipient == lee.email
     assert "unlocks of $1,000.00 or more need two admins" in told.body
 
@@ -75,7 +75,7 @@ def test_loosening_it_waits_for_a_second_admin(tenant, pat, lee, lowered):
         True,
     )
     assert AuditEntry.objects.filter(tenant=tenant, action="approval_policy_proposed").exists()
-    asked = OutboxMessage.objects.get(event="approval_policy_proposed")
+    asked = OutboxMessage.objects.get(event="policy_proposed")
     assert asked.recipient == lee.email and "/settings/approvals/acme/" in asked.body
 
 
