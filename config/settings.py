@@ -328,6 +328,7 @@ NOTIFICATIONS_WEBHOOK_EVENTS = (
     "cancelled",
     "expired",
     "relocked",
+    "approval_recorded",
 )
 NOTIFICATIONS_EVENT_PREFIX = "unlock_request."
 NOTIFICATIONS_REFERENCE_ADMIN_URL = "admin:unlocks_unlockrequest_change"
