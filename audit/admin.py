@@ -14,13 +14,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from accounts.models import Tenant
 from audit.exports import csv_pieces
 from audit.models import AuditEntry
 from audit.selectors import verify_chain
+from core import times
 from core.read_only_admin import ReadOnlyAdmin
 from core.uuid_search import uuid_range
 
@@ -116,7 +116,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
     @admin.display(description="When", ordering="at")
     def when(self, obj):
-        return date_format(timezone.localtime(obj.at), "DATETIME_FORMAT")
+        return times.time_html(obj.at)
 
     @admin.display(description="Tenant", ordering="tenant__slug")
     def tenant_slug(self, obj):

@@ -1,11 +1,14 @@
 """The emails an unlock request's events send, written from templates/notifications/.
 
 They are written in the transaction of the change and kept whole on the outbox row, so
-a retry sends the same bytes and the console shows what went out.
+a retry sends the same bytes and the console shows what went out. Times are in the
+tenant's time zone (`Tenant.time_zone`, UTC unless its admins chose another), named.
 """
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from core import times
 from notifications.services import Email
 from unlocks.links import approval_url
 from unlocks.selectors import receipt_for
@@ -43,7 +46,9 @@ def write_emails(event: str, request, people) -> list[Email]:
         context["relocked_shown"] = outcome["relocked"][:RELOCKED_SHOWN]
         context["relocked_more"] = max(0, len(outcome["relocked"]) - RELOCKED_SHOWN)
     name = TEMPLATES[event]
-    return [_write(name, {**context, "recipient": person}, person.email) for person in people]
+    # Times in the tenant's zone, named ("11:51 MST"): its admins read them together.
+    with timezone.override(times.zone_named(request.tenant.time_zone) or times.DEFAULT_ZONE):
+        return [_write(name, {**context, "recipient": person}, person.email) for person in people]
 
 
 def _write(name, context, to):

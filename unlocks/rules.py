@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from accounts.models import Role
+from core import times
 from core.refusals import Refusal
 from core.text import storable
 from unlocks.states import LockState, RecordType, RequestStatus
@@ -232,7 +233,7 @@ def pin_locked(tenant, now):
     return Refusal(
         "pin_locked",
         f"Too many wrong PINs: PIN verification for this account is locked until "
-        f"{tenant.pin_locked_until:%H:%M} UTC. Try again after that.",
+        f"{times.clock(tenant.pin_locked_until)}. Try again after that.",
         {"retry_after": retry_after, "locked_until": tenant.pin_locked_until.isoformat()},
     )
 
@@ -469,7 +470,7 @@ def relock_refused(request, now):
     if ended is not None:
         return Refusal(
             "already_relocked",
-            f"This unlock already ended at {ended:%Y-%m-%d %H:%M} UTC and its records "
+            f"This unlock already ended at {times.local(ended)} and its records "
             "went back to their locks; there is nothing left to re-lock.",
             {"relocked_at": ended.isoformat()},
         )

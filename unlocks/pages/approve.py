@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import factors
 from accounts.selectors import admin_membership, admins_of_tenants
 from audit.actors import Actor, request_context
+from core import times
 from core.refusals import HTTP_STATUS, Refusal
 from unlocks import outlook, services
 from unlocks.consent import current_consent
@@ -224,7 +225,10 @@ def _page(
         # While the PIN is locked the page leads with the lock and offers no Approve button.
         "pin_lock": {
             "until": locked_until,
-            "in_words": until_in_words(locked_until, timezone.now()),
+            # In the admin's zone, UTC on hover.
+            "in_words": times.time_html(
+                locked_until, shown=until_in_words(locked_until, timezone.now())
+            ),
         }
         if locked_until
         else None,
