@@ -205,6 +205,18 @@ def is_tenant_admin(membership):
     return membership is not None and membership.role == Role.ADMIN
 
 
+def repeats_own_approval(request, email):
+    """Whether `email` is the admin who approved `request` already: their approval sent
+    again (a double click, Back and send again). It changes nothing and is no attempt, so
+    it is not recorded, and the approver's page shows the receipt."""
+    approver = request.approved_by if request.status == RequestStatus.COMPLETED else None
+    return (
+        approver is not None
+        and isinstance(email, str)
+        and approver.email.lower() == email.strip().lower()
+    )
+
+
 def not_tenant_admin(tenant, email, membership=None):
     """Refuses anyone whose membership (read now) is not an active admin's of the tenant."""
     if is_tenant_admin(membership):

@@ -15,7 +15,7 @@ from accounts.selectors import admin_membership, admins_of_tenants
 from audit.actors import Actor, request_context
 from core import times
 from core.refusals import HTTP_STATUS, Refusal
-from unlocks import outlook, services
+from unlocks import outlook, rules, services
 from unlocks.consent import current_consent
 from unlocks.links import request_id_from_token
 from unlocks.models import Channel, LockState, RecordType, RequestStatus
@@ -155,6 +155,11 @@ def _show_refusal(request, request_id, refusal):
     unlock = request_with_targets(request_id)
     if unlock is None:
         return not_found(request, "unlock request")
+    if refusal.code == "request_not_pending" and rules.repeats_own_approval(
+        unlock, request.user.email
+    ):
+        # Their own approval sent again (a double click, or Back and send): their receipt.
+        return redirect("receipt", request_id=unlock.pk)
     if refusal.code == "request_not_pending":
         # The same answer as opening a dead link: gone.
         return _closed(request, unlock, refusal=refusal, status=410)
