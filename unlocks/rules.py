@@ -460,6 +460,64 @@ def relocked_at(request, now):
     return None
 
 
+# What an approved request's unlock is now (`unlock_now`).
+UNLOCKED = "unlocked"  # its window runs: the records are open until `until`
+RELOCKED_EARLY = "relocked_early"  # someone ended it before its window did
+ENDED_BY_ITSELF = "ended_by_itself"  # its window ran out
+
+
+@dataclass(frozen=True)
+class UnlockNow:
+    """An approved request's unlock as it is now: the one reader the receipt, the tenant's
+    request list and the console's request page say it from."""
+
+    state: str
+    until: datetime  # when its window ends, or ended
+    ended_at: datetime | None = None
+    by: str = ""  # who re-locked it early
+    reason: str = ""  # and why
+    # Known once the end is written (None before the job has run): the records exported
+    # in the window, and those that went back to their locks ({"type", "number"[, "state"]}).
+    exported: list | None = None
+    relocked: list | None = None
+
+    @property
+    def ended(self):
+        return self.state != UNLOCKED
+
+    def record_state(self, record_type, number, before):
+        """What a record the approval opened (from `before`) is now, as far as the unlock
+        knows: open while it runs; exported if exported in the window; else back at
+        `before`."""
+        if not self.ended:
+            return LockState.OPEN
+        if any(r["type"] == record_type and r["number"] == number for r in self.exported or []):
+            return LockState.EXPORTED
+        return before
+
+
+def unlock_now(request, now):
+    """What `request`'s unlock is at `now` (an `UnlockNow`), or None for a request that
+    unlocked nothing with a window (not approved, or approved before windows existed)."""
+    if request.status != RequestStatus.COMPLETED or request.unlocked_until is None:
+        return None
+    ended_at = relocked_at(request, now)
+    if ended_at is None:
+        return UnlockNow(UNLOCKED, request.unlocked_until)
+    outcome = request.window_outcome or {}
+    known = {"exported": outcome.get("exported"), "relocked": outcome.get("relocked")}
+    if request.relocked_at is not None and request.relocked_at != request.unlocked_until:
+        return UnlockNow(
+            RELOCKED_EARLY,
+            request.unlocked_until,
+            ended_at,
+            by=request.relocked_by,
+            reason=request.relock_reason,
+            **known,
+        )
+    return UnlockNow(ENDED_BY_ITSELF, request.unlocked_until, ended_at, **known)
+
+
 def relock_refused(request, now):
     """Refuses an early re-lock of a request that did not unlock anything, or whose
     unlock has already ended (by its window or an earlier re-lock)."""

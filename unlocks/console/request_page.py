@@ -91,6 +91,8 @@ def _page(request, unlock, verify_form=None, cancel_form=None, relock_form=None)
         pin_locked_until=locked_until,
         pin_lock_left=time_left(locked_until - now) if locked_until else "",
         refusal_words=in_words(unlock.refusal_code) if unlock.refusal_code else "",
+        # An approved request says what its unlock is now, beside "completed".
+        unlock_now_said=words.UNLOCK_NOW[unlock.unlock_now.state] if unlock.unlock_now else "",
     )
 
 

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from core import words
 from unlocks import inputs
 
 # In the app folder: the form renderer reads app templates, not the project templates/.
@@ -116,5 +117,6 @@ class RelockForm(forms.Form):
     reason = forms.CharField(
         label="Why re-lock now",
         max_length=inputs.REASON,
+        help_text=words.RELOCK_REASON_READERS,
         error_messages={"required": "Say why the unlock should end now."},
     )

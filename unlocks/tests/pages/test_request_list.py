@@ -20,7 +20,9 @@ def test_it_lists_the_tenants_requests_with_links_to_approve_and_receipts(
     page = response.content.decode()
     assert f"/approve/{approval_token(unlock)}/" in page
     assert f"/receipts/{plain_unlock.pk}/" in page
-    assert "Pending" in page and "Completed" in page
+    # An approved request says what its unlock is now, not plain "Completed".
+    assert "Pending" in page and "Unlocked</span>" in page and "Completed" not in page
+    assert "Unlocked until" in page
     assert "no-store" in response["Cache-Control"]
 
 
