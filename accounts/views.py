@@ -42,7 +42,12 @@ from accounts.middleware import TimeZoneMiddleware
 from accounts.models import Role, Tenant
 from accounts.pins import NEW_PIN_RULES_IN_WORDS
 from accounts.rules import first_factor_needs_link
-from accounts.selectors import admins_of_tenants, membership_of, memberships_of_user
+from accounts.selectors import (
+    admins_by_second_factor,
+    admins_of_tenants,
+    membership_of,
+    memberships_of_user,
+)
 from accounts.services import (
     add_authenticator_app,
     add_passkey,
@@ -472,10 +477,14 @@ def approval_factor_settings(request, slug):
                 return redirect("approval_factor_settings", slug=tenant.slug)
     if form.errors:
         _forget_code(form)
+    # Whom requiring a second factor blocks (or blocks now): the admins who hold none.
+    _, without = admins_by_second_factor(tenant=tenant)
     context = {
         "tenant": tenant,
         "form": form,
         "has_app": factors.TOTP in factors.kinds_of(request.user),
+        "without": _names(without),
+        "without_count": len(without),
     }
     return render(
         request,

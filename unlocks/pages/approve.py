@@ -11,7 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import factors
-from accounts.selectors import admin_membership, admins_of_tenants
+from accounts.selectors import admin_membership, admins_by_second_factor, admins_of_tenants
 from audit.actors import Actor, request_context
 from core import times
 from core.refusals import HTTP_STATUS, Refusal
@@ -212,6 +212,10 @@ def _page(
         form, refusal, status = None, ahead.approver_refusal, 403
     admins = admins_of_tenants([tenant])[tenant.pk] if refusal is not None else []
     locked_until = ahead.pin_locked_until
+    # The tenant requires a second factor and the admin holds none: told before the form,
+    # with who can approve instead.
+    factor_missing = refusal is None and bool(ahead.second_factor and ahead.second_factor.missing)
+    holders = admins_by_second_factor(tenant=tenant)[0] if factor_missing else []
     context = {
         "unlock": unlock,
         "tenant": tenant,
@@ -239,6 +243,8 @@ def _page(
         else None,
         # What the page asks after the PIN and consent: the approver's own second factor.
         "second_factor": ahead.second_factor,
+        "factor_missing": factor_missing,
+        "factor_holders": and_join((a.get_full_name() for a in holders), "or"),
     }
     return render(request, "unlocks/approve.html", context, status=status)
 
