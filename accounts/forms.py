@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
+from accounts.pins import NEW_PIN_LENGTH_IN_WORDS
 from core import times
 
 
@@ -69,7 +70,8 @@ class PinForm(forms.Form):
     new_pin = _secret(
         "New account PIN",
         "new-password",
-        "It is never shown again, here or anywhere.",
+        f"{NEW_PIN_LENGTH_IN_WORDS}, as the rules above say. It is never shown again, here or "
+        "anywhere.",
         max_length=64,
         inputmode="numeric",
     )
