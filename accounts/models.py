@@ -86,7 +86,9 @@ class Tenant(models.Model):
         help_text="The currency of the tenant's books: every amount of its records is in it.",
     )
     # The zone its emails say times in (an IANA name), set by one of its admins.
-    time_zone = models.CharField(max_length=64, default="UTC")
+    time_zone = models.CharField(
+        max_length=64, default="UTC", help_text="The time zone its emails say times in."
+    )
     pin_hash = models.CharField(max_length=255, blank=True, editable=False)
     pin_set_at = models.DateTimeField(null=True, blank=True, editable=False)
     # PIN throttling lives in the database so that a lock-out survives a cache flush.

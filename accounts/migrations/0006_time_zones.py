@@ -12,7 +12,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="tenant",
             name="time_zone",
-            field=models.CharField(default="UTC", max_length=64),
+            field=models.CharField(
+                default="UTC", help_text="The time zone its emails say times in.", max_length=64
+            ),
         ),
         migrations.AddField(
             model_name="user",
