@@ -39,3 +39,18 @@ def test_every_email_says_the_tenants_zone(tenant, pat, zone, name):
         assert f" {name}" in sent.html and " UTC" not in sent.html, event
     local = request.relocked_at.astimezone(ZoneInfo(zone))
     assert f"ended at {local:%Y-%m-%d %H:%M} {name}" in email(request, "relocked").body
+
+
+def test_a_webhook_body_is_in_utc_whatever_zone_the_change_was_made_in(tenant, pat):
+    from django.utils import timezone
+
+    from unlocks.events import webhook_body
+
+    request = verify(open_for(tenant, f.bypassed_invoice(tenant)), pat)
+    with timezone.override("America/Denver"):
+        denver = webhook_body("completed", request)
+    with timezone.override("UTC"):
+        utc = webhook_body("completed", request)
+
+    assert denver == utc
+    assert "-07:00" not in denver
