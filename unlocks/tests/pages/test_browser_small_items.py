@@ -64,7 +64,7 @@ def test_a_zone_chosen_on_the_account_wins_over_the_browsers(zoned_page, demo):
     expect(page.locator("[data-zone]")).to_contain_text(f"Times are in {page.zone}")
 
     page.get_by_label("Time zone", exact=True).select_option("Europe/Dublin")
-    page.get_by_role("button", name="Save").first.click()
+    page.get_by_role("button", name="Save your time zone").click()
 
     expect(page.get_by_role("status")).to_contain_text("Times now read in Europe/Dublin.")
     expect(page.locator("[data-now]")).to_contain_text("GMT")
