@@ -404,6 +404,7 @@ def receipt_for(request):
         "quickbooks": in_the_books.shown_in_words(
             approval.data.get("quickbooks"), request.tenant.currency
         ),
+        "quickbooks_checked_at": in_the_books.shown_at(approval.data.get("quickbooks")),
     }
 
 
