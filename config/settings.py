@@ -84,6 +84,8 @@ MIDDLEWARE = [
     # second-factor pages, never the console or the API.
     "accounts.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Times in the reader's zone (their account's, else their browser's); the API in UTC.
+    "accounts.middleware.TimeZoneMiddleware",
     # Sessions end after their person's limit, and after lying idle (production); after
     # the messages, which say why.
     "accounts.middleware.SessionLimitsMiddleware",
@@ -108,6 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.account",
             ],
         },
     },

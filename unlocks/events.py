@@ -8,9 +8,11 @@ once the transaction commits.
 
 import json
 import uuid
+from datetime import UTC
 
 from django.conf import settings
 from django.db.models import prefetch_related_objects
+from django.utils import timezone
 
 from accounts.selectors import admin_users
 from notifications import selectors as outbox_selectors
@@ -75,8 +77,10 @@ def recipients_for(event: str, request, *, admins=None) -> list:
 def webhook_body(event: str, request) -> str:
     """The exact JSON text POSTed (and signed) for an event: the request as the API
     shows it, compact with sorted keys."""
-    payload = {"event": f"{EVENT_PREFIX}{event}", "request": UnlockRequestOut(request).data}
-    return json.dumps(payload, separators=(",", ":"), sort_keys=True)
+    # In UTC, as the API answers, whatever zone the page that made the change reads in.
+    with timezone.override(UTC):
+        payload = {"event": f"{EVENT_PREFIX}{event}", "request": UnlockRequestOut(request).data}
+        return json.dumps(payload, separators=(",", ":"), sort_keys=True)
 
 
 def policy_event(event: str, tenant, *, by, people, old, new, asked=None) -> None:

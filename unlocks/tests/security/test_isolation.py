@@ -307,6 +307,12 @@ def table(world):
             "/accounts/second-factor/",
             {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 302)},
         ),
+        # Everyone signed in chooses their own zone; a tenant's, only its admins (the page
+        # offers each admin their own tenants alone).
+        "settings/time-zone/": Row(
+            "/settings/time-zone/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 200)},
+        ),
         "settings/second-factor/": Row(
             "/settings/second-factor/",
             {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 200)},
