@@ -277,6 +277,23 @@ def browser_page(live_server):
     Mark the test `browser` (and `django_db(transaction=True)`). Take screenshots
     with `shot(page, name)`; they land in test-artifacts/.
     """
+    yield from _chromium_page(live_server)
+
+
+# Two readers far from UTC and from each other: west of it, and east of it across the date.
+ZONES = ("America/Denver", "Australia/Sydney")
+
+
+@pytest.fixture(params=ZONES, ids=["denver", "sydney"])
+def zoned_page(request, live_server):
+    """`browser_page` in a browser whose clock is set to each of ZONES in turn; the zone's
+    name is `page.zone`."""
+    for page in _chromium_page(live_server, timezone_id=request.param):
+        page.zone = request.param
+        yield page
+
+
+def _chromium_page(live_server, **context_options):
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
     # test makes between page actions are still synchronous and safe.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -296,7 +313,7 @@ def browser_page(live_server):
                 "--disable-sync",
             ],
         )
-        context = browser.new_context(base_url=live_server.url)
+        context = browser.new_context(base_url=live_server.url, **context_options)
         page = context.new_page()
         page.set_default_timeout(15_000)
         try:
@@ -355,3 +372,54 @@ def axe_violations(page, impacts=AXE_FAILS):
 def assert_accessible(page, name=""):
     found = axe_violations(page)
     assert not found, f"axe-core on {name or page.url}:\n" + "\n".join(found)
+
+
+# ---------------------------------------------------------------- the customer's books
+
+
+@pytest.fixture
+def books_company():
+    """An empty QuickBooks Online company for the stand-in to serve."""
+    from books.standin import Company
+
+    return Company(realm_id="9130")
+
+
+@pytest.fixture
+def standin(books_company, settings):
+    """The QuickBooks stand-in serving `books_company` on loopback, the desk pointed at it
+    (with a short timeout), and the cache emptied between tests."""
+    from django.core.cache import cache
+
+    from books.standin import serving, settings_for
+
+    with serving(books_company) as base:
+        for name, value in settings_for(base).items():
+            setattr(settings, name, value)
+        settings.QUICKBOOKS_TIMEOUT_SECONDS = 0.5
+        cache.clear()
+        yield base
+    cache.clear()
+
+
+@pytest.fixture
+def connect_books(standin, books_company):
+    """Connects a tenant to the stand-in's company, as an admin's OAuth grant would."""
+    from audit.actors import Actor
+    from books import services
+    from books.quickbooks import Grant
+
+    def connect(tenant):
+        grant = books_company.grant()
+        tokens = Grant().tokens() | {
+            "access_token": grant["access_token"],
+            "refresh_token": grant["refresh_token"],
+        }
+        return services.connect(
+            tenant=tenant,
+            realm_id=books_company.realm_id,
+            tokens=tokens,
+            actor=Actor.system("onboarding"),
+        )
+
+    return connect

@@ -14,7 +14,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
@@ -22,6 +21,7 @@ from accounts.models import Tenant
 from audit.exports import csv_pieces
 from audit.models import AuditEntry
 from audit.selectors import verify_chain
+from core import times
 from core.console_links import record_link, request_link
 from core.read_only_admin import ReadOnlyAdmin
 from core.uuid_search import uuid_range
@@ -70,17 +70,18 @@ class TimeFilter(admin.DateFieldListFilter):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
+    # Each tenant's chain is numbered on its own: across tenants, newest first, a bare
+    # number reads as a gap (10, 3, 2, 1, 9). The entry is named with its tenant's chain.
     list_display = (
-        "seq",
+        "entry",
         "when",
-        "tenant_slug",
         "actor_label",
         "action",
         "record_link",
         "request_link",
         "why",
     )
-    list_display_links = ("seq", "when")
+    list_display_links = ("entry", "when")
     list_filter = ("action", "tenant", ActorKindFilter, ("at", TimeFilter))
     # Facet counts would run a COUNT per filter choice over the whole trail.
     show_facets = admin.ShowFacets.NEVER
@@ -119,11 +120,12 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
     @admin.display(description="When", ordering="at")
     def when(self, obj):
-        return date_format(timezone.localtime(obj.at), "DATETIME_FORMAT")
+        return times.time_html(obj.at)
 
-    @admin.display(description="Tenant", ordering="tenant__slug")
-    def tenant_slug(self, obj):
-        return obj.tenant.slug
+    @admin.display(description="Entry", ordering="tenant__slug")
+    def entry(self, obj):
+        """The entry by its number in its tenant's chain: "acme-hvac #184"."""
+        return f"{obj.tenant.slug} #{obj.seq}"
 
     @admin.display(description="Record", ordering="target_number")
     def record_link(self, obj):

@@ -68,11 +68,16 @@ CODE_WORDS = {
     "consent_required": "consent not accepted",
     "consent_stale": "the consent text changed",
     "duplicate_risk_not_acknowledged": "duplicate risk not acknowledged",
+    "found_in_quickbooks_unacknowledged": "records found in QuickBooks not acknowledged",
     "request_not_completed": "the request unlocked nothing",
     "already_relocked": "the unlock had already ended",
     "second_factor_required": "the admin's second factor was not given",
     "second_factor_incorrect": "wrong second factor",
     "second_factor_wait": "a code sent too soon after a wrong one, not checked",
+    "already_approved_by_you": "that admin approved it already: another must approve",
+    "request_not_awaiting_approval": "only a request waiting for a second approval",
+    "too_few_admins": "two approvals need two admins",
+    "policy_change_not_pending": "the policy change no longer waits",
 }
 
 
@@ -81,7 +86,62 @@ def in_words(code):
     return CODE_WORDS.get(code) or code.replace("_", " ")
 
 
+# An approved request, as its status reads now: its unlock running, or ended, and how
+# (unlocks.rules.UnlockNow.state).
+UNLOCK_NOW = {
+    "unlocked": "Unlocked",
+    "relocked_early": "Re-locked early",
+    "ended_by_itself": "Ended",
+}
+
+# Who reads the reason someone gives for re-locking early (the console's and the receipt's
+# box say it): the relocked email, the receipt, the helpdesk's webhook, the audit trail.
+RELOCK_REASON_READERS = (
+    "Every admin of the account reads it, in the email telling them of the re-lock and on "
+    "the receipt; support reads it in the helpdesk ticket and the audit trail, where it "
+    "stays."
+)
+
 SAID = {
     "duplicate_risk": DUPLICATE_RISK,
     "duplicate_risk_to_the_customer": DUPLICATE_RISK_TO_THE_CUSTOMER,
 }
+
+
+# What the customer's QuickBooks holds of a record (SPEC rule 14).
+FOUND_IN_QUICKBOOKS = (
+    "It is in QuickBooks already: exporting it again will enter the same items twice. Fix "
+    "it in QuickBooks instead, or delete the copy there before exporting again."
+)
+IN_QUICKBOOKS = "In QuickBooks as {type} {number}, {amount}, {customer}, created {created} {how}."
+BY_EXPORT = "by an export"
+BY_HAND = "by hand, not by an export"
+LOOK_ALIKE = "(a look-alike: same customer, amount and date, another number)"
+NOT_IN_QUICKBOOKS = "Not in QuickBooks."
+ACKNOWLEDGE_FOUND = (
+    "I understand that QuickBooks already holds {numbers}, that exporting again will enter "
+    "them twice, and I still want them unlocked."
+)
+NONE_OF_THE_BATCH_IN_QUICKBOOKS = "None of this batch's transactions is in QuickBooks."
+NONE_OF_THESE_IN_QUICKBOOKS = "None of these records was in QuickBooks."
+QUICKBOOKS_NOT_CHECKED = "QuickBooks could not be checked: {reason}"
+BEFORE_CLOSING_DATE = (
+    "Dated on or before the QuickBooks closing date ({closing_date}): re-exporting will hit "
+    "the closing date; the accountant's closing-date password will be asked."
+)
+EDITED_IN_QUICKBOOKS = (
+    "Changed in QuickBooks after our export: what is there is not what we exported."
+)
+# At the end of a window: what happened to each record while it was open.
+QUICKBOOKS_NOT_CHECKED_AT_THE_END = (
+    "QuickBooks could not be checked when the window ended: {reason}"
+)
+RE_EXPORTED = "re-exported in the window"
+NOT_RE_EXPORTED = "not re-exported"
+IN_QUICKBOOKS_NOW = {
+    0: "not in QuickBooks now",
+    1: "in QuickBooks once",
+    2: "in QuickBooks twice or more: a suspected duplicate, check it",
+}
+
+SAID["found_in_quickbooks"] = FOUND_IN_QUICKBOOKS

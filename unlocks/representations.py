@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Currency
-from unlocks import links, money
+from unlocks import links, money, outlook
 from unlocks.models import Channel, RecordType, RequestStatus
 
 
@@ -60,6 +60,63 @@ class MoneyOut(serializers.Serializer):
     )
 
 
+class FoundOut(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["invoice", "payment"])
+    number = serializers.CharField(
+        help_text="Its number in QuickBooks (DocNumber, or a payment's reference)."
+    )
+    quickbooks_id = serializers.CharField()
+    amount = serializers.CharField(help_text=f"Its amount in QuickBooks, {AMOUNT}.")
+    customer = serializers.CharField()
+    date = serializers.DateField(allow_null=True)
+    created_at = serializers.DateTimeField(allow_null=True)
+    by_export = serializers.BooleanField(
+        help_text="Created by our export (its id is in the record's export history), not "
+        "keyed in by hand."
+    )
+    match = serializers.ChoiceField(
+        choices=["id", "number", "look-alike"],
+        help_text="Found by the id our export recorded, by number, or as a look-alike keyed "
+        "in by hand (same customer, amount and date, another number).",
+    )
+
+
+class BooksPartOut(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["checked", "not_connected", "unavailable"])
+    checked_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(
+        allow_blank=True, help_text="Why the books were not checked; empty when they were."
+    )
+    found = FoundOut(many=True)
+    closing_date = serializers.DateField(
+        allow_null=True, help_text="QuickBooks' closing date (BookCloseDate), if set."
+    )
+    before_closing_date = serializers.BooleanField(
+        help_text="Dated on or before the closing date: re-exporting asks for its password."
+    )
+    edited_after_export = serializers.BooleanField(
+        help_text="Found by its export id but changed in QuickBooks after our export."
+    )
+
+
+class TransactionBooksOut(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["invoice", "payment"])
+    number = serializers.CharField()
+    quickbooks = BooksPartOut()
+
+
+class QuickBooksOut(BooksPartOut):
+    transactions = TransactionBooksOut(
+        many=True, required=False, help_text="A batch's transactions, each as the books hold it."
+    )
+
+
+QUICKBOOKS = (
+    "What the customer's QuickBooks holds of it, asked now (SPEC rule 14); null where not "
+    "asked (lists, and webhooks but unlock_request.created, which carries the opening's)."
+)
+
+
 class TargetFields(serializers.Serializer):
     type = serializers.ChoiceField(choices=RecordType.choices)
     number = serializers.CharField()
@@ -68,7 +125,7 @@ class TargetFields(serializers.Serializer):
 
 
 class TargetOut(TargetFields, MoneyOut):
-    pass
+    quickbooks = QuickBooksOut(allow_null=True, required=False, help_text=QUICKBOOKS)
 
 
 class RequestTargetOut(TargetOut):
@@ -76,6 +133,17 @@ class RequestTargetOut(TargetOut):
     state = serializers.CharField(
         source="state_at_open", help_text="The record's state when the request was opened."
     )
+
+
+APPROVALS_REQUIRED = (
+    "How many different admins must approve (1 or 2): 2 where the tenant's two-approver "
+    "policy asks it of this unlock. Judged again at each approval; from the first approval "
+    "on, under the policy the request started with."
+)
+APPROVALS_REASON = (
+    'Why, in words ("2 approvals: $1,730.00 is over the account\'s $1,000.00 limit"); null '
+    "where the tenant has no two-approver policy."
+)
 
 
 class RefusalOut(serializers.Serializer):
@@ -101,9 +169,40 @@ class PreviewOut(serializers.Serializer):
         help_text="How many transactions make up the total.",
     )
 
+    approvals_required = serializers.IntegerField(
+        source="approvals.required", help_text=APPROVALS_REQUIRED
+    )
+    approvals_reason = serializers.SerializerMethodField(help_text=APPROVALS_REASON)
+
     @extend_schema_field(RefusalOut(many=True))
     def get_refusals(self, preview):
         return [refusal.as_dict() for refusal in preview.refusals]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_approvals_reason(self, preview):
+        return _reason(preview.approvals)
+
+
+def _reason(approvals):
+    return approvals.words() if approvals.needed.policy.on else None
+
+
+class ApprovalOut(serializers.Serializer):
+    by = serializers.EmailField(source="approver.email", help_text="The admin who approved.")
+    at = serializers.DateTimeField()
+    with_ = serializers.ListField(
+        child=serializers.ChoiceField(choices=["pin", "totp", "passkey"]),
+        source="approved_with",
+        help_text='What they proved it with: ["pin"], ["pin", "totp"] or ["pin", "passkey"].',
+    )
+    consent_version = serializers.IntegerField()
+    consent_sha256 = serializers.CharField()
+
+    def get_fields(self):
+        # `with` is a Python keyword: the field is declared as `with_` and named here.
+        fields = super().get_fields()
+        fields["with"] = fields.pop("with_")
+        return fields
 
 
 class CallerOut(serializers.Serializer):
@@ -167,9 +266,25 @@ class UnlockRequestOut(serializers.Serializer):
         "while it runs. A window that has ended reads re-locked at its end.",
     )
 
+    approvals_required = serializers.SerializerMethodField(help_text=APPROVALS_REQUIRED)
+    approvals_reason = serializers.SerializerMethodField(help_text=APPROVALS_REASON)
+    approvals = ApprovalOut(
+        many=True,
+        source="approvals_in_order",
+        help_text="Each admin's approval so far, oldest first: two where two were required.",
+    )
+
     @extend_schema_field(OpenApiTypes.URI)
     def get_approval_url(self, request):
         return links.approval_url(request)
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_approvals_required(self, request):
+        return outlook.approvals_of(request).required
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_approvals_reason(self, request):
+        return _reason(outlook.approvals_of(request))
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -201,7 +316,7 @@ class RecordFields(serializers.Serializer):
 
 # The record lookup's answer, from `selectors.record_summary`'s plain values.
 class RecordOut(RecordFields, MoneyOut):
-    pass
+    quickbooks = QuickBooksOut(allow_null=True, required=False, help_text=QUICKBOOKS)
 
 
 class ActorOut(serializers.Serializer):

@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 
+from core import words
 from unlocks import inputs
 from unlocks.models import Channel
 
@@ -76,6 +77,10 @@ class VerifyForm(forms.Form):
     duplicate_risk_acknowledged = forms.BooleanField(
         label="The admin acknowledges the duplicate risk.", required=False
     )
+    found_in_quickbooks_acknowledged = forms.BooleanField(
+        label="The admin acknowledges that these records are in their QuickBooks already.",
+        required=False,
+    )
     window_hours = forms.IntegerField(
         label="Unlock for (hours)",
         required=False,
@@ -115,5 +120,6 @@ class RelockForm(forms.Form):
     reason = forms.CharField(
         label="Why re-lock now",
         max_length=inputs.REASON,
+        help_text=words.RELOCK_REASON_READERS,
         widget=forms.TextInput(attrs={"size": 50}),
     )

@@ -84,6 +84,11 @@ def _page(request, unlock, verify_form=None, cancel_form=None, relock_form=None)
         approval_url=approval_url(unlock) if pending else "",
         consent=consent,
         needs_ack=bool(ahead) and ahead.needs_duplicate_risk_ack,
+        needs_books_ack=bool(ahead) and ahead.needs_found_in_quickbooks_ack,
+        found_in_quickbooks=[n for t in ahead.targets for n in t.found_in_quickbooks]
+        if ahead
+        else [],
+        found_advice=words.FOUND_IN_QUICKBOOKS,
         duplicate_risk_text=words.DUPLICATE_RISK,
         verify_form=verify_form if can_verify else None,
         cancel_form=cancel_form if can_cancel else None,
@@ -92,6 +97,10 @@ def _page(request, unlock, verify_form=None, cancel_form=None, relock_form=None)
         pin_locked_until=locked_until,
         pin_lock_left=time_left(locked_until - now) if locked_until else "",
         refusal_words=in_words(unlock.refusal_code) if unlock.refusal_code else "",
+        # How many approvals and why, and who approved so far (rule 13).
+        approvals=outlook.approvals_of(unlock, ahead.total if ahead else None),
+        # An approved request says what its unlock is now, beside "completed".
+        unlock_now_said=words.UNLOCK_NOW[unlock.unlock_now.state] if unlock.unlock_now else "",
     )
 
 
@@ -105,12 +114,14 @@ def _target_row(target, judged):
             "now": target.record.state_now,
             "opens_with": [],
             "duplicate_risk": bool(target.warnings),
+            "quickbooks": None,
         }
     return {
         "target": target,
         "now": judged.state,
         "opens_with": judged.opens_with_numbers,
         "duplicate_risk": judged.duplicate_risk,
+        "quickbooks": judged.quickbooks,
     }
 
 
@@ -141,20 +152,28 @@ def verify(request, object_id):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.verify_and_unlock(
+            approved = services.verify_and_unlock(
                 request_id=unlock.pk,
                 approver_email=data["admin_email"],
                 pin=data["pin"],
                 consent_version=data["consent_version"],
                 consent_accepted=data["consent_accepted"],
                 duplicate_risk_acknowledged=data["duplicate_risk_acknowledged"],
+                found_in_quickbooks_acknowledged=data["found_in_quickbooks_acknowledged"],
                 window_hours=data["window_hours"],
                 admin_code=data["admin_code"],
                 actor=actor_for(request),
             )
         except Refusal as refusal:
             return _refused(request, unlock, refusal, verify_form=form)
-        messages.success(request, "Approved: the records are unlocked.")
+        if approved.is_pending:
+            messages.success(
+                request,
+                "Approval recorded, 1 of 2: nothing is unlocked until a second admin of the "
+                "tenant approves too. Their admins were emailed the link.",
+            )
+        else:
+            messages.success(request, "Approved: the records are unlocked.")
         return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
     return _page(request, unlock, verify_form=form)
 

@@ -12,13 +12,14 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Role
 from accounts.selectors import admins_of_tenants, memberships_of_user
+from core import words
 from core.words import why_locked
 from unlocks import money, outlook
 from unlocks.consent import current_consent
 from unlocks.links import approval_token
 from unlocks.models import LockState, RecordType, RequestStatus
 from unlocks.pages.forms import RecordLookupForm
-from unlocks.pages.shared import and_join
+from unlocks.pages.shared import and_join, status_in_words
 from unlocks.selectors import records_numbered
 
 # How many records one number may find in one account (a batch, an invoice and a payment
@@ -89,6 +90,9 @@ def _record_card(found, *, admins, is_admin):
         "preview": preview,
         "answer": _answer(tenant, preview, record, members),
         "warnings": preview.targets[0].warnings if preview.ok else [],
+        "duplicate_risk": preview.ok and preview.targets[0].duplicate_risk,
+        "quickbooks": preview.targets[0].quickbooks if preview.ok else None,
+        "found_advice": words.FOUND_IN_QUICKBOOKS,
         "pending": [_request_row(r, is_admin) for r in looked.pending],
         "past": [_request_row(r, is_admin) for r in looked.past],
         "identity": money.identity(record, tenant.currency),
@@ -166,10 +170,11 @@ def _answer(tenant, preview, record, members):
 
 def _request_row(unlock, is_admin):
     status = unlock.status_now
+    said, style = status_in_words(unlock)
     return {
         "unlock": unlock,
-        "status": status.label,
-        "status_code": status,
+        "status": said,
+        "status_code": style,
         # Only admins approve and read receipts; members see that it exists.
         "approve_token": approval_token(unlock)
         if is_admin and status == RequestStatus.PENDING
