@@ -52,7 +52,9 @@ def test_the_lookup_card_of_a_batch_lists_its_transactions_with_their_amounts(ag
 
     assert "<dd data-money>3 transactions, $1,637.50</dd>" in page
     assert (
-        '<tr data-member="INV-1002"><td>INV-1002<br><small class="ud-who">Maple Street Dental · '
+        '<tr data-member="INV-1002"><td><a class="ud-nowrap" '
+        'href="/admin/unlocks/unlockrequest/lookup/?q=acme+INV-1002">INV-1002</a>'
+        '<br><small class="ud-who">Maple Street Dental · '
         '<span class="nowrap">2026-11-05</span></small></td><td>invoice</td>'
         '<td class="ud-amount">$817.50</td>' in page
     )
