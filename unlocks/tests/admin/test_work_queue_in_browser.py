@@ -178,7 +178,7 @@ def test_the_request_page_puts_the_actions_in_their_places(demo, browser_page):
     assert "/approve/" in link.inner_text()
 
     # The records table fits its card.
-    card = page.locator("section[aria-label='Targets']")
+    card = page.locator("section[aria-labelledby='ud-records-title']")
     assert card.evaluate("c => c.querySelector('table').scrollWidth <= c.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDE["width"]
     screenshot(page, "request-pending")
