@@ -224,7 +224,6 @@ def test_the_request_pages_first_screen_holds_the_status_the_link_and_the_verify
         page.locator("[data-approval-link]"),
         page.get_by_role("heading", name="Verify on the phone"),
         page.get_by_label("Tenant admin on the phone"),
-        page.get_by_label("Account PIN they give"),
     ]:
         box = what.bounding_box()
         assert box and box["y"] + box["height"] <= WIDE["height"], (what, box)
