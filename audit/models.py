@@ -27,10 +27,10 @@ class AuditAction(models.TextChoices):
 
 class AuditEntryQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnlyError("Audit entries are append-only: they cannot be updated.")
+        raise AppendOnlyError("The audit trail is append-only: it cannot be updated.")
 
     def delete(self):
-        raise AppendOnlyError("Audit entries are append-only: they cannot be deleted.")
+        raise AppendOnlyError("The audit trail is append-only: it cannot be deleted.")
 
 
 class AppendOnlyError(Exception):
@@ -109,3 +109,47 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit entries are append-only: they cannot be deleted.")
+
+
+class AuditCheckpoint(models.Model):
+    """One tenant's chain head, signed (audit/checkpoints.py): append-only like entries.
+
+    `note` is the whole signed note; the columns beside it are copies for queries, and
+    whoever checks a checkpoint reads the note's signed text, never the columns.
+    """
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="audit_checkpoints"
+    )
+    number = models.PositiveIntegerField()
+    tree_size = models.PositiveBigIntegerField()
+    root_hash = models.CharField(max_length=64)
+    head_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=8)
+    note = models.TextField()
+    # The roots of the tree's perfect subtrees (hex, largest first): the next checkpoint
+    # extends them with the new entries alone.
+    frontier = models.JSONField(default=list)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tenant_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="audit_checkpoint_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "tree_size"], name="audit_checkpoint_size_idx"),
+        ]
+
+    def __str__(self):
+        return f"checkpoint {self.number} of {self.tenant_id} at #{self.tree_size}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Audit checkpoints are append-only: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit checkpoints are append-only: they cannot be deleted.")
