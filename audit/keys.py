@@ -39,13 +39,14 @@ class PublicKey:
 
     def as_document(self) -> dict:
         encoded = base64.b64encode(self.public_key).decode()
+        typed = base64.b64encode(ED25519 + self.public_key).decode()
         return {
             "key_id": self.key_id,
             "name": self.name,
             "algorithm": "Ed25519",
             "public_key": encoded,
             # The verifier-key string Go's golang.org/x/mod/sumdb/note reads.
-            "vkey": f"{self.name}+{self.key_id}+{base64.b64encode(ED25519 + self.public_key).decode()}",
+            "vkey": f"{self.name}+{self.key_id}+{typed}",
             "status": "retired" if self.valid_until else "current",
             "valid_from": self.valid_from,
             "valid_until": self.valid_until,
