@@ -113,8 +113,10 @@ def _create(tenant, views, ask, actor):
                 {"type": v.type, "number": v.number, "state": v.state, "warnings": v.warnings}
                 for v in views
             ],
+            "caller_name": ask["caller_name"],
             "caller_email": ask["caller_email"],
             "channel": ask["channel"],
+            "reason": ask["reason"],
             "ticket": ask["ticket"],
             "window_hours": ask["window_hours"],
         },

@@ -3,7 +3,7 @@ a bypassed batch's bypassed transactions, open for the request's window, with bu
 statements; the request completed; an audit entry for the approval and each record."""
 
 from audit.models import AuditAction
-from audit.services import record_entries
+from audit.services import record_entries, sign_after_commit
 from unlocks import money, rules
 from unlocks.models import (
     Batch,
@@ -27,7 +27,7 @@ def unlock(request, targets, approver, consent, now, actor, approved_with):
     clock starts now. The same statements for one record or a batch of 100,000."""
     request.unlocked_until = rules.window_end(now, request.window_hours)
     request.remind_at = rules.remind_at(now, request.window_hours)
-    carried, reopened = _open_targets(request, targets, now)
+    carried, reopened, figures = _open_targets(request, targets, now)
     _complete(request, approver, consent, now, approved_with)
     at_stake = _reopened_total(targets, reopened, request.tenant.currency)
     approved = {
@@ -52,9 +52,12 @@ def unlock(request, targets, approver, consent, now, actor, approved_with):
     # One write to the chain for the approval and every record it opened. The receipt
     # names the approval's entry (its seq and hash), so it is written after it, while
     # the chain head is still held.
-    entries = [approved, *_unlocked_entries(request, targets, carried)]
+    entries = [approved, *_unlocked_entries(request, targets, carried, reopened, figures)]
     record_entries(tenant=request.tenant, actor=actor, entries=entries)
     announce("completed", request)
+    # A signed checkpoint covering the approval, as soon as it commits (its evidence
+    # bundle is "not yet covered" until one does).
+    sign_after_commit(tenant=request.tenant)
 
 
 def _open(records, request, now):
@@ -73,23 +76,25 @@ def _open_targets(request, targets, now):
     """Open every target, and each bypassed batch's transactions that read bypassed now.
 
     Returns (batch id -> {"invoices", "payments"} numbers opened with it, batch id ->
-    [how many, their cents]). Never `exported`: the rules refused it on these locked rows,
+    [how many, their cents], number -> (customer, cents) of those). Never `exported`: the rules refused it on these locked rows,
     and no statement here opens it either."""
     ids = {t: [v.record.pk for v in targets if v.type == t] for t in RecordType.values}
     batch_ids = ids[RecordType.BATCH]
     carried = {batch_id: {"invoices": [], "payments": []} for batch_id in batch_ids}
     reopened = {batch_id: [0, 0] for batch_id in batch_ids}
+    figures = {}
     for model, key, record_type in TRANSACTIONS:
         if batch_ids:
             bypassed = model.objects.reading([LockState.BYPASSED], now)
             _open(bypassed.filter(batch_id__in=batch_ids), request, now)
             # Read back by the mark the statement left: what it opened, and nothing else.
-            for batch_id, number, cents in (
+            for batch_id, number, cents, customer in (
                 model.objects.filter(unlocked_by=request, batch_id__in=batch_ids)
                 .order_by("number")
-                .values_list("batch_id", "number", "amount_cents")
+                .values_list("batch_id", "number", "amount_cents", "customer")
             ):
                 carried[batch_id][key].append(number)
+                figures[(record_type, number)] = {"customer": customer, "amount_cents": cents}
                 reopened[batch_id][0] += 1
                 reopened[batch_id][1] += cents
         # A transaction its batch's statement opened reads open now, and is left alone.
@@ -99,7 +104,7 @@ def _open_targets(request, targets, now):
     if batch_ids:
         bypassed = Batch.objects.reading([LockState.BYPASSED], now)
         _open(bypassed.filter(pk__in=batch_ids), request, now)
-    return carried, reopened
+    return carried, reopened, figures
 
 
 def _complete(request, approver, consent, now, approved_with):
@@ -143,10 +148,12 @@ def _reopened_total(targets, reopened, currency):
     return money.Total(transactions=transactions, cents=cents, currency=currency)
 
 
-def _unlocked_entries(request, targets, carried):
+def _unlocked_entries(request, targets, carried, reopened, figures):
     """An entry for each target opened, a batch's naming what opened with it, and one for
     each transaction that opened with its batch, so the trail's record search finds it
-    (SPEC: "each record unlocked")."""
+    (SPEC: "each record unlocked"). Each holds what people confirm the record by (a
+    transaction's customer and amount, a batch's count and total reopened), so an evidence
+    bundle's figures are the ones the chain and its checkpoint vouch for."""
     own = [
         {
             "action": AuditAction.RECORD_UNLOCKED,
@@ -154,7 +161,7 @@ def _unlocked_entries(request, targets, carried):
             "target": v.record,
             "state_before": v.state,
             "state_after": LockState.OPEN,
-            "data": {"with": carried[v.record.pk]} if v.is_batch else {},
+            "data": _figures_of(v, carried, reopened),
         }
         for v in targets
     ]
@@ -165,7 +172,7 @@ def _unlocked_entries(request, targets, carried):
             "target": (record_type, number),
             "state_before": LockState.BYPASSED,
             "state_after": LockState.OPEN,
-            "data": {"with_batch": v.number},
+            "data": {"with_batch": v.number, **figures[(record_type, number)]},
         }
         for v in targets
         if v.is_batch
@@ -173,3 +180,10 @@ def _unlocked_entries(request, targets, carried):
         for number in carried[v.record.pk][key]
     ]
     return own + with_batch
+
+
+def _figures_of(view, carried, reopened):
+    if view.is_batch:
+        count, cents = reopened[view.record.pk]
+        return {"with": carried[view.record.pk], "transactions": count, "total_cents": cents}
+    return {"customer": view.record.customer, "amount_cents": view.record.amount_cents}
