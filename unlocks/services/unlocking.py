@@ -76,8 +76,9 @@ def _open_targets(request, targets, now):
     """Open every target, and each bypassed batch's transactions that read bypassed now.
 
     Returns (batch id -> {"invoices", "payments"} numbers opened with it, batch id ->
-    [how many, their cents], number -> (customer, cents) of those). Never `exported`: the rules refused it on these locked rows,
-    and no statement here opens it either."""
+    [how many, their cents], (type, number) -> their customer and cents). Never
+    `exported`: the rules refused it on these locked rows, and no statement here opens it
+    either."""
     ids = {t: [v.record.pk for v in targets if v.type == t] for t in RecordType.values}
     batch_ids = ids[RecordType.BATCH]
     carried = {batch_id: {"invoices": [], "payments": []} for batch_id in batch_ids}
