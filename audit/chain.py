@@ -90,3 +90,13 @@ def verify_rows(rows, *, after_seq=0, after_hash=""):
         expected_prev = stored_hash
         expected_seq = seq + 1
     return count, None
+
+
+def plain_fields(row) -> dict:
+    """A row of ROW_FIELDS's hashed values as JSON writes them, by name: what an outsider
+    hashes (with the row's prev_hash, in HASHED_FIELDS order) to check the row's hash."""
+    values = row[1:-1]
+    return {
+        name: value if type(value) in _PLAIN_TYPES else _plain(value)
+        for name, value in zip(HASHED_FIELDS, values, strict=True)
+    }

@@ -7,7 +7,7 @@ a retry sends the same bytes and the console shows what went out.
 from django.template.loader import render_to_string
 
 from notifications.services import Email
-from unlocks.links import approval_url
+from unlocks.links import approval_url, evidence_url
 from unlocks.selectors import receipt_for
 
 TEMPLATES = {
@@ -36,6 +36,7 @@ def write_emails(event: str, request, people) -> list[Email]:
         context["approval_url"] = approval_url(request)
     elif event == "completed":
         context["receipt"] = receipt_for(request)
+        context["evidence_url"] = evidence_url(request)
     elif event == "relocked":
         outcome = request.window_outcome
         context["outcome"] = outcome

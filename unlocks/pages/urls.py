@@ -8,5 +8,10 @@ urlpatterns = [
     path("requests/", requests.tenant_requests, name="tenant_requests"),
     path("receipts/<uuid:request_id>/", receipts.receipt, name="receipt"),
     path("receipts/<uuid:request_id>/relock/", receipts.receipt_relock, name="receipt_relock"),
+    path(
+        "receipts/<uuid:request_id>/evidence.json",
+        receipts.receipt_evidence,
+        name="receipt_evidence",
+    ),
     path("records/", records.records, name="records"),
 ]
