@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     RELOCK_REFUSED = "relock_refused", "Re-locking refused"
     SECOND_FACTOR_INCORRECT = "second_factor_incorrect", "Wrong second factor"
     SECOND_FACTOR_REQUIREMENT_SET = "second_factor_requirement_set", "Second factor requirement set"
+    CONSENT_SIGNED = "consent_signed", "Consent signed with a passkey"
 
 
 class AuditEntryQuerySet(models.QuerySet):

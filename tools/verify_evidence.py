@@ -312,62 +312,78 @@ def check_records(bundle, by_seq, findings):
 # ---------------------------------------------------------------- the approver's passkey
 
 
-def passkey_challenge(bundle, approval_fields):
-    """What the approver's authenticator signed: SHA-256 of the consent's SHA-256, the
-    request id and its records with amounts (unlock-desk-evidence/1, "passkey")."""
-    statement = {
-        "format": "unlock-desk-consent/1",
-        "consent_sha256": bundle["consent"]["sha256"],
-        "request": bundle["request"]["id"],
-        "targets": bundle["passkey"]["targets"],
-    }
+def statement_challenge(statement):
+    """What the approver's authenticator signed: SHA-256 of the consent statement's compact
+    JSON (sorted keys, UTF-8): the consent's SHA-256, the request id, its targets with
+    amounts."""
     encoded = json.dumps(statement, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode()).digest(), statement
+    return hashlib.sha256(encoded.encode()).digest()
 
 
 def b64url(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def check_passkey(bundle, findings):
+def check_passkey(bundle, by_seq, findings):
+    """Whether the approver's passkey signed this consent, request and amounts."""
     passkey = bundle.get("passkey")
     approval = bundle.get("approval") or {}
+    kept = [e for e in by_seq.values() if e["fields"]["action"] == "consent_signed"]
     if passkey is None:
-        if "passkey" in (approval.get("approved_with") or []):
-            findings.fail("the approval was proved with a passkey but the bundle has no assertion")
+        if kept:
+            findings.fail("the bundle leaves out the passkey signature its entries record")
         return False
-    challenge, _ = passkey_challenge(bundle, None)
-    client_data = b64url(passkey["client_data_json"])
-    authenticator_data = b64url(passkey["authenticator_data"])
-    signature = b64url(passkey["signature"])
+    if not kept or kept[-1]["seq"] != passkey.get("entry"):
+        findings.fail("the passkey signature names no entry that kept it")
+        return False
+    recorded = kept[-1]["fields"]["data"]
+    for name in ("public_key", "client_data_json", "authenticator_data", "signature", "statement"):
+        if passkey.get(name) != recorded.get(name):
+            findings.fail(f"the passkey signature's {name.replace('_', ' ')} is not the one kept")
+    if "passkey" not in (approval.get("approved_with") or []):
+        findings.fail(
+            "a passkey signature is in the bundle, but the approval was not proved with one"
+        )
     try:
+        client_data = b64url(passkey["client_data_json"])
         client = json.loads(client_data)
-    except ValueError:
-        findings.fail("the passkey assertion's client data is not JSON")
+        authenticator_data = b64url(passkey["authenticator_data"])
+        signature = b64url(passkey["signature"])
+        key = load_der_public_key(base64.b64decode(passkey["public_key"]))
+    except (KeyError, ValueError, TypeError):
+        findings.fail("the passkey signature is malformed")
         return False
     if client.get("type") != "webauthn.get":
-        findings.fail("the passkey assertion is not a WebAuthn sign-in assertion")
-    if b64url(client.get("challenge", "")) != challenge:
-        findings.fail(
-            "the approver's passkey did not sign these records, amounts, request and consent: "
-            "the challenge it signed is another"
-        )
-    if client.get("origin") != passkey.get("origin"):
-        findings.fail("the passkey assertion was made on another site than the bundle says")
-    rp_hash = hashlib.sha256(passkey.get("rp_id", "").encode()).digest()
-    if authenticator_data[:32] != rp_hash:
-        findings.fail("the passkey assertion is for another site (relying party) than the desk")
-    # Every target the passkey signed must be a record of the bundle, at the same amount.
+        findings.fail("the passkey signature is not a WebAuthn assertion")
+    if authenticator_data[:32] != hashlib.sha256(passkey.get("rp_id", "").encode()).digest():
+        findings.fail("the passkey signature was made for another site than the desk")
+    statement = passkey.get("statement")
+    if statement is None:
+        findings.fail("the passkey signed no consent statement, only a sign-in challenge")
+        return False
+    if b64url(client.get("challenge", "")) != statement_challenge(statement):
+        findings.fail("the approver's passkey signed another statement than the bundle's")
+    consent = bundle.get("consent") or {}
+    findings.same(
+        "the consent the passkey signed", statement.get("consent_sha256"), consent.get("sha256")
+    )
+    findings.same(
+        "the request the passkey signed", statement.get("request"), bundle["request"]["id"]
+    )
     shown = {(r["type"], r["number"]): r for r in bundle.get("records") or []}
-    for target in passkey["targets"]:
-        record = shown.get((target["type"], target["number"]))
+    for target in statement.get("targets", []):
+        record = shown.get((target.get("type"), target.get("number")))
         if record is None:
-            findings.fail(f"the passkey signed {target['number']}, which the bundle leaves out")
-        elif "amount" in target and cents(target["amount"]) != cents(record.get("amount")):
-            findings.fail(f"{target['number']}'s amount differs from the one the passkey signed")
+            findings.fail(f"the passkey signed {target.get('number')}, which the bundle leaves out")
+            continue
+        figure = record.get("amount", record.get("total"))
+        if figure is not None and cents(target.get("amount")) != cents(figure):
+            findings.fail(
+                f"{target.get('number')}'s amount is {figure} in the bundle but the approver's "
+                f"passkey signed {target.get('amount')}"
+            )
     signed = authenticator_data + hashlib.sha256(client_data).digest()
     try:
-        key = load_der_public_key(base64.b64decode(passkey["public_key"]))
         if isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(signature, signed, ec.ECDSA(hashes.SHA256()))
         elif isinstance(key, Ed25519PublicKey):
@@ -377,7 +393,7 @@ def check_passkey(bundle, findings):
         else:
             findings.fail("the passkey's public key is of a kind this verifier does not know")
             return False
-    except (InvalidSignature, ValueError):
+    except InvalidSignature:
         findings.fail("the approver's passkey signature does not hold: the assertion was changed")
         return False
     return True
@@ -396,7 +412,7 @@ def verify(bundle, keys_document):
     check_request(bundle, by_seq, findings)
     check_consent_and_approval(bundle, by_seq, findings)
     check_records(bundle, by_seq, findings)
-    passkey_signed = check_passkey(bundle, findings)
+    passkey_signed = check_passkey(bundle, by_seq, findings)
     checkpoint = bundle.get("checkpoint")
     facts = []
     if checkpoint is None:

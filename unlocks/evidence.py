@@ -55,7 +55,7 @@ def evidence_for(request) -> dict:
         "consent": _consent(request),
         "approval": _approval(approval, currency),
         "records": _records(entries, currency),
-        "passkey": None,
+        "passkey": _passkey(entries),
         "entries": entries,
         "checkpoint": checkpoint,
         "covered": checkpoint is not None,
@@ -122,6 +122,12 @@ def _approval(entry, currency):
         "unlocked_until": data.get("unlocked_until"),
         "entry": entry["seq"],
     }
+
+
+def _passkey(entries):
+    """The approver's passkey signature on the consent statement, as its entry keeps it."""
+    signed = [e for e in entries if e["fields"]["action"] == AuditAction.CONSENT_SIGNED]
+    return signed[-1]["fields"]["data"] | {"entry": signed[-1]["seq"]} if signed else None
 
 
 def _records(entries, currency):

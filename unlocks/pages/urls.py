@@ -5,6 +5,7 @@ from unlocks.pages import approve, home, receipts, records, requests
 urlpatterns = [
     path("", home.front_door, name="front_door"),
     path("approve/<str:token>/", approve.approve, name="approve"),
+    path("approve/<str:token>/passkey/", approve.approve_passkey, name="approve_passkey"),
     path("requests/", requests.tenant_requests, name="tenant_requests"),
     path("receipts/<uuid:request_id>/", receipts.receipt, name="receipt"),
     path("receipts/<uuid:request_id>/relock/", receipts.receipt_relock, name="receipt_relock"),

@@ -3,7 +3,7 @@ a bypassed batch's bypassed transactions, open for the request's window, with bu
 statements; the request completed; an audit entry for the approval and each record."""
 
 from audit.models import AuditAction
-from audit.services import record_entries, sign_after_commit
+from audit.services import record_entries, record_entry, sign_after_commit
 from unlocks import money, rules
 from unlocks.models import (
     Batch,
@@ -188,3 +188,20 @@ def _figures_of(view, carried, reopened):
         count, cents = reopened[view.record.pk]
         return {"with": carried[view.record.pk], "transactions": count, "total_cents": cents}
     return {"customer": view.record.customer, "amount_cents": view.record.amount_cents}
+
+
+def keep_passkey_signature(request, signed, actor):
+    """The approver's passkey assertion over the consent statement (with the credential's
+    public key), kept as an entry of the approval: the chain and its next checkpoint vouch
+    for it, and the evidence bundle carries it."""
+    if not isinstance(signed, dict):
+        return  # a check that only said yes: nothing to keep
+    record_entry(
+        tenant=request.tenant,
+        actor=actor,
+        action=AuditAction.CONSENT_SIGNED,
+        request=request,
+        consent_version=request.consent_version,
+        consent_sha256=request.consent_sha256,
+        data=signed,
+    )
