@@ -21,6 +21,7 @@ from accounts.models import Tenant
 from audit import keys, note
 from audit.chain import ROW_FIELDS, verify_rows
 from audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
+from audit.signals import checkpoint_signed
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def sign_checkpoint(*, tenant_id) -> AuditCheckpoint | None:
             checkpoint.save()
     except IntegrityError:
         return None  # another signer numbered it first: theirs stands
+    checkpoint_signed.send(sender=AuditCheckpoint, checkpoint=checkpoint, after=after)
     return checkpoint
 
 

@@ -324,6 +324,8 @@ NOTIFICATIONS_WEBHOOK_EVENTS = (
     "cancelled",
     "expired",
     "relocked",
+    # A signed audit checkpoint covers the approval: its evidence bundle is complete.
+    "covered",
 )
 NOTIFICATIONS_EVENT_PREFIX = "unlock_request."
 NOTIFICATIONS_REFERENCE_ADMIN_URL = "admin:unlocks_unlockrequest_change"
