@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import factors
 from accounts.selectors import admin_membership, admins_of_tenants
 from audit.actors import Actor, request_context
+from core.errors import error_body
 from core.refusals import HTTP_STATUS, Refusal
-from unlocks import outlook, services
+from unlocks import outlook, rules, services
 from unlocks.consent import consent_statement, current_consent, statement_challenge
 from unlocks.links import approval_token, request_id_from_token
 from unlocks.models import Channel, LockState, RecordType, RequestStatus
@@ -145,32 +146,30 @@ def approve_passkey(request, token):
     statement (the consent, the request, its targets with amounts), so that the assertion
     kept with the approval is their own signature on what they consented to."""
     unlock = _unlock_from_token(token)
-    if member_or_none(request, unlock) is None:
-        return JsonResponse(
-            {
-                "error": {
-                    "code": "not_found",
-                    "message": "This approval link is not for you: open the "
-                    "link you were sent, signed in as yourself.",
-                }
-            },
-            status=404,
+    membership = member_or_none(request, unlock)
+    if membership is None:
+        return _passkey_refusal(
+            "not_found",
+            "This approval link is not for you: open the link you were sent, signed in as "
+            "yourself.",
+            404,
+        )
+    if not rules.is_tenant_admin(membership):
+        return _passkey_refusal(
+            "not_tenant_admin", "Only an admin of the account can approve this request.", 403
         )
     if factors.PASSKEY not in factors.kinds_of(request.user):
-        return JsonResponse(
-            {
-                "error": {
-                    "code": "no_passkey",
-                    "message": "You have no passkey here: use a code from your "
-                    "authenticator app instead.",
-                }
-            },
-            status=400,
+        return _passkey_refusal(
+            "no_passkey", "You have no passkey here: use a code from your authenticator app.", 400
         )
     statement = consent_statement(unlock, current_consent())
     request.session[PASSKEY_STATEMENT] = statement
     challenge = statement_challenge(statement)
     return JsonResponse(factors.passkey_request_options(request, request.user, challenge=challenge))
+
+
+def _passkey_refusal(code, message, status):
+    return JsonResponse(error_body(code, message), status=status)
 
 
 def _passkey_check(request, posted):
