@@ -376,11 +376,18 @@ def check_passkey(bundle, by_seq, findings):
         if record is None:
             findings.fail(f"the passkey signed {target.get('number')}, which the bundle leaves out")
             continue
-        figure = record.get("amount", record.get("total"))
-        if figure is not None and cents(target.get("amount")) != cents(figure):
+        signed_cents = cents(target.get("amount"))
+        if record.get("amount") is not None and cents(record["amount"]) != signed_cents:
             findings.fail(
-                f"{target.get('number')}'s amount is {figure} in the bundle but the approver's "
-                f"passkey signed {target.get('amount')}"
+                f"{target.get('number')}'s amount is {record['amount']} in the bundle but the "
+                f"approver's passkey signed {target.get('amount')}"
+            )
+        # A batch's signed figure is its total as shown; the approval reopens only what is
+        # bypassed in it, never more than that.
+        if record.get("total") is not None and cents(record["total"]) > signed_cents:
+            findings.fail(
+                f"{target.get('number')} reopened {record['total']}, more than the "
+                f"{target.get('amount')} the approver's passkey signed"
             )
     signed = authenticator_data + hashlib.sha256(client_data).digest()
     try:

@@ -170,3 +170,24 @@ def test_a_passkey_that_signed_other_amounts_is_named(books, pat, keys_document)
     status, problems = check(json.loads(json.dumps(evidence_for(unlock))), keys_document)
     assert status == "invalid"
     assert any("the approver's passkey signed 20.00" in p for p in problems), problems
+
+
+def test_a_batch_that_reopened_more_than_its_signed_total_is_named(books, pat, keys_document):
+    give_passkey(pat)
+    unlock = open_for("acme", targets=BOTH[:1])
+    statement = consent_statement(unlock, current_consent())
+    statement["targets"][0]["amount"] = "100.00"
+    services.verify_and_unlock(
+        request_id=unlock.pk,
+        approver_email=pat.email,
+        pin=PIN,
+        consent_version=current_consent().version,
+        consent_accepted=True,
+        duplicate_risk_acknowledged=True,
+        passkey=lambda approver: authenticator(statement),
+        actor=AGENT,
+    )
+    sign_checkpoints()
+    status, problems = check(json.loads(json.dumps(evidence_for(unlock))), keys_document)
+    assert status == "invalid"
+    assert any("B-1001 reopened 1637.50, more than the 100.00" in p for p in problems), problems
