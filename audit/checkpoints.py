@@ -20,13 +20,16 @@ from django.utils import timezone
 from accounts.models import Tenant
 from audit import keys, note
 from audit.chain import ROW_FIELDS, verify_rows
-from audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
+from audit.models import AuditChainHead, AuditCheckpoint, AuditEntry, AuditTreeTile
 from audit.signals import checkpoint_signed
 
 log = logging.getLogger(__name__)
 
 # Entry rows per read while new entries are checked and hashed into the tree.
 CHUNK = 5000
+# The tree's blocks whose roots are kept (AuditTreeTile): 2**TILE_LEVEL entries each.
+TILE_LEVEL = 10
+TILE_LEAVES = 1 << TILE_LEVEL
 
 
 class NoSigningKey(Exception):
@@ -93,7 +96,14 @@ def sign_checkpoint(*, tenant_id) -> AuditCheckpoint | None:
         log.error("Not signing tenant %s's chain: entry #%s does not fit.", tenant_id, first_bad)
         return None
     frontier = [bytes.fromhex(h) for h in last.frontier] if last else []
-    frontier, size = note.extend(frontier, after, (note.leaf_hash(h) for h in hashes))
+    tiles = []
+
+    def keep_tile(level, index, node):
+        if level == TILE_LEVEL:
+            tiles.append(AuditTreeTile(tenant_id=tenant_id, index=index, hash=node.hex()))
+
+    leaves = (note.leaf_hash(h) for h in hashes)
+    frontier, size = note.extend(frontier, after, leaves, on_node=keep_tile)
     tenant = Tenant.objects.only("slug").get(pk=tenant_id)
     now = timezone.now()
     text = note.CheckpointText(
@@ -120,6 +130,7 @@ def sign_checkpoint(*, tenant_id) -> AuditCheckpoint | None:
     try:
         with transaction.atomic():
             checkpoint.save()
+            AuditTreeTile.objects.bulk_create(tiles, batch_size=CHUNK, ignore_conflicts=True)
     except IntegrityError:
         return None  # another signer numbered it first: theirs stands
     checkpoint_signed.send(sender=AuditCheckpoint, checkpoint=checkpoint, after=after)
@@ -169,16 +180,29 @@ def covering(*, tenant_id, seq) -> AuditCheckpoint | None:
 
 def inclusion_proof(*, tenant_id, tree_size, seqs) -> list[str]:
     """The hashes (base64) that link the entries `seqs` to the root of the tenant's tree
-    of `tree_size`: hashes of the other entries' subtrees, never their contents.
-    O(log n) of them for a run of neighbouring entries; reading the tree costs O(n)."""
-    hashes = AuditEntry.objects.filter(tenant_id=tenant_id, seq__lte=tree_size).order_by("seq")
-    leaves = []
-    last = 0
-    while True:
-        chunk = list(hashes.filter(seq__gt=last).values_list("seq", "hash")[:CHUNK])
-        leaves.extend(note.leaf_hash(h) for _, h in chunk)
-        if len(chunk) < CHUNK:
-            break
-        last = chunk[-1][0]
-    proof = note.multi_proof(leaves, [seq - 1 for seq in seqs])
+    of `tree_size`: hashes of the other entries' subtrees, never their contents. O(log n)
+    of them for a run of neighbouring entries; built from the kept tiles and at most a
+    few blocks of entry hashes around each run, not the whole chain."""
+    tiles = dict(
+        AuditTreeTile.objects.filter(
+            tenant_id=tenant_id, index__lt=tree_size // TILE_LEAVES
+        ).values_list("index", "hash")
+    )
+    entries = AuditEntry.objects.filter(tenant_id=tenant_id).order_by("seq")
+
+    def perfect(lo, hi):
+        """An aligned perfect subtree: from its tiles when it holds whole ones."""
+        if hi - lo >= TILE_LEAVES and all(
+            i in tiles for i in range(lo >> TILE_LEVEL, hi >> TILE_LEVEL)
+        ):
+            nodes = [bytes.fromhex(tiles[i]) for i in range(lo >> TILE_LEVEL, hi >> TILE_LEVEL)]
+            return note.root_of(note.extend([], 0, nodes)[0])
+        hashes = entries.filter(seq__gt=lo, seq__lte=hi).values_list("hash", flat=True)
+        leaves = [note.leaf_hash(h) for h in hashes.iterator(chunk_size=CHUNK)]
+        return note.root_of(note.extend([], 0, leaves)[0])
+
+    def subtree(lo, hi):
+        return note.split_subtree(lo, hi, perfect)
+
+    proof = note.proof_for(tree_size, [seq - 1 for seq in seqs], subtree)
     return [note.b64(node) for node in proof]

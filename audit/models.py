@@ -154,3 +154,24 @@ class AuditCheckpoint(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit checkpoints are append-only: they cannot be deleted.")
+
+
+class AuditTreeTile(models.Model):
+    """The root of one aligned block of TILE_LEAVES entries of a tenant's Merkle tree,
+    kept by the checkpoint signer so that an inclusion proof reads these and a few
+    thousand entry hashes, not the whole chain. Derived data: a wrong one only makes a
+    proof fail to reach the signed root, never makes a false one hold."""
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    index = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "index"], name="audit_tile_unique")
+        ]
+
+    def __str__(self):
+        return f"tile {self.index} of {self.tenant_id}"

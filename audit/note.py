@@ -160,20 +160,25 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
-def extend(frontier: list[bytes], size: int, leaves) -> tuple[list[bytes], int]:
+def extend(frontier: list[bytes], size: int, leaves, on_node=None) -> tuple[list[bytes], int]:
     """The compact range of a tree of `size` leaves (the roots of its perfect subtrees,
-    largest first) extended by `leaves` (leaf hashes): O(new leaves) work."""
+    largest first) extended by `leaves` (leaf hashes): O(new leaves) work. `on_node(level,
+    index, hash)` hears of each perfect subtree completed (2**level leaves from
+    index * 2**level)."""
     frontier = list(frontier)
     sha256 = hashlib.sha256
     for leaf in leaves:
         frontier.append(leaf)
         size += 1
         # Each trailing 1 bit of the new size is a pair of equal subtrees to merge.
-        merged = size
+        merged, level = size, 0
         while merged & 1 == 0:
             right = frontier.pop()
             frontier[-1] = sha256(b"\x01" + frontier[-1] + right).digest()
             merged >>= 1
+            level += 1
+            if on_node is not None:
+                on_node(level, (size >> level) - 1, frontier[-1])
     return frontier, size
 
 
@@ -192,15 +197,21 @@ def _largest_power_of_two_below(n: int) -> int:
 
 
 def multi_proof(leaves: list[bytes], indices: list[int]) -> list[bytes]:
-    """The hashes that, with the leaves at `indices`, give the root of the tree of
-    `leaves`: the root of every largest subtree holding none of them, left to right.
-    O(log n) hashes for a run of neighbouring leaves, whatever the tree's size."""
-    known = sorted(set(indices))
-    proof = []
+    """`proof_for` of a tree whose leaves are all at hand."""
 
     def subtree(lo, hi):
-        frontier, _ = extend([], 0, leaves[lo:hi])
-        return root_of(frontier)
+        return root_of(extend([], 0, leaves[lo:hi])[0])
+
+    return proof_for(len(leaves), indices, subtree)
+
+
+def proof_for(size: int, indices: list[int], subtree) -> list[bytes]:
+    """The hashes that, with the leaves at `indices`, give the root of a tree of `size`:
+    the root of every largest subtree holding none of them, left to right, as
+    `subtree(lo, hi)` gives it. O(log n) hashes for a run of neighbouring leaves, whatever
+    the tree's size."""
+    known = sorted(set(indices))
+    proof = []
 
     def walk(lo, hi):
         at = bisect.bisect_left(known, lo)
@@ -211,9 +222,19 @@ def multi_proof(leaves: list[bytes], indices: list[int]) -> list[bytes]:
             walk(lo, lo + k)
             walk(lo + k, hi)
 
-    if leaves:
-        walk(0, len(leaves))
+    if size:
+        walk(0, size)
     return proof
+
+
+def split_subtree(lo: int, hi: int, perfect) -> bytes:
+    """The RFC 6962 hash of leaves [lo, hi), from `perfect(lo, hi)`, the root of an
+    aligned perfect subtree: a range that is not one is split as the tree splits it."""
+    n = hi - lo
+    if n & (n - 1) == 0 and lo % n == 0:
+        return perfect(lo, hi)
+    k = _largest_power_of_two_below(n)
+    return node_hash(split_subtree(lo, lo + k, perfect), split_subtree(lo + k, hi, perfect))
 
 
 def root_from_proof(size: int, known: dict[int, bytes], proof: list[bytes]) -> bytes | None:

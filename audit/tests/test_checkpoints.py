@@ -309,3 +309,28 @@ def test_the_keys_document_lists_current_and_retired_keys(client, settings, tmp_
     assert current["key_id"] == keys.current_public_key().key_id
     assert (old["status"], old["valid_from"]) == ("retired", "2025-01-01T00:00:00Z")
     assert old["vkey"].startswith("unlock-desk.test/audit+" + old["key_id"] + "+")
+
+
+def test_a_proof_from_the_kept_tiles_is_the_proof_from_every_leaf(db):
+    from audit.checkpoints import TILE_LEAVES, TILE_LEVEL, inclusion_proof
+    from audit.models import AuditTreeTile
+
+    tenant = TenantFactory()
+    write(tenant, TILE_LEAVES * 3 + 100)
+    sign_checkpoint(tenant_id=tenant.pk)
+    write(tenant, TILE_LEAVES + 7)
+    checkpoint = sign_checkpoint(tenant_id=tenant.pk)
+    assert AuditTreeTile.objects.filter(tenant=tenant).count() == 4
+    hashes = list(AuditEntry.objects.filter(tenant=tenant).values_list("hash", flat=True))
+    leaves = [note.leaf_hash(h) for h in hashes]
+    for seqs in ([1], [2 * TILE_LEAVES + 5, 2 * TILE_LEAVES + 6], [len(hashes)], [700, 4000]):
+        with CaptureQueriesContext(connection) as queries:
+            proof = inclusion_proof(tenant_id=tenant.pk, tree_size=checkpoint.tree_size, seqs=seqs)
+        expected = note.multi_proof(leaves, [s - 1 for s in seqs])
+        assert proof == [base64.b64encode(node).decode() for node in expected]
+        known = {s - 1: leaves[s - 1] for s in seqs}
+        root = note.root_from_proof(len(leaves), known, [base64.b64decode(p) for p in proof])
+        assert root.hex() == checkpoint.root_hash
+        # The tiles, and for each run of entries the blocks beside it under a tile's size
+        # (at most one per level on each side): never the whole chain.
+        assert len(queries) <= 1 + 2 * TILE_LEVEL * len(seqs)
