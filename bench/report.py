@@ -202,7 +202,7 @@ def _checkpoint_rows(figures):
         (
             f"evidence bundle of a {figures['bundle_transactions']:,}-transaction approval "
             f"< {BUNDLE_S:g} s and < {BUNDLE_PEAK_MB} MB",
-            f"{figures['bundle_seconds']:.2f} s, peak {_fmt(peak, ' MB', 0)}, "
+            f"{figures['bundle_seconds']:.2f} s, {_fmt(peak, ' MB', 0)} more memory at its peak, "
             f"{figures['bundle_bytes'] / 1e6:.1f} MB file of {figures['bundle_entries']:,} "
             f"entries; inclusion proof of {figures['bundle_proof_hashes']} hashes in a tree of "
             f"{figures['bundle_tree_size']:,}; offline verifier: {figures['bundle_verdict']} "
