@@ -24,6 +24,8 @@ class AuditAction(models.TextChoices):
     SECOND_FACTOR_INCORRECT = "second_factor_incorrect", "Wrong second factor"
     SECOND_FACTOR_REQUIREMENT_SET = "second_factor_requirement_set", "Second factor requirement set"
     CONSENT_SIGNED = "consent_signed", "Consent signed with a passkey"
+    BOOKS_CONNECTED = "books_connected", "QuickBooks connected"
+    BOOKS_DISCONNECTED = "books_disconnected", "QuickBooks disconnected"
 
 
 class AuditEntryQuerySet(models.QuerySet):
