@@ -101,6 +101,14 @@ class Tenant(models.Model):
         editable=False,
         help_text="Every approval needs the approving admin's personal second factor.",
     )
+    # The two-approver policy (SPEC rule 13), set by its admins only
+    # (unlocks.services.policy), never in the admin: unlocks whose total at stake reaches
+    # this many cents need two different admins (null: no amount), and, where ticked,
+    # every unlock of a bypassed batch does.
+    two_approvers_from_cents = models.BigIntegerField(null=True, blank=True, editable=False)
+    two_approvers_for_bypassed_batches = models.BooleanField(
+        default=False, db_default=False, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

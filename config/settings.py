@@ -349,6 +349,7 @@ NOTIFICATIONS_WEBHOOK_EVENTS = (
     "cancelled",
     "expired",
     "relocked",
+    "approval_recorded",
     # A signed audit checkpoint covers the approval: its evidence bundle is complete.
     "covered",
 )

@@ -92,9 +92,7 @@ ACKNOWLEDGE_FOUND = (
     "I understand that QuickBooks already holds {numbers}, that exporting again will enter "
     "them twice, and I still want them unlocked."
 )
-NONE_OF_THE_BATCH_IN_QUICKBOOKS = (
-    "None of this batch's transactions is in QuickBooks (checked {checked})."
-)
+NONE_OF_THE_BATCH_IN_QUICKBOOKS = "None of this batch's transactions is in QuickBooks."
 NONE_OF_THESE_IN_QUICKBOOKS = "None of these records was in QuickBooks."
 QUICKBOOKS_NOT_CHECKED = "QuickBooks could not be checked: {reason}"
 BEFORE_CLOSING_DATE = (

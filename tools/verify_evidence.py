@@ -328,7 +328,13 @@ def check_passkey(bundle, by_seq, findings):
     """Whether the approver's passkey signed this consent, request and amounts."""
     passkey = bundle.get("passkey")
     approval = bundle.get("approval") or {}
-    kept = [e for e in by_seq.values() if e["fields"]["action"] == "consent_signed"]
+    # Of two approvers, the signature of the one whose approval unlocked.
+    kept = [
+        e
+        for e in by_seq.values()
+        if e["fields"]["action"] == "consent_signed"
+        and e["fields"]["data"].get("approver") == approval.get("approver")
+    ]
     if passkey is None:
         if kept:
             findings.fail("the bundle leaves out the passkey signature its entries record")
@@ -337,7 +343,14 @@ def check_passkey(bundle, by_seq, findings):
         findings.fail("the passkey signature names no entry that kept it")
         return False
     recorded = kept[-1]["fields"]["data"]
-    for name in ("public_key", "client_data_json", "authenticator_data", "signature", "statement"):
+    for name in (
+        "approver",
+        "public_key",
+        "client_data_json",
+        "authenticator_data",
+        "signature",
+        "statement",
+    ):
         if passkey.get(name) != recorded.get(name):
             findings.fail(f"the passkey signature's {name.replace('_', ' ')} is not the one kept")
     if "passkey" not in (approval.get("approved_with") or []):

@@ -4,10 +4,13 @@ They are written in the transaction of the change and kept whole on the outbox r
 a retry sends the same bytes and the console shows what went out.
 """
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from notifications.services import Email
 from unlocks.links import approval_url, evidence_url
+from unlocks.outlook import approvals_of, policy_in_words
 from unlocks.selectors import receipt_for
 
 TEMPLATES = {
@@ -16,6 +19,7 @@ TEMPLATES = {
     "pin_locked": "pin_locked",
     "window_ending": "window_ending",
     "relocked": "relocked",
+    "approval_recorded": "second_approval",
 }
 # A re-lock email names this many records back at their locks, then says how many more.
 RELOCKED_SHOWN = 200
@@ -32,8 +36,12 @@ def write_emails(event: str, request, people) -> list[Email]:
         "targets": list(request.targets.all()),
         "stake": request.at_stake(),
     }
-    if event == "created":
+    if event in ("created", "approval_recorded"):
         context["approval_url"] = approval_url(request)
+        ahead = approvals_of(request, context["stake"])
+        context["approvals"] = ahead
+        context["approvals_words"] = ahead.words("your account's")
+        context["first"] = (ahead.given or [None])[0]
     elif event == "completed":
         context["receipt"] = receipt_for(request)
         context["evidence_url"] = evidence_url(request)
@@ -55,3 +63,21 @@ def _write(name, context, to):
         text=render_to_string(f"notifications/{name}.txt", context),
         html=render_to_string(f"notifications/{name}.html", context),
     )
+
+
+def write_policy_emails(event, tenant, people, *, by, old, new, asked=None) -> list[Email]:
+    """The email telling each of `people` that `by` changed (`event`: "set", "proposed",
+    "approved", "withdrawn") `tenant`'s two-approver policy from `old` to `new`."""
+    context = {
+        "event": event,
+        "tenant": tenant,
+        "by": by,
+        "asked": asked,
+        "old": policy_in_words(old, tenant.currency),
+        "new": policy_in_words(new, tenant.currency),
+        "settings_url": settings.SITE_URL + reverse("approval_policy", args=[tenant.slug]),
+    }
+    return [
+        _write("approval_policy", {**context, "recipient": person}, person.email)
+        for person in people
+    ]

@@ -16,7 +16,7 @@ from accounts.selectors import admin_users
 from notifications import selectors as outbox_selectors
 from notifications import services as outbox
 from notifications.models import WEBHOOK_EVENTS
-from unlocks.emails import TEMPLATES, write_emails
+from unlocks.emails import TEMPLATES, write_emails, write_policy_emails
 from unlocks.representations import UnlockRequestOut
 from unlocks.selectors import targets_with_money
 
@@ -56,14 +56,21 @@ def request_event(event: str, request, *, admins=None, checkpoint=None) -> None:
 
 
 def recipients_for(event: str, request, *, admins=None) -> list:
-    """Opening mails each current admin the approval link; completion mails the approver
-    a receipt; a PIN lock-out, an unlock's window nearly over and its re-lock tell the
-    admins. Other events send no email."""
+    """Opening mails each current admin the approval link; the first of two approvals mails
+    the other admins the link again; completion mails each approver a receipt; a PIN
+    lock-out, an unlock's window nearly over and its re-lock tell the admins. Other events
+    send no email."""
     if event not in TEMPLATES:
         return []
     if event == "completed":
-        return [request.approved_by]
-    return admin_users(tenant=request.tenant) if admins is None else list(admins)
+        # Each admin who approved it gets the receipt (rule 13: two, where it took two).
+        return [a.approver for a in request.approvals_in_order] or [request.approved_by]
+    admins = admin_users(tenant=request.tenant) if admins is None else list(admins)
+    if event == "approval_recorded":
+        # The tenant's other admins: one of them approves second.
+        approved = {a.approver_id for a in request.approvals_in_order}
+        return [person for person in admins if person.pk not in approved]
+    return admins
 
 
 def webhook_body(event: str, request, *, checkpoint=None) -> str:
@@ -79,3 +86,14 @@ def webhook_body(event: str, request, *, checkpoint=None) -> str:
             "signed_at": checkpoint.signed_at.isoformat(),
         }
     return json.dumps(payload, separators=(",", ":"), sort_keys=True)
+
+
+def policy_event(event: str, tenant, *, by, people, old, new, asked=None) -> None:
+    """A tenant's two-approver policy was `set` (tightened: applied at once), a loosening
+    `proposed` (it waits for a second admin), `approved` (applied) or `withdrawn`: tell
+    `people` (its other admins), in the change's transaction."""
+    if not people:
+        return
+    emails = write_policy_emails(event, tenant, people, by=by, old=old, new=new, asked=asked)
+    # "policy_proposed": an outbox event's name is 20 characters at most.
+    outbox.queue_emails(emails, event=f"policy_{event}", event_id=uuid.uuid4())

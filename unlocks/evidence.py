@@ -55,7 +55,7 @@ def evidence_for(request) -> dict:
         "consent": _consent(request),
         "approval": _approval(approval, currency),
         "records": _records(entries, currency),
-        "passkey": _passkey(entries),
+        "passkey": _passkey(entries, approval),
         "entries": entries,
         "checkpoint": checkpoint,
         "covered": checkpoint is not None,
@@ -124,9 +124,18 @@ def _approval(entry, currency):
     }
 
 
-def _passkey(entries):
-    """The approver's passkey signature on the consent statement, as its entry keeps it."""
-    signed = [e for e in entries if e["fields"]["action"] == AuditAction.CONSENT_SIGNED]
+def _passkey(entries, approval):
+    """The approving admin's passkey signature on the consent statement, as its entry keeps
+    it (of two approvers, the one whose approval unlocked)."""
+    if approval is None:
+        return None
+    approver = approval["fields"]["data"].get("approver")
+    signed = [
+        e
+        for e in entries
+        if e["fields"]["action"] == AuditAction.CONSENT_SIGNED
+        and e["fields"]["data"].get("approver") == approver
+    ]
     return signed[-1]["fields"]["data"] | {"entry": signed[-1]["seq"]} if signed else None
 
 

@@ -31,6 +31,12 @@ functions what to show. SPEC's rules, and where each is decided:
 12. A named approver (staff signing in: accounts.rules)
                                                   second_factor_needed, second_factor_missing,
                                                   second_factor_wait
+13. Two approvers where the tenant asks ......... ApprovalPolicy, approvals_needed,
+                                                  already_approved_by_you, policy_invalid,
+                                                  loosens, too_few_admins,
+                                                  policy_change_refused,
+                                                  policy_change_expired,
+                                                  admin_cancel_refused
 """
 
 from dataclasses import dataclass, field
@@ -587,3 +593,157 @@ def second_factor_incorrect(attempts_left, factor="totp"):
         "before verification is locked for this account.",
         {"attempts_left": attempts_left},
     )
+
+
+# ---------------------------------------------------------------- 13. two approvers
+
+# The most approvals a request needs: its tenant's admins, two of them.
+MOST_APPROVALS = 2
+# A loosening of the policy waits this long for a second admin, then lapses.
+POLICY_CHANGE_LIFETIME = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class ApprovalPolicy:
+    """A tenant's two-approver policy: unlocks whose total at stake reaches `two_from_cents`
+    (None: no amount) need two different admins, and so does every unlock of a bypassed
+    batch where `bypassed_batches`."""
+
+    two_from_cents: int | None = None
+    bypassed_batches: bool = False
+
+    @classmethod
+    def of_tenant(cls, tenant):
+        return cls(tenant.two_approvers_from_cents, tenant.two_approvers_for_bypassed_batches)
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(data.get("two_from_cents"), bool(data.get("bypassed_batches")))
+
+    def as_json(self):
+        return {"two_from_cents": self.two_from_cents, "bypassed_batches": self.bypassed_batches}
+
+    @property
+    def on(self):
+        return self.two_from_cents is not None or self.bypassed_batches
+
+
+@dataclass(frozen=True)
+class ApprovalsNeeded:
+    """How many approvals an unlock needs, and why: `because` is "amount" (its total
+    reaches the policy's amount), "bypassed_batch" (it unlocks a bypassed batch), or None
+    (one admin's approval; `policy.on` says whether the policy looked at it at all)."""
+
+    required: int
+    because: str | None
+    policy: ApprovalPolicy
+    total_cents: int
+    batches: tuple = ()
+
+
+def approvals_needed(policy, total_cents, *, bypassed_batches=()):
+    """How many approvals an unlock of `total_cents` (its total at stake), naming the
+    bypassed batches `bypassed_batches`, needs under `policy`: judged again at each
+    approval, as every rule is."""
+    batches = tuple(bypassed_batches)
+    if policy.two_from_cents is not None and total_cents >= policy.two_from_cents:
+        because = "amount"
+    elif policy.bypassed_batches and batches:
+        because = "bypassed_batch"
+    else:
+        because = None
+    return ApprovalsNeeded(
+        required=MOST_APPROVALS if because else 1,
+        because=because,
+        policy=policy,
+        total_cents=total_cents,
+        batches=batches,
+    )
+
+
+def already_approved_by_you(approver, approvals):
+    """Refuses a second approval by an admin who approved the request already: two
+    approvals are two different admins'."""
+    mine = next((a for a in approvals if a.approver_id == approver.pk), None)
+    if mine is None:
+        return None
+    return Refusal(
+        "already_approved_by_you",
+        f"{approver.email} approved this request already, at {mine.at:%Y-%m-%d %H:%M} UTC. "
+        "It needs a second approval by another admin of the account; ask one of them.",
+        {"approved_at": mine.at.isoformat()},
+    )
+
+
+def admin_cancel_refused(request, approvals):
+    """Refuses a tenant admin's cancel of a request that is not awaiting its second
+    approval: until an admin has approved, support cancels it."""
+    if request.status == RequestStatus.PENDING and approvals:
+        return None
+    return Refusal(
+        "request_not_awaiting_approval",
+        "Only a request that one admin has approved and that waits for a second can be "
+        "cancelled here. Ask support to cancel any other.",
+        {"status": request.status},
+    )
+
+
+def policy_invalid(two_from_cents):
+    """Refuses an amount that is not a positive number of cents."""
+    if two_from_cents is None or (
+        isinstance(two_from_cents, int)
+        and not isinstance(two_from_cents, bool)
+        and two_from_cents > 0
+    ):
+        return None
+    return Refusal(
+        "invalid",
+        "The request is not valid: the amount is more than zero, in the account's currency.",
+        {"two_from": "The amount is more than zero."},
+    )
+
+
+def loosens(old, new):
+    """Whether changing the policy `old` to `new` lets any unlock through with fewer
+    approvals (it lowers the policy): a higher amount, the amount or the batch rule
+    switched off. A lower amount, or a part switched on, asks more and tightens it."""
+    if old.two_from_cents is not None and (
+        new.two_from_cents is None or new.two_from_cents > old.two_from_cents
+    ):
+        return True
+    return old.bypassed_batches and not new.bypassed_batches
+
+
+def too_few_admins(new, admins_count, tenant_name):
+    """Refuses turning on a policy that asks two admins of an account with fewer."""
+    if not new.on or admins_count >= MOST_APPROVALS:
+        return None
+    return Refusal(
+        "too_few_admins",
+        f"{tenant_name} has {admins_count} admin{'' if admins_count == 1 else 's'}: two "
+        "approvals need two admins. Make another person an admin of the account first.",
+        {"admins": admins_count},
+    )
+
+
+def policy_change_expired(change, now):
+    return change.proposed_at + POLICY_CHANGE_LIFETIME <= now
+
+
+def policy_change_refused(change, admin, now):
+    """Refuses approving a policy change that no longer waits, or by the admin who asked
+    for it: loosening the policy takes a second admin."""
+    if change.status != "pending" or policy_change_expired(change, now):
+        return Refusal(
+            "policy_change_not_pending",
+            "That change no longer waits for approval: it was applied, withdrawn, replaced "
+            "or not approved in time. Reload the page to see the policy as it is.",
+            {"status": change.status},
+        )
+    if change.proposed_by_id == admin.pk:
+        return Refusal(
+            "already_approved_by_you",
+            "You asked for this change, so another admin of the account must approve it: "
+            "loosening the policy takes two admins, as the approvals it guards do.",
+        )
+    return None

@@ -47,6 +47,10 @@ CODE_WORDS = {
     "second_factor_required": "the admin's second factor was not given",
     "second_factor_incorrect": "wrong second factor",
     "second_factor_wait": "a code sent too soon after a wrong one, not checked",
+    "already_approved_by_you": "that admin approved it already: another must approve",
+    "request_not_awaiting_approval": "only a request waiting for a second approval",
+    "too_few_admins": "two approvals need two admins",
+    "policy_change_not_pending": "the policy change no longer waits",
 }
 
 
@@ -94,6 +98,12 @@ def _detail(entry):
         return data.get("reason", "")
     if entry.action == AuditAction.VERIFY_REFUSED and data.get("admin_email"):
         return f"for {data['admin_email']}"
+    if entry.action == AuditAction.APPROVAL_RECORDED:
+        proved = factors_in_words(data.get("approved_with"))
+        return (
+            f"by {data.get('approver', '')} with {proved}, consent version "
+            f"{entry.consent_version}; nothing unlocked until a second admin approves"
+        )
     if entry.action == AuditAction.REQUEST_APPROVED:
         proved = data.get("approved_with")
         with_what = f" with {factors_in_words(proved)}" if proved else ""
@@ -116,6 +126,7 @@ KINDS = {
     AuditAction.SECOND_FACTOR_INCORRECT: ("wrong_pin", "Wrong second factor"),
     AuditAction.PIN_LOCKED: ("locked", "PIN locked"),
     AuditAction.VERIFY_REFUSED: ("refused_try", "Verification refused"),
+    AuditAction.APPROVAL_RECORDED: ("approved_once", "Approved 1 of 2"),
     AuditAction.REQUEST_APPROVED: ("approved", "Approved"),
     AuditAction.REQUEST_REFUSED: ("refused", "Refused at approval"),
     AuditAction.REQUEST_CANCELLED: ("cancelled", "Cancelled"),

@@ -1,5 +1,6 @@
-"""Approving a request: its guards in API.md's order (SPEC rules 5 to 8 and 12), then the
-unlock in the same transaction (`unlocking`)."""
+"""Approving a request: its guards in API.md's order (SPEC rules 5 to 8, 12 and 13), then
+the approval (`approvals`) and, once it has all it needs, the unlock in the same
+transaction (`unlocking`)."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from unlocks.in_the_books import not_asked
 from unlocks.models import RequestStatus, UnlockRequest
 from unlocks.outlook import books_of_request, judge, with_books
 from unlocks.selectors import request_with_targets
+from unlocks.services import approvals
 from unlocks.services.closing import expire_if_due
 from unlocks.services.shared import announce, audited, lock_request, not_pending, refuse
 from unlocks.services.unlocking import keep_passkey_signature, unlock
@@ -97,6 +99,9 @@ def _verify_locked(request_id, ask, actor, booked):
     approver = _approver(request, ask["approver_email"], actor)
     if isinstance(approver, Refusal):
         return approver
+    # Two approvals are two admins' (rule 13): asked before the PIN, which it spares.
+    if refusal := rules.already_approved_by_you(approver, request.approvals_in_order):
+        return refuse(request, refusal, actor, data={"approver": approver.email})
     approved_with = _proved(request, approver, ask, now, actor)
     if isinstance(approved_with, Refusal):
         return approved_with
@@ -120,9 +125,16 @@ def _verify_locked(request_id, ask, actor, booked):
         return _refused_by_rules(request, refusals, now, actor)
     if window_hours is not None:
         request.window_hours = window_hours
-    unlock(request, targets, approver, consent, now, actor, approved_with, booked)
+    # How many approvals, judged now on the locked rows (rule 13): the first of two
+    # unlocks nothing.
+    needed = approvals.needed_now(request, targets)
+    given = approvals.record_approval(request, approver, consent, now, approved_with, needed)
+    if approvals.awaiting_another(given, needed):
+        approvals.first_of_two(request, given, needed, consent, actor, targets, booked)
+    else:
+        unlock(request, targets, approver, consent, now, actor, approved_with, booked)
     if ask.get("passkey_signed"):
-        keep_passkey_signature(request, ask["passkey_signed"], actor)
+        keep_passkey_signature(request, ask["passkey_signed"], approver, actor)
     return request
 
 

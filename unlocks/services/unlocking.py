@@ -48,6 +48,8 @@ def unlock(request, targets, approver, consent, now, actor, approved_with, booke
             "currency": at_stake.currency,
             "window_hours": request.window_hours,
             "unlocked_until": request.unlocked_until.isoformat(),
+            # Every admin who approved it, oldest first: this approver last (rule 13).
+            "approvals": [a.approver.email for a in request.approvals_in_order],
             # What the approver was shown of the customer's books (SPEC rule 14).
             **as_shown(booked, targets),
         },
@@ -194,9 +196,10 @@ def _figures_of(view, carried, reopened):
     return {"customer": view.record.customer, "amount_cents": view.record.amount_cents}
 
 
-def keep_passkey_signature(request, signed, actor):
+def keep_passkey_signature(request, signed, approver, actor):
     """The approver's passkey assertion over the consent statement (with the credential's
-    public key), kept as an entry of the approval: the chain and its next checkpoint vouch
+    public key and whose it is), kept as an entry of their approval (the first of two, or
+    the one that unlocks): the chain and its next checkpoint vouch
     for it, and the evidence bundle carries it."""
     if not isinstance(signed, dict):
         return  # a check that only said yes: nothing to keep
@@ -207,5 +210,5 @@ def keep_passkey_signature(request, signed, actor):
         request=request,
         consent_version=request.consent_version,
         consent_sha256=request.consent_sha256,
-        data=signed,
+        data={**signed, "approver": approver.email},
     )

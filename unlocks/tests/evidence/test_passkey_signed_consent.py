@@ -191,3 +191,38 @@ def test_a_batch_that_reopened_more_than_its_signed_total_is_named(books, pat, k
     status, problems = check(json.loads(json.dumps(evidence_for(unlock))), keys_document)
     assert status == "invalid"
     assert any("B-1001 reopened 1637.50, more than the 100.00" in p for p in problems), problems
+
+
+def test_of_two_approvers_each_passkey_is_kept_and_the_unlocking_ones_is_proven(
+    books, pat, lee, keys_document
+):
+    """Where two admins approve (SPEC rule 13), each one's passkey signature is kept with
+    their approval; the bundle carries the one whose approval unlocked."""
+    from accounts.models import Tenant
+
+    Tenant.objects.filter(slug="acme").update(two_approvers_from_cents=100)
+    give_passkey(pat)
+    WebAuthnCredential = __import__(
+        "django_otp_webauthn.models", fromlist=["WebAuthnCredential"]
+    ).WebAuthnCredential
+    WebAuthnCredential.objects.create(
+        user=lee, name="Key", credential_id=b"id2", public_key=b"key", confirmed=True
+    )
+    unlock = open_for("acme", targets=BOTH[1:])
+    statement = consent_statement(unlock, current_consent())
+    for admin in (pat, lee):
+        services.verify_and_unlock(
+            request_id=unlock.pk,
+            approver_email=admin.email,
+            pin=PIN,
+            consent_version=current_consent().version,
+            consent_accepted=True,
+            passkey=lambda approver: authenticator(statement),
+            actor=AGENT,
+        )
+    signed = AuditEntry.objects.filter(request_id=unlock.pk, action="consent_signed")
+    assert [e.data["approver"] for e in signed.order_by("seq")] == [pat.email, lee.email]
+    sign_checkpoints()
+    bundle = json.loads(json.dumps(evidence_for(UnlockRequest.objects.get(pk=unlock.pk))))
+    assert bundle["approval"]["approver"] == bundle["passkey"]["approver"] == lee.email
+    assert check(bundle, keys_document) == ("valid", [])

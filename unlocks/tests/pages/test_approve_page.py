@@ -97,8 +97,9 @@ def test_it_reads_the_page_in_a_fixed_number_of_queries(client, admin, tenant):
     assert response.status_code == 200
     # session + user, request + targets, membership (with its role), consent, batch contents
     # x2, and the rules' judgement of the targets now: batches, invoices with their export
-    # history, the batches' exported transactions x2; the approver's second factors
-    assert len(queries) == 13, [q["sql"] for q in queries]
+    # history, the batches' exported transactions x2; the approver's second factors; the
+    # request's approvals
+    assert len(queries) == 14, [q["sql"] for q in queries]
 
 
 def test_it_warns_when_a_batch_now_holds_an_exported_transaction(client, admin, tenant):

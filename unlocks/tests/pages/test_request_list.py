@@ -54,8 +54,8 @@ def test_it_lists_in_a_fixed_number_of_queries(client, admin, tenant):
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/requests/")
     assert response.status_code == 200
-    # session + user, tenants, count, requests, targets
-    assert len(queries) == 6, [q["sql"] for q in queries]
+    # session + user, tenants, count, requests, targets, approvals
+    assert len(queries) == 7, [q["sql"] for q in queries]
 
 
 def test_a_visitor_is_sent_to_sign_in(client):

@@ -225,11 +225,16 @@ def table(world):
         "approve/<str:token>/passkey/": Row(
             f"/approve/{approval_token(pending)}/passkey/", acme_page(admin=400), method="post"
         ),
+        # Cancelling from the PIN page (an admin, awaiting a second approval): with no
+        # reason, acme's admin is asked for one.
+        "approve/<str:token>/cancel/": Row(
+            f"/approve/{approval_token(pending)}/cancel/", acme_page(admin=400), method="post"
+        ),
         "receipts/<uuid:request_id>/": Row(f"/receipts/{completed.pk}/", acme_page()),
-        # Re-lock now, from the receipt: with no reason, acme's admin is asked for one.
         "receipts/<uuid:request_id>/evidence.json": Row(
             f"/receipts/{completed.pk}/evidence.json", acme_page()
         ),
+        # Re-lock now, from the receipt: with no reason, acme's admin is asked for one.
         "receipts/<uuid:request_id>/relock/": Row(
             f"/receipts/{completed.pk}/relock/", acme_page(admin=400), method="post"
         ),
@@ -258,6 +263,19 @@ def table(world):
             },
         ),
         "settings/pin/<slug:slug>/": Row("/settings/pin/acme-hvac/", acme_page()),
+        # The two-approver policy: its admins; another tenant's does not exist.
+        "settings/approvals/": Row(
+            "/settings/approvals/",
+            {
+                **dict.fromkeys(NO_SESSION, LOGIN),
+                MEMBER: 403,
+                ADMIN_A: 302,  # to /settings/approvals/acme-hvac/
+                ADMIN_B: 302,
+                STAFF: 403,
+                AGENT: 403,
+            },
+        ),
+        "settings/approvals/<slug:slug>/": Row("/settings/approvals/acme-hvac/", acme_page()),
         # The account's QuickBooks connection: its admins; another tenant's does not exist.
         "settings/quickbooks/": Row(
             "/settings/quickbooks/",

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_enrolment_links"),
-        ("audit", "0009_checkpoints"),
+        ("audit", "0010_checkpoints"),
     ]
 
     operations = [

@@ -35,7 +35,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_enrolment_links"),
-        ("audit", "0008_books_actions"),
+        ("audit", "0009_two_approver_actions"),
     ]
 
     operations = [
