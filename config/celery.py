@@ -1,11 +1,37 @@
-"""The Celery app: settings are the CELERY_* names of config/settings.py."""
+"""The Celery app: settings are the CELERY_* names of config/settings.py.
+
+Each task's log lines carry its name and id (core/logs.py), and a job of the beat schedule
+that ends well notes when (core/jobs.py), for the readiness check and the metrics.
+"""
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
+
+from core import jobs, logs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("unlockdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The log context of each running task, by task id, until it ends.
+_running = {}
+
+
+@signals.task_prerun.connect
+def _task_started(task_id=None, task=None, **kwargs):
+    _running[task_id] = logs.enter(task=task.name, task_id=task_id)
+
+
+@signals.task_postrun.connect
+def _task_ended(task_id=None, **kwargs):
+    token = _running.pop(task_id, None)
+    if token is not None:
+        logs.leave(token)
+
+
+@signals.task_success.connect
+def _task_succeeded(sender=None, **kwargs):
+    jobs.record_success(sender.name)

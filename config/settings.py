@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    # Log lines with the request's id, one line per answer, and the latency histogram.
+    "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -319,14 +321,35 @@ NOTIFICATIONS_HANDOVER_PAUSE = timedelta(
 )
 WEBHOOK_TIMEOUT = timedelta(seconds=env.float("WEBHOOK_TIMEOUT_SECONDS", default=10))
 
+# JSON lines (one object a line, with the request's id, tenant and actor) in production and
+# wherever LOG_FORMAT=json; plain text otherwise, as `make run` prints (core/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "core.logs.Context"}},
+    "formatters": {
+        "plain": {
+            "()": "core.logs.Plain",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "core.logs.Json"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Celery workers log through the handler above (JSON too), not a handler of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it serves nothing.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # Sign-in throttling (django-axes): 5 failed sign-ins for one email from one address lock
 # that email at that address for 15 minutes; the others who share the address (an office, a

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts.urls import settings_urlpatterns
 from config.errors import api_not_found
+from config.metrics import metrics_view
 from unlocks.api.health import HealthView
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("healthz", HealthView.as_view(), name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     # Keep last among /api/ routes: JSON 404s for API paths no view answers.
     re_path(r"^api/", api_not_found),
     path("", include("unlocks.pages.urls")),
