@@ -7,6 +7,7 @@ that ends well notes when (core/jobs.py), for the readiness check and the metric
 import os
 
 from celery import Celery, signals
+from prometheus_client import multiprocess
 
 from core import jobs, logs
 
@@ -30,6 +31,13 @@ def _task_ended(task_id=None, **kwargs):
     token = _running.pop(task_id, None)
     if token is not None:
         logs.leave(token)
+
+
+@signals.worker_process_shutdown.connect
+def _child_ended(pid=None, **kwargs):
+    # prometheus-client's multiprocess mode, as gunicorn's child_exit does it.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(pid or os.getpid())
 
 
 @signals.task_success.connect
