@@ -118,6 +118,11 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# DATABASE_URL names PgBouncer in transaction mode (README: Past one machine): a server-side
+# cursor cannot outlive its transaction there, so Django keeps none (the exports stream by
+# keyset reads and need none).
+DATABASE_POOLED = env.bool("DATABASE_POOLED", default=False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLED
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent use as Django 5.1+ documents it: readers beside a writer (WAL), and every
     # transaction takes the write lock when it begins (IMMEDIATE), so a second writer waits
@@ -345,9 +350,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-# Celery workers log through the handler above (JSON too), not a handler of Celery's own.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-
 # GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it serves nothing.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
@@ -443,6 +445,9 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Probes and the metrics scraper reach each host on its private address, past the proxy
+    # that ends TLS: they are answered there, not sent to https://.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
