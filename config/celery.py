@@ -9,13 +9,31 @@ import os
 from celery import Celery, signals
 from prometheus_client import multiprocess
 
-from core import jobs, logs
+from core import jobs, logs, tracing
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("unlockdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+def _trace_the_worker(**kwargs):
+    # Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (core/tracing.py).
+    tracing.start("unlockdesk-worker")
+
+
+@signals.worker_process_shutdown.connect
+def _send_the_last_spans(**kwargs):
+    tracing.flush()
+
+
+@signals.setup_logging.connect
+def _log_as_django_does(**kwargs):
+    """Celery sets up no logging of its own: settings.LOGGING writes the worker's lines too,
+    as JSON where LOG_FORMAT=json (its level is LOG_LEVEL, not --loglevel)."""
+
 
 # The log context of each running task, by task id, until it ends.
 _running = {}
