@@ -3,10 +3,11 @@ the broker, migrations not applied, a beat job late (core/jobs.py). 200 when all
 503 otherwise; within READY_WITHIN seconds whatever is down.
 
 Each check runs in a thread of its own and is waited for until the deadline; one that has
-not answered by then reads "no answer". A check still stuck from an earlier call is not
-started again (a frozen database would otherwise gather a thread per probe).
+not answered by then reads "no answer". A check still running from an earlier probe is
+waited on, not started again (a frozen database would otherwise gather a thread per probe).
 """
 
+import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
 from celery import current_app
@@ -27,6 +28,7 @@ OK = "ok"
 
 _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="readyz")
 _running = {}
+_lock = threading.Lock()
 _migrated = False
 
 
@@ -84,24 +86,27 @@ CHECKS = {"database": database, "migrations": migrations, "broker": broker, "bea
 
 
 def run_checks():
-    """{check name: "ok" or what is wrong}, within READY_WITHIN seconds."""
-    started = {}
+    """{check name: "ok" or what is wrong}, within READY_WITHIN seconds. A check still
+    running for an earlier probe (or another probe now) is waited on, not started again:
+    probes at once share one check, and a database that hangs holds one thread, not one
+    per probe."""
+    futures = {}
+    with _lock:
+        for name, check in CHECKS.items():
+            running = _running.get(name)
+            if running is None or running.done():
+                running = _running[name] = _pool.submit(_in_thread, check)
+            futures[name] = running
+    wait(futures.values(), timeout=READY_WITHIN)
     results = {}
-    for name, check in CHECKS.items():
-        stuck = _running.get(name)
-        if stuck is not None and not stuck.done():
-            results[name] = "The previous check has not answered yet."
-            continue
-        started[name] = _running[name] = _pool.submit(_in_thread, check)
-    wait(started.values(), timeout=READY_WITHIN)
-    for name, future in started.items():
+    for name, future in futures.items():
         if not future.done():
             results[name] = f"No answer within {READY_WITHIN} s."
         elif future.exception() is not None:
             results[name] = f"The check failed: {type(future.exception()).__name__}."
         else:
             results[name] = future.result()
-    return {name: results[name] for name in CHECKS}
+    return results
 
 
 ReadyOut = inline_serializer(

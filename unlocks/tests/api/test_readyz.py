@@ -70,26 +70,29 @@ def test_it_names_a_database_that_is_down(client, monkeypatch):
 @pytest.mark.django_db
 def test_it_answers_within_two_seconds_when_a_check_hangs(client, monkeypatch):
     release = threading.Event()
+    calls = []
 
     def frozen():
+        calls.append(1)
         release.wait(timeout=30)
         return health.OK
 
     monkeypatch.setattr(health, "database", frozen)
     try:
-        started = time.monotonic()
-        first = client.get("/readyz")
-        took = time.monotonic() - started
-        again = client.get("/readyz")
+        answers = []
+        for _ in range(2):
+            started = time.monotonic()
+            answers.append((client.get("/readyz"), time.monotonic() - started))
     finally:
         release.set()
 
-    assert took < 2
-    assert first.status_code == 503
-    assert first.json()["checks"]["database"] == "No answer within 1.5 s."
-    assert first.json()["checks"]["migrations"] == "ok"
-    # The stuck check is not started a second time.
-    assert again.json()["checks"]["database"] == "The previous check has not answered yet."
+    for response, took in answers:
+        assert took < 2
+        assert response.status_code == 503
+        assert response.json()["checks"]["database"] == "No answer within 1.5 s."
+        assert response.json()["checks"]["migrations"] == "ok"
+    # The second probe waited on the check still running, and started none of its own.
+    assert len(calls) == 1
 
 
 @pytest.mark.django_db
