@@ -96,3 +96,18 @@ def test_a_beat_job_is_late_after_three_of_its_intervals_without_success(client,
     assert value(
         samples, "unlockdesk_beat_last_success_timestamp_seconds", task=cleanup
     ) == pytest.approx((now - timedelta(hours=2)).timestamp())
+
+
+def test_a_made_up_method_or_address_adds_no_series_of_its_own(client, db, token):
+    client.generic("BREW", "/api/v1/unlock-requests/")
+    client.generic("BREW", "/no/such/page/7f3a/")
+
+    samples = scrape(client)
+
+    latency = {labels for name, labels in samples if name.endswith("duration_seconds_count")}
+    assert all(dict(labels)["method"] != "BREW" for labels in latency)
+    assert all("7f3a" not in dict(labels)["view"] for labels in latency)
+    assert (
+        "unlockdesk_http_request_duration_seconds_count",
+        (("method", "other"), ("status", "404"), ("view", "unmatched")),
+    ) in samples
