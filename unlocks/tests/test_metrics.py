@@ -17,7 +17,10 @@ from notifications.tests.conftest import receiver  # noqa: F401
 from unlocks import platform
 from unlocks.models import Batch, LockState, UnlockRequest
 from unlocks.tasks import expire_pending_requests
+from unlocks.tests import factories as f
 from unlocks.tests.api.conftest import body, open_request, verify_body
+from unlocks.tests.conftest import open_for
+from unlocks.tests.pages.conftest import approval, approve_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -115,3 +118,16 @@ def test_a_flow_moves_each_counter_by_what_it_did(api, receiver):  # noqa: F811
         "unlockdesk_beat_last_success_timestamp_seconds",
         task="unlocks.tasks.expire_pending_requests",
     ) == pytest.approx(timezone.now().timestamp(), abs=60)
+
+
+def test_a_wrong_pin_on_the_pin_page_counts_as_one_over_the_api_does(admin, tenant):
+    unlock = open_for(tenant, f.imported_invoice(tenant))
+    page = Client()
+    page.force_login(admin)
+    before = scrape(page)
+
+    assert page.post(approve_path(unlock), approval(unlock, pin="000000")).status_code == 403
+
+    changes = moved(before, scrape(page))
+    assert value(changes, "unlockdesk_pin_failures_total") == 1
+    assert value(changes, "unlockdesk_unlock_requests_total", event="approved") == 0
