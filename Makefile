@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
+
+.PHONY: run-quickbooks
 .PHONY: run test lint format install install-dev migrate demo worker schema bench fuzz
 
 $(BIN)/python:
@@ -32,6 +34,18 @@ demo: migrate
 ## Set up everything and serve the app on http://127.0.0.1:8000 (SQLite, in-process tasks).
 run: demo
 	@if [ -z "$$REDIS_URL" ]; then echo "REDIS_URL is not set: emails and webhooks are sent in this process after each commit (no worker); 'python manage.py expire_requests' and 'deliver_outbox' run expiry and retries by hand."; else echo "REDIS_URL is set: start 'make worker' too, or emails, webhooks and expiry wait in the outbox."; fi
+	DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST)} $(BIN)/python manage.py runserver $(HOST)
+
+## The demo beside a local QuickBooks stand-in (INV-1001 keyed in by hand, a closing date):
+## B-1001's pages say what QuickBooks holds. QB_PORT moves the stand-in.
+QB_PORT ?= 8765
+QB_BASE = http://127.0.0.1:$(QB_PORT)
+run-quickbooks: demo
+	@DEBUG=1 $(BIN)/python manage.py quickbooks_standin --port $(QB_PORT) & standin=$$!; \
+	trap "kill $$standin" EXIT INT TERM; sleep 2; \
+	QUICKBOOKS_CLIENT_ID=standin-id QUICKBOOKS_CLIENT_SECRET=standin-key \
+	QUICKBOOKS_API_BASE=$(QB_BASE)/v3 QUICKBOOKS_TOKEN_URL=$(QB_BASE)/oauth2/v1/tokens/bearer \
+	QUICKBOOKS_AUTH_URL=$(QB_BASE)/connect/oauth2 \
 	DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST)} $(BIN)/python manage.py runserver $(HOST)
 
 ## A Celery worker with the beat schedule (expiry, outbox sweep) against REDIS_URL.

@@ -346,3 +346,54 @@ def shot(page, name):
     path = os.path.join(ARTIFACTS, f"{name}.png")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     page.screenshot(path=path, full_page=True)
+
+
+# ---------------------------------------------------------------- the customer's books
+
+
+@pytest.fixture
+def books_company():
+    """An empty QuickBooks Online company for the stand-in to serve."""
+    from books.standin import Company
+
+    return Company(realm_id="9130")
+
+
+@pytest.fixture
+def standin(books_company, settings):
+    """The QuickBooks stand-in serving `books_company` on loopback, the desk pointed at it
+    (with a short timeout), and the cache emptied between tests."""
+    from django.core.cache import cache
+
+    from books.standin import serving, settings_for
+
+    with serving(books_company) as base:
+        for name, value in settings_for(base).items():
+            setattr(settings, name, value)
+        settings.QUICKBOOKS_TIMEOUT_SECONDS = 0.5
+        cache.clear()
+        yield base
+    cache.clear()
+
+
+@pytest.fixture
+def connect_books(standin, books_company):
+    """Connects a tenant to the stand-in's company, as an admin's OAuth grant would."""
+    from audit.actors import Actor
+    from books import services
+    from books.quickbooks import Grant
+
+    def connect(tenant):
+        grant = books_company.grant()
+        tokens = Grant().tokens() | {
+            "access_token": grant["access_token"],
+            "refresh_token": grant["refresh_token"],
+        }
+        return services.connect(
+            tenant=tenant,
+            realm_id=books_company.realm_id,
+            tokens=tokens,
+            actor=Actor.system("onboarding"),
+        )
+
+    return connect

@@ -23,6 +23,8 @@ class AuditAction(models.TextChoices):
     RELOCK_REFUSED = "relock_refused", "Re-locking refused"
     SECOND_FACTOR_INCORRECT = "second_factor_incorrect", "Wrong second factor"
     SECOND_FACTOR_REQUIREMENT_SET = "second_factor_requirement_set", "Second factor requirement set"
+    BOOKS_CONNECTED = "books_connected", "QuickBooks connected"
+    BOOKS_DISCONNECTED = "books_disconnected", "QuickBooks disconnected"
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "audit",
+    "books",
     "unlocks",
     "notifications",
 ]
@@ -224,6 +225,30 @@ PIN_LOCK_MAX = timedelta(hours=env.int("PIN_LOCK_MAX_HOURS", default=24))
 UNLOCK_MAX_TARGETS = env.int("UNLOCK_MAX_TARGETS", default=100)
 # How long an approval unlocks for, unless the request names its own window (SPEC rule 11).
 UNLOCK_WINDOW_HOURS = env.int("UNLOCK_WINDOW_HOURS", default=72)
+
+# The customer's books: QuickBooks Online, read only (books/). No client id, no checks.
+QUICKBOOKS_CLIENT_ID = env("QUICKBOOKS_CLIENT_ID", default="")
+QUICKBOOKS_CLIENT_SECRET = env("QUICKBOOKS_CLIENT_SECRET", default="")
+QUICKBOOKS_ENVIRONMENT = env("QUICKBOOKS_ENVIRONMENT", default="sandbox")
+if QUICKBOOKS_ENVIRONMENT not in ("sandbox", "production"):
+    raise ImproperlyConfigured("QUICKBOOKS_ENVIRONMENT is 'sandbox' or 'production'.")
+# Another address for the accounting API and the token endpoint (a stand-in's).
+QUICKBOOKS_API_BASE = env("QUICKBOOKS_API_BASE", default="")
+QUICKBOOKS_TOKEN_URL = env("QUICKBOOKS_TOKEN_URL", default="")
+QUICKBOOKS_AUTH_URL = env("QUICKBOOKS_AUTH_URL", default="")
+# Fernet key sealing the grant's tokens at rest; derived from SECRET_KEY in development.
+QUICKBOOKS_TOKEN_KEY = env("QUICKBOOKS_TOKEN_KEY", default="")
+QUICKBOOKS_TIMEOUT_SECONDS = env.float("QUICKBOOKS_TIMEOUT_SECONDS", default=3.0)
+QUICKBOOKS_CACHE_SECONDS = env.int("QUICKBOOKS_CACHE_SECONDS", default=60)
+# After a failed check, the books are not asked again for this long.
+QUICKBOOKS_RETRY_SECONDS = env.int("QUICKBOOKS_RETRY_SECONDS", default=30)
+# A window's end statement asks the books of at most this many transactions.
+QUICKBOOKS_MAX_RECORDS = env.int("QUICKBOOKS_MAX_RECORDS", default=500)
+if PRODUCTION and QUICKBOOKS_CLIENT_ID and not QUICKBOOKS_TOKEN_KEY:
+    raise ImproperlyConfigured(
+        "QUICKBOOKS_CLIENT_ID is set: set QUICKBOOKS_TOKEN_KEY too (a Fernet key; "
+        "Fernet.generate_key() of the cryptography package makes one)."
+    )
 
 # Background work: Celery on Redis, or in-process after commit without Redis.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -11,6 +11,7 @@ from unlocks.api.readiness import ReadinessView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("settings/quickbooks/", include("books.urls")),
     path("settings/", include(settings_urlpatterns)),
     path("api/v1/", include("unlocks.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -41,6 +41,7 @@ HTTP_STATUS = {
     "consent_required": 400,
     "consent_stale": 409,
     "duplicate_risk_not_acknowledged": 400,
+    "found_in_quickbooks_unacknowledged": 400,
     "request_not_completed": 409,
     "already_relocked": 409,
     "second_factor_required": 400,

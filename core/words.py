@@ -53,3 +53,44 @@ SAID = {
     "duplicate_risk": DUPLICATE_RISK,
     "duplicate_risk_to_the_customer": DUPLICATE_RISK_TO_THE_CUSTOMER,
 }
+
+
+# What the customer's QuickBooks holds of a record (SPEC rule 14).
+FOUND_IN_QUICKBOOKS = (
+    "It is in QuickBooks already: exporting it again will enter the same items twice. Fix "
+    "it in QuickBooks instead, or delete the copy there before exporting again."
+)
+IN_QUICKBOOKS = "In QuickBooks as {type} {number}, {amount}, {customer}, created {created} {how}."
+BY_EXPORT = "by an export"
+BY_HAND = "by hand, not by an export"
+LOOK_ALIKE = "(a look-alike: same customer, amount and date, another number)"
+NOT_IN_QUICKBOOKS = "Not in QuickBooks."
+ACKNOWLEDGE_FOUND = (
+    "I understand that QuickBooks already holds {numbers}, that exporting again will enter "
+    "them twice, and I still want them unlocked."
+)
+NONE_OF_THE_BATCH_IN_QUICKBOOKS = (
+    "None of this batch's transactions is in QuickBooks (checked {checked})."
+)
+NONE_OF_THESE_IN_QUICKBOOKS = "None of these records was in QuickBooks."
+QUICKBOOKS_NOT_CHECKED = "QuickBooks could not be checked: {reason}"
+BEFORE_CLOSING_DATE = (
+    "Dated on or before the QuickBooks closing date ({closing_date}): re-exporting will hit "
+    "the closing date; the accountant's closing-date password will be asked."
+)
+EDITED_IN_QUICKBOOKS = (
+    "Changed in QuickBooks after our export: what is there is not what we exported."
+)
+# At the end of a window: what happened to each record while it was open.
+QUICKBOOKS_NOT_CHECKED_AT_THE_END = (
+    "QuickBooks could not be checked when the window ended: {reason}"
+)
+RE_EXPORTED = "re-exported in the window"
+NOT_RE_EXPORTED = "not re-exported"
+IN_QUICKBOOKS_NOW = {
+    0: "not in QuickBooks now",
+    1: "in QuickBooks once",
+    2: "in QuickBooks twice or more: a suspected duplicate, check it",
+}
+
+SAID["found_in_quickbooks"] = FOUND_IN_QUICKBOOKS

@@ -287,6 +287,10 @@ REASON_MAX_LENGTH = 2000
 
 
 class UnlockRequest(models.Model):
+    # What the customer's books held of its targets, where a service or a door asked
+    # (`unlocks.in_the_books.Booked`); not stored here (the audit entries keep it).
+    booked = None
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Indexed by request_tenant_status_idx, which leads with it.
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, db_index=False)

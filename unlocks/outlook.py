@@ -13,7 +13,8 @@ from datetime import datetime
 from django.utils import timezone
 
 from accounts import factors
-from unlocks import inputs, money, rules
+from books import lookup
+from unlocks import in_the_books, inputs, money, rules
 from unlocks.models import Invoice, LockState, Payment, RecordType, total_at_stake
 from unlocks.selectors import (
     batch_members,
@@ -48,6 +49,10 @@ class TargetOutlook:
     # A bypassed batch's transactions that read bypassed now and open with it:
     # {"invoices": [numbers], "payments": [numbers]}; None where not read.
     opens_with: dict | None = None
+    # What the customer's QuickBooks holds of it (`in_the_books`), None where not asked;
+    # and the numbers of ours found there (a batch's transactions').
+    quickbooks: dict | None = None
+    found_in_quickbooks: list = field(default_factory=list)
 
     @property
     def record_type(self):
@@ -60,6 +65,10 @@ class TargetOutlook:
     @property
     def duplicate_risk(self):
         return rules.DUPLICATE_RISK in self.warnings
+
+    @property
+    def in_quickbooks(self):
+        return rules.FOUND_IN_QUICKBOOKS in self.warnings
 
     @property
     def opens_with_numbers(self):
@@ -97,6 +106,9 @@ class Outlook:
     # apart from its batch.
     total: money.Total | None = None
     needs_duplicate_risk_ack: bool = False
+    needs_found_in_quickbooks_ack: bool = False
+    # What the books said (`in_the_books.Booked`), None where not asked.
+    booked: object = None
     # Until when the tenant's PIN is locked, on every channel; None while it is not.
     pin_locked_until: datetime | None = None
     # For a named approver only (the PIN page's signed-in person): the refusal of one who
@@ -184,6 +196,61 @@ def _with_contents(targets, now):
             batches[batch_id].opens_with[key].append(number)
 
 
+# ---------------------------------------------------------------- the books (rule 14)
+
+
+def with_books(targets, booked):
+    """Mark `targets` with what the books (`booked`, asked before any row was locked) hold
+    of each: its `quickbooks` part, and the found_in_quickbooks warning where found."""
+    for target in targets:
+        target.quickbooks = booked.part(target.record)
+        target.found_in_quickbooks = sorted(
+            {f.asked_number for f in booked.found_of(target.record)}
+        )
+        if rules.FOUND_IN_QUICKBOOKS not in target.warnings:
+            target.warnings.extend(rules.books_warnings(target.found_in_quickbooks))
+    return booked
+
+
+def ask_books(tenant, targets):
+    """Ask the books of `tenant` about `targets` and mark them (`with_books`)."""
+    return with_books(targets, in_the_books.ask(tenant, targets))
+
+
+def books_of_request(request):
+    """What the books hold of `request`'s targets (read with their records), asked now;
+    each target gets its `quickbooks` part. Nothing asked where no books are set up."""
+    if not lookup.configured():
+        return show_books(request, in_the_books.not_asked(request.tenant))
+    return show_books(request, in_the_books.ask(request.tenant, list(request.targets.all())))
+
+
+def show_books(request, booked):
+    """Give each of `request`'s targets its part of what the books said (`booked`)."""
+    if booked is not None:
+        for target in request.targets.all():
+            # Unchecked books say the same of every record: no record need be read.
+            target.quickbooks = booked.part(target.record if booked.check.checked else None)
+    request.booked = booked
+    return booked
+
+
+@dataclass
+class _Held:
+    record: object
+
+
+def books_of_record(tenant_slug, record_type, number):
+    """The `quickbooks` part of one record of the tenant named, asked now; None where no
+    books are set up or there is no such record."""
+    if not lookup.configured():
+        return in_the_books.not_asked(None).part(None)
+    record = record_by_number(tenant_slug=tenant_slug, record_type=record_type, number=number)
+    if record is None:
+        return None
+    return in_the_books.ask(record.tenant, [_Held(record)]).part(record)
+
+
 # ---------------------------------------------------------------- the outlooks
 
 
@@ -191,12 +258,15 @@ def preview(*, tenant: str, targets: list) -> Outlook:
     """A would-be request's targets ([{"type", "number"}, ...] of the tenant named by its
     slug) judged now; creates and records nothing."""
     tenant_obj, targets, refusals = judge_named(tenant, inputs.target_specs(targets))
+    booked = ask_books(tenant_obj, targets) if not refusals else None
     return Outlook(
         ok=not refusals,
         targets=targets,
         refusals=refusals,
         total=_with_batch_figures(targets, tenant_obj.currency),
         needs_duplicate_risk_ack=rules.needs_duplicate_risk_ack(targets),
+        needs_found_in_quickbooks_ack=rules.needs_found_in_quickbooks_ack(targets),
+        booked=booked,
     )
 
 
@@ -210,6 +280,7 @@ def for_request(request, *, approver=None, membership=None) -> Outlook:
     specs = [(t.record_type, t.number) for t in request.targets.all()]
     targets, refusals = judge(tenant, specs, now=now)
     _with_contents(targets, now)
+    booked = ask_books(tenant, targets)
     # A batch's count and total, as the request's targets read them already (with_money).
     figures = {(t.record_type, t.number): t for t in request.targets.all() if t.is_batch}
     for target in targets:
@@ -232,6 +303,8 @@ def for_request(request, *, approver=None, membership=None) -> Outlook:
         refusals=refusals,
         total=request.at_stake(),
         needs_duplicate_risk_ack=rules.needs_duplicate_risk_ack(targets),
+        needs_found_in_quickbooks_ack=rules.needs_found_in_quickbooks_ack(targets),
+        booked=booked,
         pin_locked_until=tenant.pin_locked_until if rules.pin_locked_now(tenant, now) else None,
         approver_refusal=approver_refusal,
         second_factor=second_factor,

@@ -60,6 +60,63 @@ class MoneyOut(serializers.Serializer):
     )
 
 
+class FoundOut(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["invoice", "payment"])
+    number = serializers.CharField(
+        help_text="Its number in QuickBooks (DocNumber, or a payment's reference)."
+    )
+    quickbooks_id = serializers.CharField()
+    amount = serializers.CharField(help_text=f"Its amount in QuickBooks, {AMOUNT}.")
+    customer = serializers.CharField()
+    date = serializers.DateField(allow_null=True)
+    created_at = serializers.DateTimeField(allow_null=True)
+    by_export = serializers.BooleanField(
+        help_text="Created by our export (its id is in the record's export history), not "
+        "keyed in by hand."
+    )
+    match = serializers.ChoiceField(
+        choices=["id", "number", "look-alike"],
+        help_text="Found by the id our export recorded, by number, or as a look-alike keyed "
+        "in by hand (same customer, amount and date, another number).",
+    )
+
+
+class BooksPartOut(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["checked", "not_connected", "unavailable"])
+    checked_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(
+        allow_blank=True, help_text="Why the books were not checked; empty when they were."
+    )
+    found = FoundOut(many=True)
+    closing_date = serializers.DateField(
+        allow_null=True, help_text="QuickBooks' closing date (BookCloseDate), if set."
+    )
+    before_closing_date = serializers.BooleanField(
+        help_text="Dated on or before the closing date: re-exporting asks for its password."
+    )
+    edited_after_export = serializers.BooleanField(
+        help_text="Found by its export id but changed in QuickBooks after our export."
+    )
+
+
+class TransactionBooksOut(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["invoice", "payment"])
+    number = serializers.CharField()
+    quickbooks = BooksPartOut()
+
+
+class QuickBooksOut(BooksPartOut):
+    transactions = TransactionBooksOut(
+        many=True, required=False, help_text="A batch's transactions, each as the books hold it."
+    )
+
+
+QUICKBOOKS = (
+    "What the customer's QuickBooks holds of it, asked now (SPEC rule 14); null where not "
+    "asked (lists, and webhooks but unlock_request.created, which carries the opening's)."
+)
+
+
 class TargetFields(serializers.Serializer):
     type = serializers.ChoiceField(choices=RecordType.choices)
     number = serializers.CharField()
@@ -68,7 +125,7 @@ class TargetFields(serializers.Serializer):
 
 
 class TargetOut(TargetFields, MoneyOut):
-    pass
+    quickbooks = QuickBooksOut(allow_null=True, required=False, help_text=QUICKBOOKS)
 
 
 class RequestTargetOut(TargetOut):
@@ -201,7 +258,7 @@ class RecordFields(serializers.Serializer):
 
 # The record lookup's answer, from `selectors.record_summary`'s plain values.
 class RecordOut(RecordFields, MoneyOut):
-    pass
+    quickbooks = QuickBooksOut(allow_null=True, required=False, help_text=QUICKBOOKS)
 
 
 class ActorOut(serializers.Serializer):

@@ -26,6 +26,8 @@ functions what to show. SPEC's rules, and where each is decided:
                                                   window_end, remind_at, state_now,
                                                   in_window_until, window_running,
                                                   window_due, relocked_at, relock_refused
+14. The books are asked ........................ books_warnings, needs_found_in_quickbooks_ack,
+                                                  found_in_quickbooks_not_acknowledged
 12. A named approver (staff signing in: accounts.rules)
                                                   second_factor_needed, second_factor_missing,
                                                   second_factor_wait
@@ -42,6 +44,7 @@ from core.text import storable
 from unlocks.states import LockState, RecordType, RequestStatus
 
 DUPLICATE_RISK = "duplicate_risk"
+FOUND_IN_QUICKBOOKS = "found_in_quickbooks"
 
 
 LABEL = {RecordType.BATCH: "Batch", RecordType.INVOICE: "Invoice", RecordType.PAYMENT: "Payment"}
@@ -191,6 +194,40 @@ def duplicate_risk_not_acknowledged(targets, acknowledged):
                 {"type": t.type, "number": t.number}
                 for t in targets
                 if DUPLICATE_RISK in t.warnings
+            ]
+        },
+    )
+
+
+# ---------------------------------------------------------------- 14. the books are asked
+
+
+def books_warnings(found_numbers):
+    """A record the customer's QuickBooks already holds (by id, number or look-alike)."""
+    return [FOUND_IN_QUICKBOOKS] if found_numbers else []
+
+
+def needs_found_in_quickbooks_ack(targets):
+    return any(FOUND_IN_QUICKBOOKS in t.warnings for t in targets)
+
+
+def found_in_quickbooks_not_acknowledged(targets, acknowledged):
+    """Refuses an approval of records found in QuickBooks without acknowledging them. A
+    check that failed finds nothing, and so never refuses (the books are never a gate)."""
+    if not needs_found_in_quickbooks_ack(targets) or acknowledged is True:
+        return None
+    named = [n for t in targets for n in t.found_in_quickbooks]
+    return Refusal(
+        "found_in_quickbooks_unacknowledged",
+        f"The customer's QuickBooks already holds {', '.join(named)}: exporting "
+        f"{'it' if len(named) == 1 else 'them'} again will enter the same items twice. Fix "
+        "them in QuickBooks instead, or, to go ahead, acknowledge that they are in "
+        "QuickBooks.",
+        {
+            "targets": [
+                {"type": t.type, "number": t.number, "found": t.found_in_quickbooks}
+                for t in targets
+                if FOUND_IN_QUICKBOOKS in t.warnings
             ]
         },
     )

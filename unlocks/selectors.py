@@ -23,7 +23,7 @@ from audit.models import AuditAction, AuditEntry
 from core.refusals import Refusal
 from core.text import storable
 from core.words import factors_in_words
-from unlocks import money, rules
+from unlocks import in_the_books, money, rules
 from unlocks.models import (
     RECORD_MODELS,
     Batch,
@@ -400,6 +400,10 @@ def receipt_for(request):
         "total": _approved_total(approval) or request.at_stake(),
         "audit_seq": approval.seq,
         "audit_hash": approval.hash,
+        # What the approver was shown of the customer's QuickBooks (SPEC rule 14).
+        "quickbooks": in_the_books.shown_in_words(
+            approval.data.get("quickbooks"), request.tenant.currency
+        ),
     }
 
 

@@ -368,6 +368,13 @@ class VerifyIn(serializers.Serializer):
         default=False,
         help_text="Required (true) when a target carries the duplicate_risk warning.",
     )
+    found_in_quickbooks_acknowledged = Assent(
+        must="Must be JSON true to acknowledge the records found in QuickBooks; false or a "
+        "string is not an acknowledgement.",
+        required=False,
+        default=False,
+        help_text="Required (true) when a target carries the found_in_quickbooks warning.",
+    )
     window_hours = WindowHours(
         required=False,
         help_text="Shortens the request's window (at most its window_hours); the request's "

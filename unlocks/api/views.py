@@ -178,6 +178,7 @@ class UnlockRequestsView(ApiView):
             actor=actor_for(request),
         )
         # The request as opened, with its tenant and targets: no need to read it back.
+        outlook.show_books(unlock_request, unlock_request.booked)
         return Response(_request_data(unlock_request), status=status.HTTP_201_CREATED)
 
 
@@ -190,7 +191,9 @@ class UnlockRequestView(ApiView):
         responses={200: s.UnlockRequestOut, **error_responses("GetRequest", {404: ["not_found"]})},
     )
     def get(self, request, request_id):
-        return Response(_request_data(_request_or_404(request_id)))
+        unlock_request = _request_or_404(request_id)
+        outlook.books_of_request(unlock_request)
+        return Response(_request_data(unlock_request))
 
 
 class VerifyView(ApiView):
@@ -205,7 +208,9 @@ class VerifyView(ApiView):
             "PIN is right; the admin's second factor (admin_code) is given where the tenant "
             "requires one or the admin holds one, and is right (a wrong code counts with the "
             "wrong PINs); consent is accepted and current; the duplicate risk is "
-            "acknowledged; every rule still holds on the locked rows."
+            "acknowledged; the records found in the customer's QuickBooks are acknowledged "
+            "(asked before any row is locked; a failed check blocks nothing); every rule "
+            "still holds on the locked rows."
         ),
         parameters=[IDEMPOTENCY_KEY],
         request=s.VerifyIn,
@@ -220,6 +225,7 @@ class VerifyView(ApiView):
                         "second_factor_required",
                         "consent_required",
                         "duplicate_risk_not_acknowledged",
+                        "found_in_quickbooks_unacknowledged",
                     ],
                     403: ["not_tenant_admin", "pin_incorrect", "second_factor_incorrect"],
                     404: ["not_found"],
@@ -242,10 +248,12 @@ class VerifyView(ApiView):
             consent_version=data["consent_version"],
             consent_accepted=data["consent_accepted"],
             duplicate_risk_acknowledged=data["duplicate_risk_acknowledged"],
+            found_in_quickbooks_acknowledged=data["found_in_quickbooks_acknowledged"],
             window_hours=data.get("window_hours"),
             admin_code=data["admin_code"],
             actor=actor_for(request),
         )
+        outlook.show_books(unlock_request, unlock_request.booked)
         # The request as approved, with its tenant, approver and targets: no read back.
         return Response(_request_data(unlock_request))
 
@@ -341,6 +349,7 @@ class RecordView(ApiView):
         if record is None:
             # Only now tell an unknown tenant from an unknown record: a hit takes one query.
             raise unknown_record(record_type, number, selectors.tenant_named(slug))
+        record["quickbooks"] = outlook.books_of_record(slug, record_type, number)
         return Response(s.RecordOut(record).data)
 
 

@@ -76,6 +76,10 @@ class VerifyForm(forms.Form):
     duplicate_risk_acknowledged = forms.BooleanField(
         label="The admin acknowledges the duplicate risk.", required=False
     )
+    found_in_quickbooks_acknowledged = forms.BooleanField(
+        label="The admin acknowledges that these records are in their QuickBooks already.",
+        required=False,
+    )
     window_hours = forms.IntegerField(
         label="Unlock for (hours)",
         required=False,

@@ -50,6 +50,7 @@ def lookup(request):
         problem=problem,
         can_open=request.user.has_perm("unlocks.add_unlockrequest"),
         duplicate_risk_text=words.DUPLICATE_RISK,
+        found_advice=words.FOUND_IN_QUICKBOOKS,
     )
 
 
@@ -68,6 +69,8 @@ def _card(found):
         "past_requests": looked.past,
         "preview": preview,
         "warnings": preview.targets[0].warnings if preview.targets else [],
+        "duplicate_risk": bool(preview.targets) and preview.targets[0].duplicate_risk,
+        "quickbooks": preview.targets[0].quickbooks if preview.targets else None,
         "open_url": reverse("admin:unlocks_unlockrequest_open")
         + "?"
         + urlencode(

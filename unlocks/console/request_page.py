@@ -83,6 +83,11 @@ def _page(request, unlock, verify_form=None, cancel_form=None, relock_form=None)
         approval_url=approval_url(unlock) if pending else "",
         consent=consent,
         needs_ack=bool(ahead) and ahead.needs_duplicate_risk_ack,
+        needs_books_ack=bool(ahead) and ahead.needs_found_in_quickbooks_ack,
+        found_in_quickbooks=[n for t in ahead.targets for n in t.found_in_quickbooks]
+        if ahead
+        else [],
+        found_advice=words.FOUND_IN_QUICKBOOKS,
         duplicate_risk_text=words.DUPLICATE_RISK,
         verify_form=verify_form if can_verify else None,
         cancel_form=cancel_form if can_cancel else None,
@@ -104,12 +109,14 @@ def _target_row(target, judged):
             "now": target.record.state_now,
             "opens_with": [],
             "duplicate_risk": bool(target.warnings),
+            "quickbooks": None,
         }
     return {
         "target": target,
         "now": judged.state,
         "opens_with": judged.opens_with_numbers,
         "duplicate_risk": judged.duplicate_risk,
+        "quickbooks": judged.quickbooks,
     }
 
 
@@ -147,6 +154,7 @@ def verify(request, object_id):
                 consent_version=data["consent_version"],
                 consent_accepted=data["consent_accepted"],
                 duplicate_risk_acknowledged=data["duplicate_risk_acknowledged"],
+                found_in_quickbooks_acknowledged=data["found_in_quickbooks_acknowledged"],
                 window_hours=data["window_hours"],
                 admin_code=data["admin_code"],
                 actor=actor_for(request),

@@ -41,6 +41,7 @@ CODE_WORDS = {
     "consent_required": "consent not accepted",
     "consent_stale": "the consent text changed",
     "duplicate_risk_not_acknowledged": "duplicate risk not acknowledged",
+    "found_in_quickbooks_unacknowledged": "records found in QuickBooks not acknowledged",
     "request_not_completed": "the request unlocked nothing",
     "already_relocked": "the unlock had already ended",
     "second_factor_required": "the admin's second factor was not given",

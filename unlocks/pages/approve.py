@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import factors
 from accounts.selectors import admin_membership, admins_of_tenants
 from audit.actors import Actor, request_context
+from core import words
 from core.refusals import HTTP_STATUS, Refusal
 from unlocks import outlook, services
 from unlocks.consent import current_consent
@@ -33,6 +34,7 @@ REFUSAL_FIELD = {
     "consent_required": "consent_accepted",
     "consent_stale": "consent_accepted",
     "duplicate_risk_not_acknowledged": "duplicate_risk_acknowledged",
+    "found_in_quickbooks_unacknowledged": "found_in_quickbooks_acknowledged",
 }
 # The service speaks to whoever relays it (often an agent); the page speaks to the admin.
 PAGE_MESSAGE = {
@@ -49,6 +51,11 @@ PAGE_MESSAGE = {
         "Exporting these records again can duplicate entries in QuickBooks. Tick that you "
         "understand the risk to go ahead (or add the items by hand in QuickBooks instead), "
         "and enter the PIN again."
+    ),
+    "found_in_quickbooks_unacknowledged": (
+        "Your QuickBooks already holds some of these records: exporting them again enters "
+        "them twice. Tick that you understand to go ahead (or fix them in QuickBooks "
+        "instead), and enter the PIN again."
     ),
 }
 
@@ -125,6 +132,7 @@ def _approve(request, unlock, data):
         consent_version=data.get("consent_version"),
         consent_accepted=data.get("consent_accepted", False),
         duplicate_risk_acknowledged=data.get("duplicate_risk_acknowledged", False),
+        found_in_quickbooks_acknowledged=data.get("found_in_quickbooks_acknowledged", False),
         window_hours=data.get("window_hours"),
         admin_code=data.get("admin_code", ""),
         passkey=_passkey_check(request, data.get("passkey")),
@@ -205,6 +213,11 @@ def _page(
     if tell_non_admins and ahead.approver_refusal is not None:
         form, refusal, status = None, ahead.approver_refusal, 403
     admins = admins_of_tenants([tenant])[tenant.pk] if refusal is not None else []
+    found = [n for t in ahead.targets for n in t.found_in_quickbooks]
+    if form is not None and found:
+        form.fields["found_in_quickbooks_acknowledged"].label = words.ACKNOWLEDGE_FOUND.format(
+            numbers=and_join(found, "and")
+        )
     locked_until = ahead.pin_locked_until
     context = {
         "unlock": unlock,
@@ -213,6 +226,8 @@ def _page(
         "stake": ahead.total,
         "targets": [_target_view(t) for t in ahead.targets],
         "duplicate_risk": duplicate_risk or ahead.needs_duplicate_risk_ack,
+        "found_in_quickbooks": bool(found),
+        "found_advice": words.FOUND_IN_QUICKBOOKS,
         "consent": consent,
         "consent_changed": consent_changed,
         "form": form,
@@ -267,6 +282,7 @@ def _target_view(target):
         "outcome": outcome,
         # As approving would judge it now, not as recorded at opening.
         "duplicate_risk": target.duplicate_risk,
+        "quickbooks": target.quickbooks,
     }
 
 

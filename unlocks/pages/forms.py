@@ -40,6 +40,13 @@ class ApprovalForm(forms.Form):
         template_name=CHECKBOX,
         widget=forms.CheckboxInput(attrs={"required": True}),
     )
+    # Shown where a target is found in the customer's QuickBooks; its label names them.
+    found_in_quickbooks_acknowledged = forms.BooleanField(
+        required=False,
+        label="I understand these records are in QuickBooks already.",
+        template_name=CHECKBOX,
+        widget=forms.CheckboxInput(attrs={"required": True}),
+    )
     # Asked after the PIN and consent where the tenant requires a second factor or the
     # approver holds one (templates/unlocks/_second_factor.html); the service decides.
     admin_code = forms.CharField(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Role
 from accounts.selectors import admins_of_tenants, memberships_of_user
+from core import words
 from core.words import why_locked
 from unlocks import money, outlook
 from unlocks.consent import current_consent
@@ -89,6 +90,9 @@ def _record_card(found, *, admins, is_admin):
         "preview": preview,
         "answer": _answer(tenant, preview, record, members),
         "warnings": preview.targets[0].warnings if preview.ok else [],
+        "duplicate_risk": preview.ok and preview.targets[0].duplicate_risk,
+        "quickbooks": preview.targets[0].quickbooks if preview.ok else None,
+        "found_advice": words.FOUND_IN_QUICKBOOKS,
         "pending": [_request_row(r, is_admin) for r in looked.pending],
         "past": [_request_row(r, is_admin) for r in looked.past],
         "identity": money.identity(record, tenant.currency),

@@ -10,12 +10,15 @@ from accounts.selectors import membership_by_email
 from audit.actors import Actor
 from audit.models import AuditAction
 from audit.services import record_entries, record_entry
+from books import lookup
 from core.refusals import Refusal
 from core.text import storable
 from unlocks import rules
 from unlocks.consent import current_consent
+from unlocks.in_the_books import not_asked
 from unlocks.models import RequestStatus, UnlockRequest
-from unlocks.outlook import judge
+from unlocks.outlook import books_of_request, judge, with_books
+from unlocks.selectors import request_with_targets
 from unlocks.services.closing import expire_if_due
 from unlocks.services.shared import announce, audited, lock_request, not_pending, refuse
 from unlocks.services.unlocking import unlock
@@ -29,6 +32,7 @@ def verify_and_unlock(
     consent_version,
     consent_accepted: bool,
     duplicate_risk_acknowledged: bool = False,
+    found_in_quickbooks_acknowledged: bool = False,
     window_hours: int | None = None,
     admin_code: str | None = None,
     passkey=None,
@@ -53,16 +57,29 @@ def verify_and_unlock(
         "consent_version": consent_version,
         "consent_accepted": consent_accepted,
         "duplicate_risk_acknowledged": duplicate_risk_acknowledged,
+        "found_in_quickbooks_acknowledged": found_in_quickbooks_acknowledged,
         "window_hours": window_hours,
     }
+    # The books are asked before any row is locked: a slow QuickBooks holds no lock, and
+    # costs at most its timeout (SPEC rule 14).
+    booked = _books_before(request_id)
     with transaction.atomic():
-        outcome = _verify_locked(request_id, ask, actor)
+        outcome = _verify_locked(request_id, ask, actor, booked)
     if isinstance(outcome, Refusal):
         raise outcome
     return outcome
 
 
-def _verify_locked(request_id, ask, actor):
+def _books_before(request_id):
+    """What the books hold of the request's targets now, or None where no books are set up
+    or there is no such request (refused in the transaction)."""
+    if not lookup.configured():
+        return None
+    request = request_with_targets(request_id)
+    return books_of_request(request) if request is not None else None
+
+
+def _verify_locked(request_id, ask, actor, booked):
     """Every guard on the locked rows, then the unlock; returns the request, or the refusal
     to raise once its audit entry has committed."""
     # The tenant's row is locked with the request's: it serialises PIN checks, so
@@ -94,11 +111,15 @@ def _verify_locked(request_id, ask, actor):
     acknowledged = ask["duplicate_risk_acknowledged"]
     if refusal := rules.duplicate_risk_not_acknowledged(targets, acknowledged):
         return refuse(request, refusal, actor)
+    booked = with_books(targets, booked or not_asked(request.tenant))
+    acknowledged = ask["found_in_quickbooks_acknowledged"]
+    if refusal := rules.found_in_quickbooks_not_acknowledged(targets, acknowledged):
+        return refuse(request, refusal, actor)
     if refusals:
         return _refused_by_rules(request, refusals, now, actor)
     if window_hours is not None:
         request.window_hours = window_hours
-    unlock(request, targets, approver, consent, now, actor, approved_with)
+    unlock(request, targets, approver, consent, now, actor, approved_with, booked)
     return request
 
 

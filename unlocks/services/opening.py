@@ -11,8 +11,9 @@ from audit.actors import Actor
 from audit.models import AuditAction
 from audit.services import record_entry
 from unlocks import inputs, rules
+from unlocks.in_the_books import as_shown
 from unlocks.models import UnlockRequest, UnlockTarget
-from unlocks.outlook import judge_named
+from unlocks.outlook import ask_books, judge_named, show_books
 from unlocks.selectors import targets_with_money
 from unlocks.services.shared import announce, audited
 
@@ -49,8 +50,10 @@ def open_request(
     tenant_obj, views, refusals = judge_named(tenant, specs)
     if refusals:
         raise _refused(tenant_obj, specs, refusals, ask, actor)
+    # Asked before the transaction: a slow QuickBooks holds no lock.
+    booked = ask_books(tenant_obj, views)
     with transaction.atomic():
-        return _create(tenant_obj, views, ask, actor)
+        return _create(tenant_obj, views, ask, actor, booked)
 
 
 def _refused(tenant, specs, refusals, ask, actor):
@@ -75,7 +78,7 @@ def _refused(tenant, specs, refusals, ask, actor):
     return audited(first)
 
 
-def _create(tenant, views, ask, actor):
+def _create(tenant, views, ask, actor, booked):
     membership, admins = caller_and_admins(tenant=tenant, email=ask["caller_email"])
     request = UnlockRequest.objects.create(
         tenant=tenant,
@@ -100,6 +103,8 @@ def _create(tenant, views, ask, actor):
     )
     # The event's emails and webhooks, and the caller's answer, read the targets: once.
     prefetch_related_objects([request], targets_with_money())
+    # The approval link's email says what the books hold of each target.
+    show_books(request, booked)
     announce("created", request, admins=admins)
     # The audit entry last: it locks the tenant's chain head, which every change of the
     # tenant waits for, so the lock is held only for its insert and the commit.
@@ -117,6 +122,8 @@ def _create(tenant, views, ask, actor):
             "channel": ask["channel"],
             "ticket": ask["ticket"],
             "window_hours": ask["window_hours"],
+            # What the books held of the targets when it was opened (SPEC rule 14).
+            **as_shown(booked, views),
         },
     )
     return request

@@ -5,6 +5,7 @@ statements; the request completed; an audit entry for the approval and each reco
 from audit.models import AuditAction
 from audit.services import record_entries
 from unlocks import money, rules
+from unlocks.in_the_books import as_shown
 from unlocks.models import (
     Batch,
     Invoice,
@@ -22,7 +23,7 @@ TRANSACTIONS = (
 )
 
 
-def unlock(request, targets, approver, consent, now, actor, approved_with):
+def unlock(request, targets, approver, consent, now, actor, approved_with, booked):
     """Open the targets judged (and locked) by the approval, for the request's window: the
     clock starts now. The same statements for one record or a batch of 100,000."""
     request.unlocked_until = rules.window_end(now, request.window_hours)
@@ -47,6 +48,8 @@ def unlock(request, targets, approver, consent, now, actor, approved_with):
             "currency": at_stake.currency,
             "window_hours": request.window_hours,
             "unlocked_until": request.unlocked_until.isoformat(),
+            # What the approver was shown of the customer's books (SPEC rule 14).
+            **as_shown(booked, targets),
         },
     }
     # One write to the chain for the approval and every record it opened. The receipt
@@ -54,6 +57,7 @@ def unlock(request, targets, approver, consent, now, actor, approved_with):
     # the chain head is still held.
     entries = [approved, *_unlocked_entries(request, targets, carried)]
     record_entries(tenant=request.tenant, actor=actor, entries=entries)
+    request.booked = booked
     announce("completed", request)
 
 

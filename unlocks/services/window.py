@@ -10,8 +10,11 @@ from django.utils import timezone
 from audit.actors import Actor
 from audit.models import AuditAction
 from audit.services import record_entries
+from books import lookup
 from unlocks import inputs, rules
+from unlocks.in_the_books import window_statement
 from unlocks.models import Batch, Invoice, LockState, Payment, RecordType, UnlockRequest
+from unlocks.selectors import request_with_targets
 from unlocks.services.shared import announce, lock_request, refuse
 
 # Why a window's end re-locked, in its audit entry and on the request.
@@ -28,15 +31,16 @@ RELOCK_ORDER = (
 def relock_request(*, request_id, reason: str, actor: Actor) -> UnlockRequest:
     """End an approved request's unlock now, before its window does, with the reason why."""
     reason = inputs.reason(reason, "a reason for re-locking")
+    books = _books_at_the_end(request_id)
     with transaction.atomic():
         request = lock_request(request_id, with_tenant=True)
         now = timezone.now()
         if rules.window_due(request, now):
             # Its window ended before the job wrote it: end it as the job would, then say so.
-            _window_ended(request, now)
+            _window_ended(request, now, books)
         refusal = rules.relock_refused(request, now)
         if refusal is None:
-            _relock(request, now=now, ended_at=now, actor=actor, reason=reason)
+            _relock(request, now=now, ended_at=now, actor=actor, reason=reason, books=books)
             return request
         refusal = refuse(
             request, refusal, actor, data={"reason": reason}, action=AuditAction.RELOCK_REFUSED
@@ -49,15 +53,15 @@ def end_windows(*, now=None, limit=500) -> int:
     returns how many requests. One transaction per request, as for expiry."""
     now = now or timezone.now()
 
-    def end(request):
+    def end(request, books):
         if not rules.window_due(request, now):
             return False  # re-locked early meanwhile
-        _window_ended(request, now)
+        _window_ended(request, now, books)
         return True
 
     qs = UnlockRequest.objects.not_relocked().filter(unlocked_until__lte=now)
     qs = qs.order_by("unlocked_until")
-    return _each_due(qs, limit, end)
+    return _each_due(qs, limit, end, ask_first=_books_at_the_end)
 
 
 def remind_windows(*, now=None, limit=500) -> int:
@@ -65,7 +69,7 @@ def remind_windows(*, now=None, limit=500) -> int:
     left, at least an hour); returns how many requests. Each is told once."""
     now = now or timezone.now()
 
-    def remind(request):
+    def remind(request, _):
         if request.reminded_at is not None or not rules.window_running(request, now):
             return False
         request.reminded_at = now
@@ -79,13 +83,15 @@ def remind_windows(*, now=None, limit=500) -> int:
     return _each_due(qs, limit, remind)
 
 
-def _each_due(qs, limit, act):
-    """Run `act` on each request of `qs` in a durable transaction of its own, its row and
-    its tenant's locked (the lock order), skipped when another is acting on either (the
-    next run takes it); returns how many `act` took."""
+def _each_due(qs, limit, act, ask_first=None):
+    """Run `act(request, asked)` on each request of `qs` in a durable transaction of its
+    own, its row and its tenant's locked (the lock order), skipped when another is acting
+    on either (the next run takes it); returns how many `act` took. `ask_first(id)` is
+    asked before the transaction (what the books say), so that no lock waits for it."""
     due = list(qs.values_list("pk", flat=True)[:limit])
     done = 0
     for request_id in due:
+        asked = ask_first(request_id) if ask_first else None
         with transaction.atomic(durable=True):
             request = (
                 UnlockRequest.objects.select_for_update(no_key=True, skip_locked=True)
@@ -93,23 +99,42 @@ def _each_due(qs, limit, act):
                 .filter(pk=request_id)
                 .first()
             )
-            if request is not None and act(request):
+            if request is not None and act(request, asked):
                 done += 1
     return done
 
 
-def _window_ended(request, now):
+def _books_at_the_end(request_id):
+    """The window's end statement of the customer's books (`in_the_books`), asked before
+    any lock is taken; None where no books are set up, connected, or it is not approved."""
+    if not lookup.configured():
+        return None
+    request = request_with_targets(request_id)
+    if request is None or request.approved_at is None:
+        return None
+    return window_statement(request)
+
+
+def _window_ended(request, now, books):
     """Re-lock as the system, dated at the window's end (what the pages read already)."""
     _relock(
-        request, now=now, ended_at=request.unlocked_until, actor=Actor.system(), reason=WINDOW_ENDED
+        request,
+        now=now,
+        ended_at=request.unlocked_until,
+        actor=Actor.system(),
+        reason=WINDOW_ENDED,
+        books=books,
     )
 
 
-def _relock(request, *, now, ended_at, actor, reason):
+def _relock(request, *, now, ended_at, actor, reason, books=None):
     """Put each record the request opened and is still open back to the state it had
     before; an exported one stays as it is and is noted. Bulk statements: the same
     queries for one record or a batch of 100,000."""
     outcome, batches, carried = _put_back(request, now)
+    if books is not None:
+        # What the customer's QuickBooks held of each record at the end (SPEC rule 14).
+        outcome["books"] = books
     request.relocked_at = ended_at
     request.relocked_by = actor.label
     request.relock_reason = reason
@@ -124,7 +149,8 @@ def _relock(request, *, now, ended_at, actor, reason):
             "early": ended_at != request.unlocked_until,
             "relocked": len(outcome["relocked"]),
             "exported_in_window": [f"{r['type']} {r['number']}" for r in outcome["exported"]],
-        },
+        }
+        | ({"quickbooks": books} if books is not None else {}),
     }
     entries = [relocked, *_relocked_entries(request, outcome, batches, carried)]
     record_entries(tenant=request.tenant, actor=actor, entries=entries)

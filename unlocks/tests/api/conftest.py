@@ -5,6 +5,7 @@ import pytest
 from django.core.cache import cache
 
 from accounts.tests.factories import PIN
+from books.lookup import NOT_SET_UP as NOT_SET_UP_REASON
 
 OPEN_BODY = {
     "tenant": "acme",
@@ -20,6 +21,19 @@ OPEN_BODY = {
 def _fresh_throttle():
     # Throttle counters live in the cache; each test starts with a full allowance.
     cache.clear()
+
+
+# What a target's `quickbooks` says where this desk has no QuickBooks app keys (the tests'
+# default): nothing asked, and why.
+NOT_SET_UP = {
+    "status": "not_connected",
+    "checked_at": None,
+    "reason": NOT_SET_UP_REASON,
+    "found": [],
+    "closing_date": None,
+    "before_closing_date": False,
+    "edited_after_export": False,
+}
 
 
 def body(**changes):

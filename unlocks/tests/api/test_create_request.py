@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditAction, AuditEntry
 from unlocks.models import RequestStatus, UnlockRequest
-from unlocks.tests.api.conftest import body, error, open_request, targets
+from unlocks.tests.api.conftest import NOT_SET_UP, body, error, open_request, targets
 
 
 def create(api, *pairs, **changes):
@@ -32,6 +32,7 @@ def test_it_opens_a_pending_request(api):
             "date": None,
             "transaction_count": 3,
             "total": "1637.50",
+            "quickbooks": NOT_SET_UP,
         },
         {
             "type": "invoice",
@@ -44,6 +45,7 @@ def test_it_opens_a_pending_request(api):
             "date": "2026-11-18",
             "transaction_count": None,
             "total": None,
+            "quickbooks": NOT_SET_UP,
         },
     ]
     assert (data["currency"], data["total"], data["transaction_count"]) == ("USD", "1792.50", 4)

@@ -1,5 +1,5 @@
 from unlocks.models import UnlockRequest
-from unlocks.tests.api.conftest import error, targets
+from unlocks.tests.api.conftest import NOT_SET_UP, error, targets
 
 
 def preview(api, *pairs, tenant="acme"):
@@ -28,6 +28,7 @@ def test_it_judges_acceptable_targets_and_creates_nothing(api):
                 "date": None,
                 "transaction_count": 3,
                 "total": "1637.50",
+                "quickbooks": NOT_SET_UP,
             },
             {
                 "type": "invoice",
@@ -40,6 +41,7 @@ def test_it_judges_acceptable_targets_and_creates_nothing(api):
                 "date": "2026-11-20",
                 "transaction_count": None,
                 "total": None,
+                "quickbooks": NOT_SET_UP,
             },
         ],
         "refusals": [],

@@ -12,6 +12,7 @@ from notifications.models import MessageKind, OutboxMessage, WebhookEndpoint
 from unlocks import selectors
 from unlocks.api.serializers import UnlockRequestOut
 from unlocks.tests import factories as f
+from unlocks.tests.api.conftest import NOT_SET_UP
 from unlocks.tests.conftest import open_for, verify
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +64,8 @@ def test_the_webhook_body_is_the_request_in_the_api_shape(tenant, pat):
             "date": None,
             "transaction_count": 2,
             "total": "820.00",
+            # What the books held when it was opened.
+            "quickbooks": NOT_SET_UP,
         }
     ]
     assert (body["request"]["total"], body["request"]["currency"]) == ("820.00", "USD")

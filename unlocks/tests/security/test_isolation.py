@@ -253,6 +253,31 @@ def table(world):
             },
         ),
         "settings/pin/<slug:slug>/": Row("/settings/pin/acme-hvac/", acme_page()),
+        # The account's QuickBooks connection: its admins; another tenant's does not exist.
+        "settings/quickbooks/": Row(
+            "/settings/quickbooks/",
+            {
+                **dict.fromkeys(NO_SESSION, LOGIN),
+                MEMBER: 403,
+                ADMIN_A: 302,  # to /settings/quickbooks/acme-hvac/
+                ADMIN_B: 302,
+                STAFF: 403,
+                AGENT: 403,
+            },
+        ),
+        "settings/quickbooks/<slug:slug>/": Row("/settings/quickbooks/acme-hvac/", acme_page()),
+        # Without app keys, connecting says so on the settings page.
+        "settings/quickbooks/<slug:slug>/connect/": Row(
+            "/settings/quickbooks/acme-hvac/connect/", acme_page(admin=302), method="post"
+        ),
+        "settings/quickbooks/<slug:slug>/disconnect/": Row(
+            "/settings/quickbooks/acme-hvac/disconnect/", acme_page(admin=302), method="post"
+        ),
+        # An answer from Intuit that this session did not ask for: back to the settings.
+        "settings/quickbooks/callback/": Row(
+            "/settings/quickbooks/callback/?state=forged",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 302)},
+        ),
         # A person's own second factor: everyone signed in has one page of their own. A
         # session that passed no factor is sent to pass one before making recovery codes;
         # finishing a sign-in with a factor sends those who hold none to set one up.
