@@ -28,7 +28,7 @@ def test_every_table_of_a_tenants_data_carries_the_tenant_key():
     ours = [
         model
         for model in apps.get_models()
-        if model._meta.app_label in {"accounts", "audit", "notifications", "unlocks"}
+        if model._meta.app_label in {"accounts", "audit", "books", "notifications", "unlocks"}
     ]
     without = {
         model._meta.label
