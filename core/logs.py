@@ -38,11 +38,11 @@ def current():
 @contextmanager
 def bound(**fields):
     """Add `fields` to every line logged inside the block (a request, a task)."""
-    token = _context.set({**current(), **fields})
+    token = enter(**fields)
     try:
         yield
     finally:
-        _context.reset(token)
+        leave(token)
 
 
 def enter(**fields):
@@ -57,7 +57,7 @@ def leave(token):
 
 def bind(**fields):
     """Add `fields` to the lines logged from here to the end of the enclosing `bound` block:
-    what becomes known part-way (the tenant and actor, once the request is authenticated)."""
+    what becomes known part-way (the tenant and actor, once a change is audited)."""
     fields = {name: value for name, value in fields.items() if value not in (None, "")}
     context = _context.get()
     if context is not None:
