@@ -309,6 +309,23 @@ def browser_page(live_server):
     Mark the test `browser` (and `django_db(transaction=True)`). Take screenshots
     with `shot(page, name)`; they land in test-artifacts/.
     """
+    yield from _chromium_page(live_server)
+
+
+# Two readers far from UTC and from each other: west of it, and east of it across the date.
+ZONES = ("America/Denver", "Australia/Sydney")
+
+
+@pytest.fixture(params=ZONES, ids=["denver", "sydney"])
+def zoned_page(request, live_server):
+    """`browser_page` in a browser whose clock is set to each of ZONES in turn; the zone's
+    name is `page.zone`."""
+    for page in _chromium_page(live_server, timezone_id=request.param):
+        page.zone = request.param
+        yield page
+
+
+def _chromium_page(live_server, **context_options):
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
     # test makes between page actions are still synchronous and safe.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -328,7 +345,7 @@ def browser_page(live_server):
                 "--disable-sync",
             ],
         )
-        context = browser.new_context(base_url=live_server.url)
+        context = browser.new_context(base_url=live_server.url, **context_options)
         page = context.new_page()
         page.set_default_timeout(15_000)
         try:

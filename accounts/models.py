@@ -39,6 +39,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The zone the person reads times in (an IANA name such as America/Denver); blank:
+    # their browser's (accounts.middleware.TimeZoneMiddleware).
+    time_zone = models.CharField(max_length=64, blank=True, default="")
 
     objects = UserManager()
 
@@ -82,6 +85,10 @@ class Tenant(models.Model):
         default=Currency.USD,
         help_text="The currency of the tenant's books: every amount of its records is in it.",
     )
+    # The zone its emails say times in (an IANA name), set by one of its admins.
+    time_zone = models.CharField(
+        max_length=64, default="UTC", help_text="The time zone its emails say times in."
+    )
     pin_hash = models.CharField(max_length=255, blank=True, editable=False)
     pin_set_at = models.DateTimeField(null=True, blank=True, editable=False)
     # PIN throttling lives in the database so that a lock-out survives a cache flush.
@@ -100,6 +107,14 @@ class Tenant(models.Model):
         default=False,
         editable=False,
         help_text="Every approval needs the approving admin's personal second factor.",
+    )
+    # The two-approver policy (SPEC rule 13), set by its admins only
+    # (unlocks.services.policy), never in the admin: unlocks whose total at stake reaches
+    # this many cents need two different admins (null: no amount), and, where ticked,
+    # every unlock of a bypassed batch does.
+    two_approvers_from_cents = models.BigIntegerField(null=True, blank=True, editable=False)
+    two_approvers_for_bypassed_batches = models.BooleanField(
+        default=False, db_default=False, editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

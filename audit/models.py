@@ -23,6 +23,10 @@ class AuditAction(models.TextChoices):
     RELOCK_REFUSED = "relock_refused", "Re-locking refused"
     SECOND_FACTOR_INCORRECT = "second_factor_incorrect", "Wrong second factor"
     SECOND_FACTOR_REQUIREMENT_SET = "second_factor_requirement_set", "Second factor requirement set"
+    APPROVAL_RECORDED = "approval_recorded", "Approval recorded"
+    POLICY_SET = "approval_policy_set", "Two-approver policy set"
+    POLICY_PROPOSED = "approval_policy_proposed", "Two-approver policy change proposed"
+    POLICY_WITHDRAWN = "approval_policy_withdrawn", "Two-approver policy change withdrawn"
     BOOKS_CONNECTED = "books_connected", "QuickBooks connected"
     BOOKS_DISCONNECTED = "books_disconnected", "QuickBooks disconnected"
 

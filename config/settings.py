@@ -86,6 +86,8 @@ MIDDLEWARE = [
     # second-factor pages, never the console or the API.
     "accounts.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Times in the reader's zone (their account's, else their browser's); the API in UTC.
+    "accounts.middleware.TimeZoneMiddleware",
     # Sessions end after their person's limit, and after lying idle (production); after
     # the messages, which say why.
     "accounts.middleware.SessionLimitsMiddleware",
@@ -110,6 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.account",
             ],
         },
     },
@@ -335,6 +338,7 @@ NOTIFICATIONS_WEBHOOK_EVENTS = (
     "cancelled",
     "expired",
     "relocked",
+    "approval_recorded",
 )
 NOTIFICATIONS_EVENT_PREFIX = "unlock_request."
 NOTIFICATIONS_REFERENCE_ADMIN_URL = "admin:unlocks_unlockrequest_change"

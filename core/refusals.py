@@ -47,4 +47,8 @@ HTTP_STATUS = {
     "second_factor_required": 400,
     "second_factor_incorrect": 403,
     "second_factor_wait": 429,
+    "already_approved_by_you": 409,
+    "request_not_awaiting_approval": 409,
+    "too_few_admins": 409,
+    "policy_change_not_pending": 409,
 }

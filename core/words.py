@@ -49,6 +49,22 @@ DUPLICATE_RISK_TO_THE_CUSTOMER = (
     "unlocking."
 )
 
+# An approved request, as its status reads now: its unlock running, or ended, and how
+# (unlocks.rules.UnlockNow.state).
+UNLOCK_NOW = {
+    "unlocked": "Unlocked",
+    "relocked_early": "Re-locked early",
+    "ended_by_itself": "Ended",
+}
+
+# Who reads the reason someone gives for re-locking early (the console's and the receipt's
+# box say it): the relocked email, the receipt, the helpdesk's webhook, the audit trail.
+RELOCK_REASON_READERS = (
+    "Every admin of the account reads it, in the email telling them of the re-lock and on "
+    "the receipt; support reads it in the helpdesk ticket and the audit trail, where it "
+    "stays."
+)
+
 SAID = {
     "duplicate_risk": DUPLICATE_RISK,
     "duplicate_risk_to_the_customer": DUPLICATE_RISK_TO_THE_CUSTOMER,
@@ -69,9 +85,7 @@ ACKNOWLEDGE_FOUND = (
     "I understand that QuickBooks already holds {numbers}, that exporting again will enter "
     "them twice, and I still want them unlocked."
 )
-NONE_OF_THE_BATCH_IN_QUICKBOOKS = (
-    "None of this batch's transactions is in QuickBooks (checked {checked})."
-)
+NONE_OF_THE_BATCH_IN_QUICKBOOKS = "None of this batch's transactions is in QuickBooks."
 NONE_OF_THESE_IN_QUICKBOOKS = "None of these records was in QuickBooks."
 QUICKBOOKS_NOT_CHECKED = "QuickBooks could not be checked: {reason}"
 BEFORE_CLOSING_DATE = (

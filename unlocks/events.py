@@ -8,15 +8,17 @@ once the transaction commits.
 
 import json
 import uuid
+from datetime import UTC
 
 from django.conf import settings
 from django.db.models import prefetch_related_objects
+from django.utils import timezone
 
 from accounts.selectors import admin_users
 from notifications import selectors as outbox_selectors
 from notifications import services as outbox
 from notifications.models import WEBHOOK_EVENTS
-from unlocks.emails import TEMPLATES, write_emails
+from unlocks.emails import TEMPLATES, write_emails, write_policy_emails
 from unlocks.representations import UnlockRequestOut
 from unlocks.selectors import targets_with_money
 
@@ -55,18 +57,38 @@ def request_event(event: str, request, *, admins=None) -> None:
 
 
 def recipients_for(event: str, request, *, admins=None) -> list:
-    """Opening mails each current admin the approval link; completion mails the approver
-    a receipt; a PIN lock-out, an unlock's window nearly over and its re-lock tell the
-    admins. Other events send no email."""
+    """Opening mails each current admin the approval link; the first of two approvals mails
+    the other admins the link again; completion mails each approver a receipt; a PIN
+    lock-out, an unlock's window nearly over and its re-lock tell the admins. Other events
+    send no email."""
     if event not in TEMPLATES:
         return []
     if event == "completed":
-        return [request.approved_by]
-    return admin_users(tenant=request.tenant) if admins is None else list(admins)
+        # Each admin who approved it gets the receipt (rule 13: two, where it took two).
+        return [a.approver for a in request.approvals_in_order] or [request.approved_by]
+    admins = admin_users(tenant=request.tenant) if admins is None else list(admins)
+    if event == "approval_recorded":
+        # The tenant's other admins: one of them approves second.
+        approved = {a.approver_id for a in request.approvals_in_order}
+        return [person for person in admins if person.pk not in approved]
+    return admins
 
 
 def webhook_body(event: str, request) -> str:
     """The exact JSON text POSTed (and signed) for an event: the request as the API
     shows it, compact with sorted keys."""
-    payload = {"event": f"{EVENT_PREFIX}{event}", "request": UnlockRequestOut(request).data}
-    return json.dumps(payload, separators=(",", ":"), sort_keys=True)
+    # In UTC, as the API answers, whatever zone the page that made the change reads in.
+    with timezone.override(UTC):
+        payload = {"event": f"{EVENT_PREFIX}{event}", "request": UnlockRequestOut(request).data}
+        return json.dumps(payload, separators=(",", ":"), sort_keys=True)
+
+
+def policy_event(event: str, tenant, *, by, people, old, new, asked=None) -> None:
+    """A tenant's two-approver policy was `set` (tightened: applied at once), a loosening
+    `proposed` (it waits for a second admin), `approved` (applied) or `withdrawn`: tell
+    `people` (its other admins), in the change's transaction."""
+    if not people:
+        return
+    emails = write_policy_emails(event, tenant, people, by=by, old=old, new=new, asked=asked)
+    # "policy_proposed": an outbox event's name is 20 characters at most.
+    outbox.queue_emails(emails, event=f"policy_{event}", event_id=uuid.uuid4())

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.dateparse import parse_datetime
 
 from books import lookup
 from books.interface import BY_ID, LOOK_ALIKE, Asked
@@ -296,16 +297,22 @@ def _day(when):
 
 def shown_in_words(shown, currency):
     """What the approver was shown of the books (`as_shown`, kept in the approval's audit
-    entry), as the receipt says it: [] where no books are set up or connected."""
+    entry), as the receipt says it: [] where no books are set up or connected. (When they
+    were checked is `shown_at`.)"""
     if not shown or shown["status"] == lookup.NOT_CONNECTED:
         return []
     if shown["status"] != lookup.CHECKED:
         return [words.QUICKBOOKS_NOT_CHECKED.format(reason=shown["reason"])]
-    checked = f"QuickBooks was checked at {shown['checked_at'][:16].replace('T', ' ')} UTC."
     found = [f for record in shown["records"] for f in record["found"]]
     if not found:
-        return [checked, words.NONE_OF_THESE_IN_QUICKBOOKS]
-    return [checked, *(found_in_words(f, currency) for f in found)]
+        return [words.NONE_OF_THESE_IN_QUICKBOOKS]
+    return [found_in_words(f, currency) for f in found]
+
+
+def shown_at(shown):
+    """When the books the approver was shown were checked, or None."""
+    when = (shown or {}).get("checked_at")
+    return parse_datetime(when) if when else None
 
 
 def in_words(part, currency, *, batch=False):
@@ -317,13 +324,7 @@ def in_words(part, currency, *, batch=False):
         return [words.QUICKBOOKS_NOT_CHECKED.format(reason=part["reason"])]
     lines = [found_in_words(f, currency) for f in part["found"]]
     if not lines:
-        lines = [
-            words.NONE_OF_THE_BATCH_IN_QUICKBOOKS.format(
-                checked=part["checked_at"].strftime("%Y-%m-%d %H:%M UTC")
-            )
-            if batch
-            else words.NOT_IN_QUICKBOOKS
-        ]
+        lines = [words.NONE_OF_THE_BATCH_IN_QUICKBOOKS if batch else words.NOT_IN_QUICKBOOKS]
     if part["before_closing_date"]:
         lines.append(words.BEFORE_CLOSING_DATE.format(closing_date=part["closing_date"]))
     if part["edited_after_export"]:

@@ -342,6 +342,10 @@ class UnlockRequest(models.Model):
     # What the unlock's end found (None until then): {"exported": [...], "relocked": [...]},
     # each a list of {"type", "number"} (a re-locked one with the "state" it went back to).
     window_outcome = models.JSONField(null=True, blank=True)
+    # The two-approver policy the request is judged under from its first approval on
+    # ({"two_from_cents", "bypassed_batches"}, `rules.ApprovalPolicy`): a later change of
+    # the tenant's policy never applies to it. Null until then: it follows the tenant's.
+    approval_policy = models.JSONField(null=True, blank=True)
 
     objects = UnlockRequestQuerySet.as_manager()
 
@@ -405,6 +409,13 @@ class UnlockRequest(models.Model):
         return rules.relocked_at(self, timezone.now())
 
     @property
+    def unlock_now(self):
+        """What its unlock is now: running until, re-locked early by whom, or ended by
+        itself, with what was exported in the window (`rules.UnlockNow`); None when it
+        unlocked nothing with a window."""
+        return rules.unlock_now(self, timezone.now())
+
+    @property
     def until_if_approved_now(self):
         """When the window would end if the request were approved now: "until about"."""
         return rules.window_end(timezone.now(), self.window_hours)
@@ -413,6 +424,30 @@ class UnlockRequest(models.Model):
     def in_window(self):
         """Approved, and its records still open by it now."""
         return rules.window_running(self, timezone.now())
+
+    @property
+    def approvals_in_order(self):
+        """The request's approvals, oldest first, with their approvers: as
+        `selectors.approvals_with_approver` read them with the request, else read now."""
+        given = getattr(self, "approvals_given", None)
+        if given is None:
+            given = list(self.approvals.select_related("approver").order_by("at", "pk"))
+        return given
+
+    @property
+    def policy(self):
+        """The two-approver policy the request is judged under: the one it started with
+        at its first approval, else its tenant's as it is now."""
+        if self.approval_policy is not None:
+            return rules.ApprovalPolicy.from_json(self.approval_policy)
+        return rules.ApprovalPolicy.of_tenant(self.tenant)
+
+    def approvals_needed(self, total=None):
+        """How many approvals the request needs and why (`rules.approvals_needed`), for
+        `total` at stake (as its targets read now when None; no query of its own)."""
+        total = total or self.at_stake()
+        batches = [t.number for t in self.targets.all() if t.is_batch]
+        return rules.approvals_needed(self.policy, total.cents, bypassed_batches=batches)
 
     def at_stake(self) -> money.Total:
         """How many transactions approving reopens and their total, from the targets as
@@ -508,6 +543,83 @@ class UnlockTarget(models.Model):
         if self.is_batch:
             return self.record, self.batch_transaction_count, self.batch_total_cents
         return self.record, 1, self.record.amount_cents
+
+
+class Approval(models.Model):
+    """One admin's approval of an unlock request (SPEC rules 5 to 7, 12 and 13): who, when,
+    proved with what, and the consent accepted. A request needing two has two, by
+    different admins; the one that completes it unlocks."""
+
+    # Indexed by approval_one_per_admin, which leads with it.
+    request = models.ForeignKey(
+        UnlockRequest, on_delete=models.CASCADE, related_name="approvals", db_index=False
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField()
+    # ["pin"], ["pin", "totp"] or ["pin", "passkey"].
+    approved_with = models.JSONField(default=list)
+    consent_version = models.PositiveIntegerField()
+    consent_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            # Two approvals are two different admins', whatever the race.
+            models.UniqueConstraint(fields=["request", "approver"], name="approval_one_per_admin")
+        ]
+
+    def __str__(self):
+        return f"{self.approver} approved {self.request_id}"
+
+
+class PolicyChangeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for another admin"
+    APPLIED = "applied", "Applied"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REPLACED = "replaced", "Replaced by a later change"
+    EXPIRED = "expired", "Not approved in time"
+
+
+class PolicyChange(models.Model):
+    """A loosening of a tenant's two-approver policy (a higher amount, or a part of it
+    switched off: fewer unlocks need two), which waits for a second admin: otherwise one
+    admin could switch the rule off and approve alone. Tightening it applies at once and is
+    never one of these."""
+
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, db_index=False)
+    two_from_cents = models.BigIntegerField(null=True, blank=True)
+    bypassed_batches = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=PolicyChangeStatus.choices, default=PolicyChangeStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=models.Q(status="pending"),
+                name="policy_change_one_pending",
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "-proposed_at"], name="policy_change_tenant_idx")]
+
+    def __str__(self):
+        return f"Policy change of {self.tenant_id} ({self.status})"
+
+    @property
+    def policy(self):
+        return rules.ApprovalPolicy(self.two_from_cents, self.bypassed_batches)
 
 
 class IdempotencyKeyQuerySet(models.QuerySet):

@@ -96,6 +96,89 @@ class SecondFactorOutlook:
     def none_held(self):
         return not self.held
 
+    @property
+    def missing(self):
+        """Needed (the tenant requires one) and the approver holds none: they cannot
+        approve until they set one up."""
+        return self.needed and not self.held
+
+
+@dataclass
+class ApprovalsOutlook:
+    """How many approvals an unlock needs and why (SPEC rule 13), and those given so far
+    (`Approval`s, oldest first)."""
+
+    needed: rules.ApprovalsNeeded
+    given: list
+    currency: str
+
+    @property
+    def required(self):
+        return self.needed.required
+
+    @property
+    def awaiting_another(self):
+        """Approved by someone, and waiting for another admin's approval."""
+        return 0 < len(self.given) < self.needed.required
+
+    def approved_by(self, user):
+        return any(a.approver_id == user.pk for a in self.given)
+
+    def words(self, whose="the account's"):
+        """ "2 approvals: $1,730.00 is over the account's $1,000.00 limit"."""
+        return approvals_in_words(self.needed, self.currency, whose)
+
+
+def approvals_in_words(needed, currency, whose="the account's"):
+    """How many approvals and why, as people read it; `whose` names the account as the
+    reader knows it ("your account's" to its own admins)."""
+    policy, count = needed.policy, f"{needed.required} approval{'s' if needed.required > 1 else ''}"
+    total = money.format_money(needed.total_cents, currency)
+    limit = (
+        money.format_money(policy.two_from_cents, currency)
+        if policy.two_from_cents is not None
+        else None
+    )
+    if needed.because == "amount":
+        over = "is over" if needed.total_cents > policy.two_from_cents else "reaches"
+        return f"{count}: {total} {over} {whose} {limit} limit"
+    if needed.because == "bypassed_batch":
+        return (
+            f"{count}: {whose} policy asks two admins for every bypassed batch "
+            f"({', '.join(needed.batches)})"
+        )
+    if limit is not None:
+        return f"{count}: {total} is under {whose} {limit} limit"
+    if policy.bypassed_batches:
+        return f"{count}: no bypassed batch in it"
+    return count
+
+
+def policy_in_words(policy, currency):
+    """A two-approver policy as its admins read it: "unlocks of $1,000.00 or more need two
+    admins, and so does every unlock of a bypassed batch"."""
+    parts = []
+    if policy.two_from_cents is not None:
+        limit = money.format_money(policy.two_from_cents, currency)
+        parts.append(f"unlocks of {limit} or more need two admins")
+    if policy.bypassed_batches:
+        parts.append(
+            "so does every unlock of a bypassed batch"
+            if parts
+            else "every unlock of a bypassed batch needs two admins"
+        )
+    return ", and ".join(parts) if parts else "one admin approves every unlock"
+
+
+def approvals_of(request, total=None) -> ApprovalsOutlook:
+    """How many approvals `request` needs now and why, and who approved it so far (no
+    query of its own where the request comes as `selectors` read it)."""
+    return ApprovalsOutlook(
+        needed=request.approvals_needed(total),
+        given=request.approvals_in_order,
+        currency=request.tenant.currency,
+    )
+
 
 @dataclass
 class Outlook:
@@ -115,6 +198,8 @@ class Outlook:
     # is not an admin of the tenant now (rule 5), and what they prove it with after the PIN.
     approver_refusal: object = None
     second_factor: SecondFactorOutlook | None = None
+    # How many approvals and why, and those given (SPEC rule 13).
+    approvals: ApprovalsOutlook | None = None
 
     @property
     def refused_targets(self):
@@ -176,6 +261,11 @@ def _with_batch_figures(targets, currency):
         else:
             named.append((target.record, 1, target.amount_cents))
     return total_at_stake(named, currency)
+
+
+def stake_of(targets, currency):
+    """The total the judged `targets` put at stake (one query for the batches' totals)."""
+    return _with_batch_figures(targets, currency)
 
 
 def _with_contents(targets, now):
@@ -258,13 +348,22 @@ def preview(*, tenant: str, targets: list) -> Outlook:
     """A would-be request's targets ([{"type", "number"}, ...] of the tenant named by its
     slug) judged now; creates and records nothing."""
     tenant_obj, targets, refusals = judge_named(tenant, inputs.target_specs(targets))
+    total = _with_batch_figures(targets, tenant_obj.currency)
+    needed = rules.approvals_needed(
+        rules.ApprovalPolicy.of_tenant(tenant_obj),
+        total.cents,
+        bypassed_batches=[
+            t.number for t in targets if t.is_batch and t.state == LockState.BYPASSED
+        ],
+    )
     booked = ask_books(tenant_obj, targets) if not refusals else None
     return Outlook(
         ok=not refusals,
         targets=targets,
         refusals=refusals,
-        total=_with_batch_figures(targets, tenant_obj.currency),
+        total=total,
         needs_duplicate_risk_ack=rules.needs_duplicate_risk_ack(targets),
+        approvals=ApprovalsOutlook(needed=needed, given=[], currency=tenant_obj.currency),
         needs_found_in_quickbooks_ack=rules.needs_found_in_quickbooks_ack(targets),
         booked=booked,
     )
@@ -308,6 +407,7 @@ def for_request(request, *, approver=None, membership=None) -> Outlook:
         pin_locked_until=tenant.pin_locked_until if rules.pin_locked_now(tenant, now) else None,
         approver_refusal=approver_refusal,
         second_factor=second_factor,
+        approvals=approvals_of(request),
     )
 
 

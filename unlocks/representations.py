@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Currency
-from unlocks import links, money
+from unlocks import links, money, outlook
 from unlocks.models import Channel, RecordType, RequestStatus
 
 
@@ -135,6 +135,17 @@ class RequestTargetOut(TargetOut):
     )
 
 
+APPROVALS_REQUIRED = (
+    "How many different admins must approve (1 or 2): 2 where the tenant's two-approver "
+    "policy asks it of this unlock. Judged again at each approval; from the first approval "
+    "on, under the policy the request started with."
+)
+APPROVALS_REASON = (
+    'Why, in words ("2 approvals: $1,730.00 is over the account\'s $1,000.00 limit"); null '
+    "where the tenant has no two-approver policy."
+)
+
+
 class RefusalOut(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
@@ -158,9 +169,40 @@ class PreviewOut(serializers.Serializer):
         help_text="How many transactions make up the total.",
     )
 
+    approvals_required = serializers.IntegerField(
+        source="approvals.required", help_text=APPROVALS_REQUIRED
+    )
+    approvals_reason = serializers.SerializerMethodField(help_text=APPROVALS_REASON)
+
     @extend_schema_field(RefusalOut(many=True))
     def get_refusals(self, preview):
         return [refusal.as_dict() for refusal in preview.refusals]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_approvals_reason(self, preview):
+        return _reason(preview.approvals)
+
+
+def _reason(approvals):
+    return approvals.words() if approvals.needed.policy.on else None
+
+
+class ApprovalOut(serializers.Serializer):
+    by = serializers.EmailField(source="approver.email", help_text="The admin who approved.")
+    at = serializers.DateTimeField()
+    with_ = serializers.ListField(
+        child=serializers.ChoiceField(choices=["pin", "totp", "passkey"]),
+        source="approved_with",
+        help_text='What they proved it with: ["pin"], ["pin", "totp"] or ["pin", "passkey"].',
+    )
+    consent_version = serializers.IntegerField()
+    consent_sha256 = serializers.CharField()
+
+    def get_fields(self):
+        # `with` is a Python keyword: the field is declared as `with_` and named here.
+        fields = super().get_fields()
+        fields["with"] = fields.pop("with_")
+        return fields
 
 
 class CallerOut(serializers.Serializer):
@@ -224,9 +266,25 @@ class UnlockRequestOut(serializers.Serializer):
         "while it runs. A window that has ended reads re-locked at its end.",
     )
 
+    approvals_required = serializers.SerializerMethodField(help_text=APPROVALS_REQUIRED)
+    approvals_reason = serializers.SerializerMethodField(help_text=APPROVALS_REASON)
+    approvals = ApprovalOut(
+        many=True,
+        source="approvals_in_order",
+        help_text="Each admin's approval so far, oldest first: two where two were required.",
+    )
+
     @extend_schema_field(OpenApiTypes.URI)
     def get_approval_url(self, request):
         return links.approval_url(request)
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_approvals_required(self, request):
+        return outlook.approvals_of(request).required
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_approvals_reason(self, request):
+        return _reason(outlook.approvals_of(request))
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -31,6 +31,12 @@ functions what to show. SPEC's rules, and where each is decided:
 12. A named approver (staff signing in: accounts.rules)
                                                   second_factor_needed, second_factor_missing,
                                                   second_factor_wait
+13. Two approvers where the tenant asks ......... ApprovalPolicy, approvals_needed,
+                                                  already_approved_by_you, policy_invalid,
+                                                  loosens, too_few_admins,
+                                                  policy_change_refused,
+                                                  policy_change_expired,
+                                                  admin_cancel_refused
 """
 
 from dataclasses import dataclass, field
@@ -39,6 +45,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from accounts.models import Role
+from core import times
 from core.refusals import Refusal
 from core.text import storable
 from unlocks.states import LockState, RecordType, RequestStatus
@@ -241,6 +248,18 @@ def is_tenant_admin(membership):
     return membership is not None and membership.role == Role.ADMIN
 
 
+def repeats_own_approval(request, email):
+    """Whether `email` is the admin who approved `request` already: their approval sent
+    again (a double click, Back and send again). It changes nothing and is no attempt, so
+    it is not recorded, and the approver's page shows the receipt."""
+    approver = request.approved_by if request.status == RequestStatus.COMPLETED else None
+    return (
+        approver is not None
+        and isinstance(email, str)
+        and approver.email.lower() == email.strip().lower()
+    )
+
+
 def not_tenant_admin(tenant, email, membership=None):
     """Refuses anyone whose membership (read now) is not an active admin's of the tenant."""
     if is_tenant_admin(membership):
@@ -269,7 +288,7 @@ def pin_locked(tenant, now):
     return Refusal(
         "pin_locked",
         f"Too many wrong PINs: PIN verification for this account is locked until "
-        f"{tenant.pin_locked_until:%H:%M} UTC. Try again after that.",
+        f"{times.clock(tenant.pin_locked_until)}. Try again after that.",
         {"retry_after": retry_after, "locked_until": tenant.pin_locked_until.isoformat()},
     )
 
@@ -484,6 +503,64 @@ def relocked_at(request, now):
     return None
 
 
+# What an approved request's unlock is now (`unlock_now`).
+UNLOCKED = "unlocked"  # its window runs: the records are open until `until`
+RELOCKED_EARLY = "relocked_early"  # someone ended it before its window did
+ENDED_BY_ITSELF = "ended_by_itself"  # its window ran out
+
+
+@dataclass(frozen=True)
+class UnlockNow:
+    """An approved request's unlock as it is now: the one reader the receipt, the tenant's
+    request list and the console's request page say it from."""
+
+    state: str
+    until: datetime  # when its window ends, or ended
+    ended_at: datetime | None = None
+    by: str = ""  # who re-locked it early
+    reason: str = ""  # and why
+    # Known once the end is written (None before the job has run): the records exported
+    # in the window, and those that went back to their locks ({"type", "number"[, "state"]}).
+    exported: list | None = None
+    relocked: list | None = None
+
+    @property
+    def ended(self):
+        return self.state != UNLOCKED
+
+    def record_state(self, record_type, number, before):
+        """What a record the approval opened (from `before`) is now, as far as the unlock
+        knows: open while it runs; exported if exported in the window; else back at
+        `before`."""
+        if not self.ended:
+            return LockState.OPEN
+        if any(r["type"] == record_type and r["number"] == number for r in self.exported or []):
+            return LockState.EXPORTED
+        return before
+
+
+def unlock_now(request, now):
+    """What `request`'s unlock is at `now` (an `UnlockNow`), or None for a request that
+    unlocked nothing with a window (not approved, or approved before windows existed)."""
+    if request.status != RequestStatus.COMPLETED or request.unlocked_until is None:
+        return None
+    ended_at = relocked_at(request, now)
+    if ended_at is None:
+        return UnlockNow(UNLOCKED, request.unlocked_until)
+    outcome = request.window_outcome or {}
+    known = {"exported": outcome.get("exported"), "relocked": outcome.get("relocked")}
+    if request.relocked_at is not None and request.relocked_at != request.unlocked_until:
+        return UnlockNow(
+            RELOCKED_EARLY,
+            request.unlocked_until,
+            ended_at,
+            by=request.relocked_by,
+            reason=request.relock_reason,
+            **known,
+        )
+    return UnlockNow(ENDED_BY_ITSELF, request.unlocked_until, ended_at, **known)
+
+
 def relock_refused(request, now):
     """Refuses an early re-lock of a request that did not unlock anything, or whose
     unlock has already ended (by its window or an earlier re-lock)."""
@@ -506,7 +583,7 @@ def relock_refused(request, now):
     if ended is not None:
         return Refusal(
             "already_relocked",
-            f"This unlock already ended at {ended:%Y-%m-%d %H:%M} UTC and its records "
+            f"This unlock already ended at {times.local(ended)} and its records "
             "went back to their locks; there is nothing left to re-lock.",
             {"relocked_at": ended.isoformat()},
         )
@@ -587,3 +664,157 @@ def second_factor_incorrect(attempts_left, factor="totp"):
         "before verification is locked for this account.",
         {"attempts_left": attempts_left},
     )
+
+
+# ---------------------------------------------------------------- 13. two approvers
+
+# The most approvals a request needs: its tenant's admins, two of them.
+MOST_APPROVALS = 2
+# A loosening of the policy waits this long for a second admin, then lapses.
+POLICY_CHANGE_LIFETIME = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class ApprovalPolicy:
+    """A tenant's two-approver policy: unlocks whose total at stake reaches `two_from_cents`
+    (None: no amount) need two different admins, and so does every unlock of a bypassed
+    batch where `bypassed_batches`."""
+
+    two_from_cents: int | None = None
+    bypassed_batches: bool = False
+
+    @classmethod
+    def of_tenant(cls, tenant):
+        return cls(tenant.two_approvers_from_cents, tenant.two_approvers_for_bypassed_batches)
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(data.get("two_from_cents"), bool(data.get("bypassed_batches")))
+
+    def as_json(self):
+        return {"two_from_cents": self.two_from_cents, "bypassed_batches": self.bypassed_batches}
+
+    @property
+    def on(self):
+        return self.two_from_cents is not None or self.bypassed_batches
+
+
+@dataclass(frozen=True)
+class ApprovalsNeeded:
+    """How many approvals an unlock needs, and why: `because` is "amount" (its total
+    reaches the policy's amount), "bypassed_batch" (it unlocks a bypassed batch), or None
+    (one admin's approval; `policy.on` says whether the policy looked at it at all)."""
+
+    required: int
+    because: str | None
+    policy: ApprovalPolicy
+    total_cents: int
+    batches: tuple = ()
+
+
+def approvals_needed(policy, total_cents, *, bypassed_batches=()):
+    """How many approvals an unlock of `total_cents` (its total at stake), naming the
+    bypassed batches `bypassed_batches`, needs under `policy`: judged again at each
+    approval, as every rule is."""
+    batches = tuple(bypassed_batches)
+    if policy.two_from_cents is not None and total_cents >= policy.two_from_cents:
+        because = "amount"
+    elif policy.bypassed_batches and batches:
+        because = "bypassed_batch"
+    else:
+        because = None
+    return ApprovalsNeeded(
+        required=MOST_APPROVALS if because else 1,
+        because=because,
+        policy=policy,
+        total_cents=total_cents,
+        batches=batches,
+    )
+
+
+def already_approved_by_you(approver, approvals):
+    """Refuses a second approval by an admin who approved the request already: two
+    approvals are two different admins'."""
+    mine = next((a for a in approvals if a.approver_id == approver.pk), None)
+    if mine is None:
+        return None
+    return Refusal(
+        "already_approved_by_you",
+        f"{approver.email} approved this request already, at {mine.at:%Y-%m-%d %H:%M} UTC. "
+        "It needs a second approval by another admin of the account; ask one of them.",
+        {"approved_at": mine.at.isoformat()},
+    )
+
+
+def admin_cancel_refused(request, approvals):
+    """Refuses a tenant admin's cancel of a request that is not awaiting its second
+    approval: until an admin has approved, support cancels it."""
+    if request.status == RequestStatus.PENDING and approvals:
+        return None
+    return Refusal(
+        "request_not_awaiting_approval",
+        "Only a request that one admin has approved and that waits for a second can be "
+        "cancelled here. Ask support to cancel any other.",
+        {"status": request.status},
+    )
+
+
+def policy_invalid(two_from_cents):
+    """Refuses an amount that is not a positive number of cents."""
+    if two_from_cents is None or (
+        isinstance(two_from_cents, int)
+        and not isinstance(two_from_cents, bool)
+        and two_from_cents > 0
+    ):
+        return None
+    return Refusal(
+        "invalid",
+        "The request is not valid: the amount is more than zero, in the account's currency.",
+        {"two_from": "The amount is more than zero."},
+    )
+
+
+def loosens(old, new):
+    """Whether changing the policy `old` to `new` lets any unlock through with fewer
+    approvals (it lowers the policy): a higher amount, the amount or the batch rule
+    switched off. A lower amount, or a part switched on, asks more and tightens it."""
+    if old.two_from_cents is not None and (
+        new.two_from_cents is None or new.two_from_cents > old.two_from_cents
+    ):
+        return True
+    return old.bypassed_batches and not new.bypassed_batches
+
+
+def too_few_admins(new, admins_count, tenant_name):
+    """Refuses turning on a policy that asks two admins of an account with fewer."""
+    if not new.on or admins_count >= MOST_APPROVALS:
+        return None
+    return Refusal(
+        "too_few_admins",
+        f"{tenant_name} has {admins_count} admin{'' if admins_count == 1 else 's'}: two "
+        "approvals need two admins. Make another person an admin of the account first.",
+        {"admins": admins_count},
+    )
+
+
+def policy_change_expired(change, now):
+    return change.proposed_at + POLICY_CHANGE_LIFETIME <= now
+
+
+def policy_change_refused(change, admin, now):
+    """Refuses approving a policy change that no longer waits, or by the admin who asked
+    for it: loosening the policy takes a second admin."""
+    if change.status != "pending" or policy_change_expired(change, now):
+        return Refusal(
+            "policy_change_not_pending",
+            "That change no longer waits for approval: it was applied, withdrawn, replaced "
+            "or not approved in time. Reload the page to see the policy as it is.",
+            {"status": change.status},
+        )
+    if change.proposed_by_id == admin.pk:
+        return Refusal(
+            "already_approved_by_you",
+            "You asked for this change, so another admin of the account must approve it: "
+            "loosening the policy takes two admins, as the approvals it guards do.",
+        )
+    return None

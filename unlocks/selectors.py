@@ -26,6 +26,7 @@ from core.words import factors_in_words
 from unlocks import in_the_books, money, rules
 from unlocks.models import (
     RECORD_MODELS,
+    Approval,
     Batch,
     ExportRecord,
     Invoice,
@@ -55,8 +56,18 @@ def locked_request(request_id, *, with_tenant=False):
     return (
         UnlockRequest.objects.select_for_update(no_key=True, **lock)
         .select_related("tenant")
-        .prefetch_related(targets_with_money())
+        .prefetch_related(targets_with_money(), approvals_with_approver())
         .get(pk=pk)
+    )
+
+
+def approvals_with_approver():
+    """A request's approvals, oldest first, with who gave each, in one query: the request's
+    `approvals_given` (read by `UnlockRequest.approvals_in_order`)."""
+    return Prefetch(
+        "approvals",
+        queryset=Approval.objects.select_related("approver").order_by("at", "pk"),
+        to_attr="approvals_given",
     )
 
 
@@ -175,7 +186,7 @@ def gather_facts(records, now=None):
 def get_request(request_id):
     return (
         UnlockRequest.objects.select_related("tenant", "approved_by", "caller_user")
-        .prefetch_related(targets_with_money())
+        .prefetch_related(targets_with_money(), approvals_with_approver())
         .get(pk=request_id)
     )
 
@@ -192,7 +203,7 @@ def request_with_targets(request_id):
         return (
             UnlockRequest.objects.select_related("tenant", "approved_by")
             .annotate(opener_full_name=Subquery(agent.values("full_name")[:1]))
-            .prefetch_related(targets_with_money())
+            .prefetch_related(targets_with_money(), approvals_with_approver())
             .filter(pk=request_id)
             .first()
         )
@@ -215,7 +226,7 @@ def batch_totals(batch_ids):
 
 def requests_for(*, tenant=None, status=None, ticket=None):
     qs = UnlockRequest.objects.select_related("tenant", "approved_by").prefetch_related(
-        targets_with_money()
+        targets_with_money(), approvals_with_approver()
     )
     if tenant is not None:
         qs = qs.filter(tenant=tenant)
@@ -394,6 +405,13 @@ def receipt_for(request):
         "approved_at": request.approved_at,
         # "the account PIN and an authenticator code": what the approver proved it with.
         "approved_with": factors_in_words(request.approved_with),
+        # Where two admins approved (rule 13), each of them: who, when, proved with what.
+        "approvals": [
+            {"approver": a.approver, "at": a.at, "with": factors_in_words(a.approved_with)}
+            for a in request.approvals_in_order
+        ]
+        if len(request.approvals_in_order) > 1
+        else [],
         "consent_version": request.consent_version,
         "consent_sha256": request.consent_sha256,
         "unlocked": unlocked,
@@ -404,6 +422,7 @@ def receipt_for(request):
         "quickbooks": in_the_books.shown_in_words(
             approval.data.get("quickbooks"), request.tenant.currency
         ),
+        "quickbooks_checked_at": in_the_books.shown_at(approval.data.get("quickbooks")),
     }
 
 
@@ -451,7 +470,9 @@ QUEUE_LENGTH = 50
 
 
 def _with_targets(qs):
-    return qs.select_related("tenant").prefetch_related(targets_with_money())
+    return qs.select_related("tenant").prefetch_related(
+        targets_with_money(), approvals_with_approver()
+    )
 
 
 def pending_oldest_first(*, limit=QUEUE_LENGTH):

@@ -204,13 +204,16 @@ class VerifyView(ApiView):
         summary="Approve with a tenant admin's PIN and consent, and unlock",
         description=(
             "Guards run in this order and the first that fails answers: the request is "
-            "pending; the person is a tenant admin now; the tenant's PIN is not locked; the "
+            "pending; the person is a tenant admin now, who has not approved it already; "
+            "the tenant's PIN is not locked; the "
             "PIN is right; the admin's second factor (admin_code) is given where the tenant "
             "requires one or the admin holds one, and is right (a wrong code counts with the "
             "wrong PINs); consent is accepted and current; the duplicate risk is "
             "acknowledged; the records found in the customer's QuickBooks are acknowledged "
             "(asked before any row is locked; a failed check blocks nothing); every rule "
-            "still holds on the locked rows."
+            "still holds on the locked rows. Where the request needs two approvals "
+            "(approvals_required), the first answers 200 with status pending and one "
+            "approval, and unlocks nothing; a second, different admin's completes it."
         ),
         parameters=[IDEMPOTENCY_KEY],
         request=s.VerifyIn,
@@ -229,7 +232,13 @@ class VerifyView(ApiView):
                     ],
                     403: ["not_tenant_admin", "pin_incorrect", "second_factor_incorrect"],
                     404: ["not_found"],
-                    409: ["request_not_pending", "consent_stale", "pin_not_set", *RULE_CODES],
+                    409: [
+                        "request_not_pending",
+                        "already_approved_by_you",
+                        "consent_stale",
+                        "pin_not_set",
+                        *RULE_CODES,
+                    ],
                     423: ["pin_locked"],
                     429: ["second_factor_wait"],
                 },

@@ -96,6 +96,10 @@ def _page(request, unlock, verify_form=None, cancel_form=None, relock_form=None)
         pin_locked_until=locked_until,
         pin_lock_left=time_left(locked_until - now) if locked_until else "",
         refusal_words=in_words(unlock.refusal_code) if unlock.refusal_code else "",
+        # How many approvals and why, and who approved so far (rule 13).
+        approvals=outlook.approvals_of(unlock, ahead.total if ahead else None),
+        # An approved request says what its unlock is now, beside "completed".
+        unlock_now_said=words.UNLOCK_NOW[unlock.unlock_now.state] if unlock.unlock_now else "",
     )
 
 
@@ -147,7 +151,7 @@ def verify(request, object_id):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.verify_and_unlock(
+            approved = services.verify_and_unlock(
                 request_id=unlock.pk,
                 approver_email=data["admin_email"],
                 pin=data["pin"],
@@ -161,7 +165,14 @@ def verify(request, object_id):
             )
         except Refusal as refusal:
             return _refused(request, unlock, refusal, verify_form=form)
-        messages.success(request, "Approved: the records are unlocked.")
+        if approved.is_pending:
+            messages.success(
+                request,
+                "Approval recorded, 1 of 2: nothing is unlocked until a second admin of the "
+                "tenant approves too. Their admins were emailed the link.",
+            )
+        else:
+            messages.success(request, "Approved: the records are unlocked.")
         return redirect("admin:unlocks_unlockrequest_change", unlock.pk)
     return _page(request, unlock, verify_form=form)
 

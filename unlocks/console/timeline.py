@@ -3,11 +3,9 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils import timezone
-from django.utils.formats import date_format
-
 from audit.models import AuditAction
 from audit.selectors import entries_for
+from core import times
 from core.words import factors_in_words
 from unlocks.selectors import shown_entries
 
@@ -47,6 +45,10 @@ CODE_WORDS = {
     "second_factor_required": "the admin's second factor was not given",
     "second_factor_incorrect": "wrong second factor",
     "second_factor_wait": "a code sent too soon after a wrong one, not checked",
+    "already_approved_by_you": "that admin approved it already: another must approve",
+    "request_not_awaiting_approval": "only a request waiting for a second approval",
+    "too_few_admins": "two approvals need two admins",
+    "policy_change_not_pending": "the policy change no longer waits",
 }
 
 
@@ -62,12 +64,13 @@ def tries_left(n):
 
 
 def shown(value):
-    """A stored ISO time as every console page writes times: 2026-12-02 06:50 UTC."""
+    """A stored ISO time as every console page writes times, in the agent's zone:
+    2026-12-01 23:50 MST."""
     try:
         at = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return ""
-    return date_format(timezone.localtime(at), "DATETIME_FORMAT")
+    return times.local(at)
 
 
 # These steps' detail is the reason someone gave (or the system's, for an expiry).
@@ -94,6 +97,12 @@ def _detail(entry):
         return data.get("reason", "")
     if entry.action == AuditAction.VERIFY_REFUSED and data.get("admin_email"):
         return f"for {data['admin_email']}"
+    if entry.action == AuditAction.APPROVAL_RECORDED:
+        proved = factors_in_words(data.get("approved_with"))
+        return (
+            f"by {data.get('approver', '')} with {proved}, consent version "
+            f"{entry.consent_version}; nothing unlocked until a second admin approves"
+        )
     if entry.action == AuditAction.REQUEST_APPROVED:
         proved = data.get("approved_with")
         with_what = f" with {factors_in_words(proved)}" if proved else ""
@@ -116,6 +125,7 @@ KINDS = {
     AuditAction.SECOND_FACTOR_INCORRECT: ("wrong_pin", "Wrong second factor"),
     AuditAction.PIN_LOCKED: ("locked", "PIN locked"),
     AuditAction.VERIFY_REFUSED: ("refused_try", "Verification refused"),
+    AuditAction.APPROVAL_RECORDED: ("approved_once", "Approved 1 of 2"),
     AuditAction.REQUEST_APPROVED: ("approved", "Approved"),
     AuditAction.REQUEST_REFUSED: ("refused", "Refused at approval"),
     AuditAction.REQUEST_CANCELLED: ("cancelled", "Cancelled"),

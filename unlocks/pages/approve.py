@@ -3,24 +3,25 @@ accepts the consent, gives the account PIN (and their second factor) and approve
 
 import json
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import factors
-from accounts.selectors import admin_membership, admins_of_tenants
+from accounts.selectors import admin_membership, admins_by_second_factor, admins_of_tenants
 from audit.actors import Actor, request_context
-from core import words
+from core import times, words
 from core.refusals import HTTP_STATUS, Refusal
-from unlocks import outlook, services
+from unlocks import outlook, rules, services
 from unlocks.consent import current_consent
 from unlocks.links import request_id_from_token
 from unlocks.models import Channel, LockState, RecordType, RequestStatus
-from unlocks.pages.forms import ApprovalForm
-from unlocks.pages.shared import and_join, member_or_none, not_found
+from unlocks.pages.forms import ApprovalForm, CancelForm
+from unlocks.pages.shared import admins_only, and_join, member_or_none, not_found
 from unlocks.rules import RULE_CODES
 from unlocks.selectors import request_with_targets
 from unlocks.when import until_in_words
@@ -109,9 +110,12 @@ def approve(request, token):
         if form.is_valid() or closed:
             data = form.cleaned_data if form.is_valid() else {}
             try:
-                _approve(request, unlock, data)
+                approved = _approve(request, unlock, data)
             except Refusal as refusal:
-                return _show_refusal(request, unlock.pk, refusal)
+                return _show_refusal(request, unlock, token, refusal)
+            if approved.status == RequestStatus.PENDING:
+                # The first of two approvals: the page now says it waits for another admin.
+                return redirect("approve", token=token)
             return redirect("receipt", request_id=unlock.pk)
         return _page(request, unlock, form, consent, status=400, membership=membership)
     if closed:
@@ -124,8 +128,34 @@ def approve(request, token):
     return _page(request, unlock, form, consent, tell_non_admins=True, membership=membership)
 
 
+@never_cache
+@login_required
+@require_POST
+def cancel(request, token):
+    """A tenant admin cancels a request that awaits its second approval, with a reason."""
+    unlock = _unlock_from_token(token)
+    membership = member_or_none(request, unlock)
+    if membership is None:
+        return not_found(request, "approval link")
+    if not rules.is_tenant_admin(membership):
+        return admins_only(request, unlock.tenant)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _page(request, unlock, None, current_consent(), cancel_form=form, status=400)
+    try:
+        services.cancel_request(
+            request_id=unlock.pk,
+            reason=form.cleaned_data["reason"],
+            admin=request.user,
+            actor=Actor.for_user(request.user, **request_context(request)),
+        )
+    except Refusal as refusal:
+        return _show_refusal(request, unlock, token, refusal)
+    return redirect("approve", token=token)
+
+
 def _approve(request, unlock, data):
-    services.verify_and_unlock(
+    return services.verify_and_unlock(
         request_id=unlock.pk,
         approver_email=request.user.email,
         pin=data.get("pin", ""),
@@ -156,12 +186,21 @@ def _passkey_check(request, posted):
     return check
 
 
-def _show_refusal(request, request_id, refusal):
+def _show_refusal(request, unlock, token, refusal):
     """The one place a service refusal becomes what the PIN page shows."""
     status = HTTP_STATUS.get(refusal.code, 400)
-    unlock = request_with_targets(request_id)
+    unlock = request_with_targets(unlock.pk)
     if unlock is None:
         return not_found(request, "unlock request")
+    if refusal.code in ("already_approved_by_you", "request_not_awaiting_approval"):
+        # The page itself says who approved and what is left to do.
+        messages.error(request, refusal.message)
+        return redirect("approve", token=token)
+    if refusal.code == "request_not_pending" and rules.repeats_own_approval(
+        unlock, request.user.email
+    ):
+        # Their own approval sent again (a double click, or Back and send): their receipt.
+        return redirect("receipt", request_id=unlock.pk)
     if refusal.code == "request_not_pending":
         # The same answer as opening a dead link: gone.
         return _closed(request, unlock, refusal=refusal, status=410)
@@ -205,6 +244,7 @@ def _page(
     duplicate_risk=False,
     tell_non_admins=False,
     membership=None,
+    cancel_form=None,
 ):
     tenant = unlock.tenant
     # What approving would do now, judged by the services' own rules.
@@ -219,6 +259,10 @@ def _page(
             numbers=and_join(found, "and")
         )
     locked_until = ahead.pin_locked_until
+    # The tenant requires a second factor and the admin holds none: told before the form,
+    # with who can approve instead.
+    factor_missing = refusal is None and bool(ahead.second_factor and ahead.second_factor.missing)
+    holders = admins_by_second_factor(tenant=tenant)[0] if factor_missing else []
     context = {
         "unlock": unlock,
         "tenant": tenant,
@@ -239,14 +283,40 @@ def _page(
         # While the PIN is locked the page leads with the lock and offers no Approve button.
         "pin_lock": {
             "until": locked_until,
-            "in_words": until_in_words(locked_until, timezone.now()),
+            # In the admin's zone, UTC on hover.
+            "in_words": times.time_html(
+                locked_until, shown=until_in_words(locked_until, timezone.now())
+            ),
         }
         if locked_until
         else None,
         # What the page asks after the PIN and consent: the approver's own second factor.
         "second_factor": ahead.second_factor,
+        # How many approvals and why, who approved so far, and whether this admin did.
+        "approvals": _approvals_view(ahead.approvals, request.user),
+        "cancel_form": cancel_form or CancelForm(),
+        "factor_missing": factor_missing,
+        "factor_holders": and_join((a.get_full_name() for a in holders), "or"),
     }
+    if context["approvals"]["mine"] is not None:
+        # This admin approved already: another admin approves, nobody twice.
+        context["form"] = None
     return render(request, "unlocks/approve.html", context, status=status)
+
+
+def _approvals_view(approvals, user):
+    """Rule 13 as the admin reads it: how many approvals and why, who approved, whether
+    this admin did, and whether their approval would be the first of two."""
+    given = approvals.given
+    return {
+        "required": approvals.required,
+        "why": approvals.words("your account's"),
+        "policy_on": approvals.needed.policy.on,
+        "given": given,
+        "mine": next((a for a in given if a.approver_id == user.pk), None),
+        "first_of_two": approvals.required > 1 and not given,
+        "awaiting_another": approvals.awaiting_another,
+    }
 
 
 def _opened_by(unlock):

@@ -1,7 +1,10 @@
 """The PIN page's form: it only carries input; every guard is in `unlocks.services`."""
 
+from decimal import Decimal
+
 from django import forms
 
+from core import words
 from unlocks import inputs
 
 # In the app folder: the form renderer reads app templates, not the project templates/.
@@ -123,5 +126,79 @@ class RelockForm(forms.Form):
     reason = forms.CharField(
         label="Why re-lock now",
         max_length=inputs.REASON,
+        help_text=words.RELOCK_REASON_READERS,
         error_messages={"required": "Say why the unlock should end now."},
+    )
+
+
+class _Proof(forms.Form):
+    """What an admin proves a policy change with: their password, and their second
+    factor where they hold one (the service decides which it needs)."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Type the password you sign in with."},
+    )
+    admin_code = forms.CharField(
+        label="Code from your authenticator app",
+        required=False,
+        max_length=inputs.ADMIN_CODE,
+        help_text="If you hold an authenticator app: the 6 digits it shows now.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+    passkey = forms.CharField(required=False, max_length=20000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+
+
+class PolicyForm(_Proof):
+    """A tenant's two-approver policy as its admin sets it."""
+
+    two_from = forms.DecimalField(
+        label="Unlocks of this amount or more need two admins",
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text="In the account's currency, for example 1000.00. Leave it empty for no amount.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
+        error_messages={
+            "invalid": "Type an amount such as 1000.00.",
+            "min_value": "The amount is more than zero.",
+            "max_decimal_places": "An amount has at most two decimals (cents).",
+        },
+    )
+    bypassed_batches = forms.BooleanField(
+        required=False,
+        label="Every unlock of a bypassed batch needs two admins, whatever its amount",
+        template_name=CHECKBOX,
+    )
+    field_order = ["two_from", "bypassed_batches", "password", "admin_code", "passkey"]
+
+
+class PolicyChangeForm(_Proof):
+    """A second admin's approval of a waiting change (or either admin's withdrawal)."""
+
+    change = forms.IntegerField(widget=forms.HiddenInput)
+    # Withdrawing needs no password: it keeps the policy as strict as it is.
+    password = forms.CharField(
+        label="Your password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class CancelForm(forms.Form):
+    """An admin cancels a request that waits for its second approval."""
+
+    reason = forms.CharField(
+        label="Why cancel it",
+        max_length=inputs.REASON,
+        error_messages={"required": "Say why the request should be cancelled."},
     )

@@ -1,12 +1,14 @@
 """Every state change of an unlock request: the one guarded door (SPEC.md, STYLE.md 1).
 
-One module per action: `opening` (open a request), `approval` (verify and unlock),
-`closing` (cancel, expire) and `window` (re-lock early, end windows, remind), with
-`shared` for what they have in common. The API, the PIN page and the console call these
-functions and nothing else changes an unlock's state. A refusal is raised as `Refusal`;
-refusals that must leave a trace (wrong PINs, lock-outs, a request refused at approval)
-are committed first. Each function reads (and locks), asks `unlocks.rules` (through
-`unlocks.outlook.judge` for the targets), then writes.
+One module per action: `opening` (open a request), `approval` (verify and unlock, with
+`approvals` recording each approval and the first of two, and `unlocking` what the last
+writes), `closing` (cancel, expire), `window` (re-lock early, end windows, remind) and
+`policy` (a tenant's two-approver policy), with `shared` for what they have in common.
+The API, the PIN page and the console call these functions and nothing else changes an
+unlock's state. A refusal is raised as `Refusal`; refusals that must leave a trace (wrong
+PINs, lock-outs, a request refused at approval) are committed first. Each function reads
+(and locks), asks `unlocks.rules` (through `unlocks.outlook.judge` for the targets), then
+writes.
 
 Row locks, always taken in this order within a transaction:
 1. the unlock request (SELECT ... FOR NO KEY UPDATE);
@@ -17,6 +19,8 @@ Row locks, always taken in this order within a transaction:
    KEY UPDATE; django-otp records the code used and the failures on it);
 3. the target records, batches then invoices then payments, each type by id, FOR NO
    KEY UPDATE (the targets of an open naming them check their keys at commit);
+   2b. a tenant's waiting policy change (`policy`, which takes no request: the tenant's
+   row first, as an approval takes it, so an approval reads the policy under that lock);
 4. the tenant's audit chain head (audit.services), last: the change writes its outbox
    rows first, so the head is held only for the insert of the entries and the commit
    (an approval's receipt, which names its entry, is written after it).

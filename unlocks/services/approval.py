@@ -1,5 +1,6 @@
-"""Approving a request: its guards in API.md's order (SPEC rules 5 to 8 and 12), then the
-unlock in the same transaction (`unlocking`)."""
+"""Approving a request: its guards in API.md's order (SPEC rules 5 to 8, 12 and 13), then
+the approval (`approvals`) and, once it has all it needs, the unlock in the same
+transaction (`unlocking`)."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from unlocks.in_the_books import not_asked
 from unlocks.models import RequestStatus, UnlockRequest
 from unlocks.outlook import books_of_request, judge, with_books
 from unlocks.selectors import request_with_targets
+from unlocks.services import approvals
 from unlocks.services.closing import expire_if_due
 from unlocks.services.shared import announce, audited, lock_request, not_pending, refuse
 from unlocks.services.unlocking import unlock
@@ -88,6 +90,8 @@ def _verify_locked(request_id, ask, actor, booked):
     now = timezone.now()
     expire_if_due(request, now)
     if request.status != RequestStatus.PENDING:
+        if rules.repeats_own_approval(request, ask["approver_email"]):
+            return not_pending(request)  # the approver's own, again: nothing to record
         return refuse(request, not_pending(request), actor)
     # A malformed ask, not a guard: refused before anything is counted or recorded.
     window_hours = ask["window_hours"]
@@ -96,6 +100,9 @@ def _verify_locked(request_id, ask, actor, booked):
     approver = _approver(request, ask["approver_email"], actor)
     if isinstance(approver, Refusal):
         return approver
+    # Two approvals are two admins' (rule 13): asked before the PIN, which it spares.
+    if refusal := rules.already_approved_by_you(approver, request.approvals_in_order):
+        return refuse(request, refusal, actor, data={"approver": approver.email})
     approved_with = _proved(request, approver, ask, now, actor)
     if isinstance(approved_with, Refusal):
         return approved_with
@@ -119,6 +126,13 @@ def _verify_locked(request_id, ask, actor, booked):
         return _refused_by_rules(request, refusals, now, actor)
     if window_hours is not None:
         request.window_hours = window_hours
+    # How many approvals, judged now on the locked rows (rule 13): the first of two
+    # unlocks nothing.
+    needed = approvals.needed_now(request, targets)
+    given = approvals.record_approval(request, approver, consent, now, approved_with, needed)
+    if approvals.awaiting_another(given, needed):
+        approvals.first_of_two(request, given, needed, consent, actor, targets, booked)
+        return request
     unlock(request, targets, approver, consent, now, actor, approved_with, booked)
     return request
 

@@ -4,10 +4,11 @@ expired (SPEC rule 9) by the job or by whoever acts on it next."""
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.selectors import membership_by_email
 from audit.actors import Actor
 from audit.models import AuditAction
 from audit.services import record_entry
-from unlocks import inputs
+from unlocks import inputs, rules
 from unlocks.models import RequestStatus, UnlockRequest
 from unlocks.services.shared import announce, lock_request, not_pending, refuse
 
@@ -45,24 +46,36 @@ def expire_if_due(request, now):
     return True
 
 
-def cancel_request(*, request_id, reason: str, actor: Actor) -> UnlockRequest:
-    """Cancel a pending request, with the reason why."""
+def cancel_request(*, request_id, reason: str, actor: Actor, admin=None) -> UnlockRequest:
+    """Cancel a pending request, with the reason why. `admin`: the tenant's admin who
+    cancels it (on the PIN page), who may cancel only one awaiting its second approval;
+    support cancels any pending request."""
     reason = inputs.reason(reason, "a reason for cancelling")
     with transaction.atomic():
         request = lock_request(request_id)
         now = timezone.now()
         expired = expire_if_due(request, now)
+        refusal = not_pending(request)
         if not expired and request.status == RequestStatus.PENDING:
-            close(request, RequestStatus.CANCELLED, now, actor=actor, reason=reason)
-            return request
+            refusal = _admin_may_not_cancel(request, admin)
+            if refusal is None:
+                close(request, RequestStatus.CANCELLED, now, actor=actor, reason=reason)
+                return request
         refusal = refuse(
-            request,
-            not_pending(request),
-            actor,
-            data={"reason": reason},
-            action=AuditAction.CANCEL_REFUSED,
+            request, refusal, actor, data={"reason": reason}, action=AuditAction.CANCEL_REFUSED
         )
     raise refusal
+
+
+def _admin_may_not_cancel(request, admin):
+    """The refusal of a tenant admin's cancel (rules 5 and 13), or None (and None for
+    support's)."""
+    if admin is None:
+        return None
+    membership = membership_by_email(tenant=request.tenant, email=admin.email)
+    return rules.not_tenant_admin(request.tenant, admin.email, membership) or (
+        rules.admin_cancel_refused(request, request.approvals_in_order)
+    )
 
 
 def expire_requests(*, now=None, limit=500) -> int:

@@ -103,6 +103,8 @@ def _create(tenant, views, ask, actor, booked):
     )
     # The event's emails and webhooks, and the caller's answer, read the targets: once.
     prefetch_related_objects([request], targets_with_money())
+    # And its approvals (`UnlockRequest.approvals_in_order`): none yet, unread.
+    request.approvals_given = []
     # The approval link's email says what the books hold of each target.
     show_books(request, booked)
     announce("created", request, admins=admins)

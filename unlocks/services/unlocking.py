@@ -48,6 +48,8 @@ def unlock(request, targets, approver, consent, now, actor, approved_with, booke
             "currency": at_stake.currency,
             "window_hours": request.window_hours,
             "unlocked_until": request.unlocked_until.isoformat(),
+            # Every admin who approved it, oldest first: this approver last (rule 13).
+            "approvals": [a.approver.email for a in request.approvals_in_order],
             # What the approver was shown of the customer's books (SPEC rule 14).
             **as_shown(booked, targets),
         },

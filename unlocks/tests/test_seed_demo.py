@@ -96,7 +96,11 @@ def test_people_and_their_roles():
     birch = dict(
         Membership.objects.filter(tenant__slug="birch-plumbing").values_list("user__email", "role")
     )
-    assert birch == {"sam@birch.example": "admin", "kim@birch.example": "member"}
+    assert birch == {
+        "sam@birch.example": "admin",
+        "rae@birch.example": "admin",
+        "kim@birch.example": "member",
+    }
 
 
 def test_pins_and_the_demo_api_key():
@@ -206,3 +210,59 @@ def test_reset_works_after_requests_were_opened_and_approved():
     assert not UnlockRequest.objects.exists()
     assert Batch.objects.get(tenant__slug="acme-hvac", number="B-1001").state == "bypassed"
     assert verify_chain(tenant=Tenant.objects.get(slug="acme-hvac")).ok
+
+
+def test_birch_asks_two_admins_from_1000_dollars_so_b2002_needs_two_and_b2001_one():
+    birch = Tenant.objects.get(slug="birch-plumbing")
+    assert birch.two_approvers_from_cents == 100000
+    assert not birch.two_approvers_for_bypassed_batches
+    b2002 = Batch.objects.get(tenant=birch, number="B-2002")
+    assert b2002.state == "bypassed"
+    assert sorted(Invoice.objects.filter(batch=b2002).values_list("number", "amount_cents")) == [
+        ("INV-3003", 125000),
+        ("INV-3004", 48000),
+    ]
+    assert all(i.state == "bypassed" for i in Invoice.objects.filter(batch=b2002))
+
+    def batch(number):
+        return outlook.preview(
+            tenant="birch-plumbing", targets=[{"type": "batch", "number": number}]
+        )
+
+    large, small = batch("B-2002"), batch("B-2001")
+
+    assert (large.total.amount, large.approvals.required) == ("$1,730.00", 2)
+    assert large.approvals.words() == "2 approvals: $1,730.00 is over the account's $1,000.00 limit"
+    assert (small.total.amount, small.approvals.required) == ("$310.00", 1)
+
+
+def test_sam_and_rae_approve_b2002_one_after_the_other():
+    sam = User.objects.get(email="sam@birch.example")
+    rae = User.objects.get(email="rae@birch.example")
+    request = open_for("birch-plumbing", targets=[{"type": "batch", "number": "B-2002"}])
+
+    first = verify(request, sam, pin="275194")
+    assert first.status == "pending"
+    second = verify(request, rae, pin="275194")
+
+    assert second.status == "completed"
+    assert Invoice.objects.get(number="INV-3003").state == "open"
+
+
+def test_a_demo_seeded_before_two_approvers_gets_rae_b2002_and_the_policy():
+    birch = Tenant.objects.get(slug="birch-plumbing")
+    Invoice.objects.filter(batch__number="B-2002").delete()
+    Batch.objects.filter(number="B-2002").delete()
+    Membership.objects.filter(user__email="rae@birch.example").delete()
+    Tenant.objects.filter(pk=birch.pk).update(two_approvers_from_cents=None)
+
+    call_command("seed_demo", verbosity=0)
+
+    birch.refresh_from_db()
+    assert birch.two_approvers_from_cents == 100000
+    assert Batch.objects.filter(tenant=birch, number="B-2002").exists()
+    assert Membership.objects.filter(user__email="rae@birch.example", role="admin").exists()
+    assert verify_chain(tenant=birch).ok
+    before = snapshot()
+    call_command("seed_demo", verbosity=0)
+    assert snapshot() == before

@@ -14,9 +14,20 @@ from accounts.apps import SUPPORT_AGENTS, ensure_support_group
 from accounts.models import ApiClient, Membership, Role, Tenant, User
 from accounts.services import add_member, create_api_client, set_pin
 from audit.actors import Actor
+from audit.models import AuditAction
+from audit.services import record_entry
 from notifications.models import OutboxMessage
 from unlocks import platform
-from unlocks.models import Batch, ExportRecord, IdempotencyKey, Invoice, Payment, UnlockRequest
+from unlocks.models import (
+    Batch,
+    ExportRecord,
+    IdempotencyKey,
+    Invoice,
+    Payment,
+    PolicyChange,
+    UnlockRequest,
+)
+from unlocks.rules import ApprovalPolicy
 
 PASSWORD = "unlock-demo"  # noqa: S105 - the documented demo password
 # The demo's one admin with an authenticator app, and its secret (base32, as an app takes
@@ -46,6 +57,8 @@ TENANTS = {
         "pin": "275194",
         "people": [
             ("sam@birch.example", "Sam Birch", Role.ADMIN),
+            # The second admin, who approves second where Birch's policy asks two.
+            ("rae@birch.example", "Rae Okafor", Role.ADMIN),
             ("kim@birch.example", "Kim Park", Role.MEMBER),
         ],
     },
@@ -68,7 +81,12 @@ TRANSACTIONS = {
     "INV-2002": ("Birchwood Bakery", 5400, date(2026, 11, 30)),
     "INV-3001": ("Lakeview Motel", 31000, date(2026, 11, 9)),
     "INV-3002": ("Summit Gym", 12000, date(2026, 11, 19)),
+    # B-2002: $1,730.00, over Birch's $1,000.00 limit, so it takes two admins.
+    "INV-3003": ("Harbor View Apartments", 125000, date(2026, 11, 21)),
+    "INV-3004": ("Oak Ridge Dental", 48000, date(2026, 11, 23)),
 }
+# Birch's two-approver policy: unlocks of $1,000.00 or more need two admins.
+BIRCH_TWO_APPROVERS_FROM_CENTS = 100000
 
 
 class Command(BaseCommand):
@@ -118,6 +136,7 @@ class Command(BaseCommand):
         IdempotencyKey.objects.filter(owner__in=self._demo_owners()).delete()
         UnlockRequest.objects.filter(tenant__in=tenants).delete()
         ExportRecord.objects.filter(tenant__in=tenants).delete()
+        PolicyChange.objects.filter(tenant__in=tenants).delete()
         Invoice.objects.filter(tenant__in=tenants).delete()
         Payment.objects.filter(tenant__in=tenants).delete()
         Batch.objects.filter(tenant__in=tenants).delete()
@@ -126,7 +145,12 @@ class Command(BaseCommand):
         ApiClient.objects.filter(name=DEMO_API_CLIENT).delete()
         for tenant in tenants:
             spec = TENANTS[tenant.slug]
-            Tenant.objects.filter(pk=tenant.pk).update(name=spec["name"], currency="USD")
+            Tenant.objects.filter(pk=tenant.pk).update(
+                name=spec["name"],
+                currency="USD",
+                two_approvers_from_cents=None,
+                two_approvers_for_bypassed_batches=False,
+            )
             # The demo PIN again, with no failures or lock: nobody is left to email.
             set_pin(tenant=tenant, pin=spec["pin"], actor=Actor.system("seed_demo"))
 
@@ -163,6 +187,7 @@ class Command(BaseCommand):
                 created = True
             else:
                 filled |= self._fill_in(tenant)
+        created |= self._two_approvers()
         created |= self._demo_authenticator()
         return created, filled
 
@@ -215,6 +240,31 @@ class Command(BaseCommand):
         platform.create_transaction(**_txn(t, "INV-3001"), batch=b2001)
         platform.bypass_batch(batch=b2001)
         platform.import_transaction(**_txn(t, "INV-3002"))
+
+    def _two_approvers(self):
+        """Birch's B-2002 and its policy, for a demo made before two approvers (or made
+        now); True if they were added. Set as the platform's onboarding, audited, with
+        no email waiting."""
+        tenant = Tenant.objects.get(slug="birch-plumbing")
+        if Batch.objects.filter(tenant=tenant, number="B-2002").exists():
+            return False
+        b2002 = platform.create_batch(tenant=tenant, number="B-2002")
+        for number in ("INV-3003", "INV-3004"):
+            platform.create_transaction(**_txn(tenant, number), batch=b2002)
+        platform.bypass_batch(batch=b2002)
+        before = ApprovalPolicy.of_tenant(tenant)
+        after = ApprovalPolicy(two_from_cents=BIRCH_TWO_APPROVERS_FROM_CENTS)
+        Tenant.objects.filter(pk=tenant.pk).update(
+            two_approvers_from_cents=after.two_from_cents,
+            two_approvers_for_bypassed_batches=after.bypassed_batches,
+        )
+        record_entry(
+            tenant=tenant,
+            action=AuditAction.POLICY_SET,
+            actor=Actor.system("seed_demo"),
+            data={"before": before.as_json(), "after": after.as_json()},
+        )
+        return True
 
     def _fill_in(self, tenant):
         """Give the transactions of a demo seeded before they had them their customers,

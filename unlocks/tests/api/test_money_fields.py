@@ -88,6 +88,7 @@ def test_the_approvals_audit_entry_holds_the_total_at_stake(api):
             "currency": "USD",
             "window_hours": 72,
             "unlocked_until": approved["unlocked_until"].replace("Z", "+00:00"),
+            "approvals": ["pat@acme.test"],
         }
     ]
 

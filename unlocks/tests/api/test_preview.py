@@ -48,6 +48,9 @@ def test_it_judges_acceptable_targets_and_creates_nothing(api):
         "currency": "USD",
         "total": "1736.50",
         "transaction_count": 4,
+        # Acme has no two-approver policy: one admin approves.
+        "approvals_required": 1,
+        "approvals_reason": None,
     }
     assert not UnlockRequest.objects.exists()
 

@@ -223,6 +223,11 @@ def table(world):
         "": Row("/", {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 302)}),
         # The PIN page, the tenant's list and receipts.
         "approve/<str:token>/": Row(f"/approve/{approval_token(pending)}/", acme_page()),
+        # Cancelling from the PIN page (an admin, awaiting a second approval): with no
+        # reason, acme's admin is asked for one.
+        "approve/<str:token>/cancel/": Row(
+            f"/approve/{approval_token(pending)}/cancel/", acme_page(admin=400), method="post"
+        ),
         "receipts/<uuid:request_id>/": Row(f"/receipts/{completed.pk}/", acme_page()),
         # Re-lock now, from the receipt: with no reason, acme's admin is asked for one.
         "receipts/<uuid:request_id>/relock/": Row(
@@ -253,6 +258,19 @@ def table(world):
             },
         ),
         "settings/pin/<slug:slug>/": Row("/settings/pin/acme-hvac/", acme_page()),
+        # The two-approver policy: its admins; another tenant's does not exist.
+        "settings/approvals/": Row(
+            "/settings/approvals/",
+            {
+                **dict.fromkeys(NO_SESSION, LOGIN),
+                MEMBER: 403,
+                ADMIN_A: 302,  # to /settings/approvals/acme-hvac/
+                ADMIN_B: 302,
+                STAFF: 403,
+                AGENT: 403,
+            },
+        ),
+        "settings/approvals/<slug:slug>/": Row("/settings/approvals/acme-hvac/", acme_page()),
         # The account's QuickBooks connection: its admins; another tenant's does not exist.
         "settings/quickbooks/": Row(
             "/settings/quickbooks/",
@@ -290,6 +308,12 @@ def table(world):
         "accounts/second-factor/": Row(
             "/accounts/second-factor/",
             {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 302)},
+        ),
+        # Everyone signed in chooses their own zone; a tenant's, only its admins (the page
+        # offers each admin their own tenants alone).
+        "settings/time-zone/": Row(
+            "/settings/time-zone/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 200)},
         ),
         "settings/second-factor/": Row(
             "/settings/second-factor/",

@@ -1,9 +1,12 @@
-"""Property-based, stateful: random sequences of open, verify, cancel, expire, export, bypass,
-an unlock's window running out (written by the job or not yet) and early re-locks.
+"""Property-based, stateful: random sequences of open, verify (by either of two admins),
+cancel, expire, export, bypass, the tenant's two-approver policy changing, an unlock's
+window running out (written by the job or not yet) and early re-locks.
 
 Whatever the order, through the service layer (`unlocks.services`, `unlocks.platform`):
 exported records never become open, nor anything else by the app, every change has its
-audit entry (every re-lock too), the chain verifies, and nothing leaves a final state.
+audit entry (every re-lock too), the chain verifies, and nothing leaves a final state; a
+request needing two approvals unlocks only with two different admins', and a first
+approval changes no record.
 Bounded in CI by the "ci" Hypothesis profile (conftest.py); `make fuzz` runs the longer
 "fuzz" profile.
 """
@@ -31,10 +34,11 @@ from accounts.tests.factories import PIN, TenantFactory, admin_of, member_of
 from audit.models import AuditAction, AuditEntry
 from audit.selectors import verify_chain
 from core.refusals import Refusal
-from unlocks import platform, services
+from unlocks import platform, rules, services
 from unlocks.consent import current_consent
 from unlocks.models import (
     RECORD_MODELS,
+    Approval,
     ExportRecord,
     Invoice,
     LockState,
@@ -43,6 +47,7 @@ from unlocks.models import (
     RequestStatus,
     UnlockRequest,
 )
+from unlocks.selectors import get_request
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import AGENT, open_for
 
@@ -75,6 +80,7 @@ class UnlockMachine(RuleBasedStateMachine):
         # A fresh tenant per run: runs share the test's transaction, never a chain.
         self.tenant = TenantFactory()
         self.admin = admin_of(self.tenant)
+        self.second_admin = admin_of(self.tenant)
         self.member = member_of(self.tenant)
         self.stranger = admin_of(TenantFactory())
         self.final = {}
@@ -181,6 +187,14 @@ class UnlockMachine(RuleBasedStateMachine):
         except Refusal as refusal:
             assert refusal.code in {"batch_not_open", "cannot_bypass"}
 
+    @rule(two_from=st.sampled_from([None, 0, 10**12]), batches=st.booleans())
+    def policy_changes(self, two_from, batches):
+        """The tenant's admins change their two-approver policy (the policy's own services
+        are tested apart): 0 asks two of every unlock, 10**12 of none."""
+        Tenant.objects.filter(pk=self.tenant.pk).update(
+            two_approvers_from_cents=two_from, two_approvers_for_bypassed_batches=batches
+        )
+
     @rule()
     def time_passes_beyond_a_pin_lock(self):
         Tenant.objects.filter(pk=self.tenant.pk, pin_locked_until__isnull=False).update(
@@ -230,7 +244,7 @@ class UnlockMachine(RuleBasedStateMachine):
     @rule(
         request_id=requests,
         # Weighted towards approvals that can succeed, so runs get past the guards.
-        who=st.sampled_from(["admin", "admin", "admin", "member", "stranger"]),
+        who=st.sampled_from(["admin", "admin", "second_admin", "member", "stranger"]),
         right_pin=st.sampled_from([True, True, False]),
         consent=st.sampled_from([True, True, True, False]),
         acknowledged=st.sampled_from([True, True, False]),
@@ -238,10 +252,17 @@ class UnlockMachine(RuleBasedStateMachine):
     def verify(self, request_id, who, right_pin, consent, acknowledged):
         self.verify_as(request_id, who, right_pin, consent, acknowledged)
 
-    @rule(request_id=requests)
-    def approve(self, request_id):
+    @rule(request_id=requests, who=st.sampled_from(["admin", "second_admin"]))
+    def approve(self, request_id, who):
         # What an admin on the phone does: right PIN, consent, acknowledgement.
+        self.verify_as(request_id, who, True, True, True)
+
+    @rule(request_id=requests)
+    def both_admins_approve(self, request_id):
+        """The tenant's two admins, one after the other: where two approvals are needed,
+        the second admin's unlocks."""
         self.verify_as(request_id, "admin", True, True, True)
+        self.verify_as(request_id, "second_admin", True, True, True)
 
     @rule(target=requests, spec=records, export_between=st.booleans())
     def approve_one_of_two(self, spec, export_between):
@@ -269,7 +290,15 @@ class UnlockMachine(RuleBasedStateMachine):
         ]
         # Judged independently of unlocks.rules, on the records as they are now (SPEC rule 8).
         allowed_now = all(self.may_open(spec) for spec in target_specs)
-        approver = {"admin": self.admin, "member": self.member, "stranger": self.stranger}[who]
+        approver = {
+            "admin": self.admin,
+            "second_admin": self.second_admin,
+            "member": self.member,
+            "stranger": self.stranger,
+        }[who]
+        approved_before = set(
+            Approval.objects.filter(request_id=request_id).values_list("approver_id", flat=True)
+        )
         try:
             services.verify_and_unlock(
                 request_id=request_id,
@@ -290,10 +319,22 @@ class UnlockMachine(RuleBasedStateMachine):
 
         if status_before in FINAL:
             assert code == "request_not_pending"
+        if code == "already_approved_by_you":
+            assert approver.pk in approved_before
         if code is None:
-            assert (who, right_pin, consent) == ("admin", True, True)
-            assert allowed_now, ("completed, but a target may not be unlocked now", target_specs)
+            assert who in ("admin", "second_admin") and (right_pin, consent) == (True, True)
+            assert approver.pk not in approved_before
+            assert allowed_now, ("approved, but a target may not be unlocked now", target_specs)
+            if request.status == RequestStatus.PENDING:
+                # The first of two approvals: it changes no record.
+                event("verify: first of two")
+                assert not approved_before
+                assert get_request(request_id).approvals_needed().required == 2
+                assert after == before
+                return
             assert request.status == RequestStatus.COMPLETED
+            if approved_before:
+                event("verify: second of two, unlocked")
             targets = {(t.record_type, t.number) for t in request.targets.all()}
             assert all(after[spec] == LockState.OPEN for spec in targets)
             batches = [t.batch_id for t in request.targets.all() if t.batch_id]
@@ -415,6 +456,28 @@ class UnlockMachine(RuleBasedStateMachine):
                 assert status == self.final[pk], (pk, self.final[pk], status)
             elif status in FINAL:
                 self.final[pk] = status
+
+    @invariant()
+    def approvals_are_different_admins_each_audited(self):
+        for request in UnlockRequest.objects.filter(tenant=self.tenant):
+            approvers = list(
+                Approval.objects.filter(request=request).values_list("approver_id", flat=True)
+            )
+            recorded = AuditEntry.objects.filter(
+                request_id=request.pk, action=AuditAction.APPROVAL_RECORDED
+            ).count()
+            assert len(set(approvers)) == len(approvers) <= 2
+            assert set(approvers) <= {self.admin.pk, self.second_admin.pk}
+            if request.status == RequestStatus.COMPLETED:
+                # Each approval before the one that unlocked is an entry of its own.
+                assert approvers and recorded == len(approvers) - 1
+            else:
+                assert recorded == len(approvers) <= 1
+            if approvers:
+                # Judged from its first approval on under the policy it started with.
+                assert request.approval_policy is not None
+            if len(approvers) == 2 or (approvers and request.status != RequestStatus.COMPLETED):
+                assert rules.ApprovalPolicy.from_json(request.approval_policy).on
 
     @invariant()
     def every_relock_has_its_entries(self):

@@ -43,7 +43,8 @@ def test_a_requests_targets_come_with_their_money_in_the_query_that_reads_them(t
             for t in read.targets.all()
         ]
 
-    assert len(queries) == 2  # the request with its tenant, the targets with their money
+    # The request with its tenant, the targets with their money, its approvals.
+    assert len(queries) == 3
     assert shown == [(None, None, 3, 30000), ("Jones Residence", 41000, None, None)]
     assert (at_stake.transactions, at_stake.cents, at_stake.currency) == (4, 71000, "USD")
     assert str(at_stake) == "4 records, $710.00 in all"
@@ -91,6 +92,7 @@ def test_the_approval_audits_the_total_it_reopened(tenant, admin):
         "currency": "USD",
         "window_hours": 72,
         "unlocked_until": request.unlocked_until.isoformat(),
+        "approvals": [admin.email],
     }
 
 
