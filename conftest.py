@@ -57,6 +57,38 @@ def _services_for_markers(request):
         skip_or_fail("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _pgbouncer_lets_the_test_database_go(request):
+    """Behind PgBouncer (DATABASE_POOLED) the pooler keeps server connections to the test
+    database open, and creating it afresh or dropping it would fail: before each, PgBouncer's
+    admin console closes them (KILL) and takes new ones again (RESUME)."""
+    if not django_settings.DATABASE_POOLED:
+        yield
+        return
+    db = connection.settings_dict
+    test_name = db["TEST"].get("NAME") or f"test_{db['NAME']}"
+    _pgbouncer_release(db, test_name)
+    request.getfixturevalue("django_db_setup")
+    yield
+    connections.close_all()
+    _pgbouncer_release(db, test_name)
+
+
+def _pgbouncer_release(db, name):
+    import psycopg2
+
+    admin = psycopg2.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="pgbouncer")
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"KILL {name}")
+            cursor.execute(f"RESUME {name}")
+    except psycopg2.Error:
+        pass  # PgBouncer knows no such database yet: it holds no connection to it
+    finally:
+        admin.close()
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.PIN_MAX_FAILURES = 5

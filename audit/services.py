@@ -6,7 +6,9 @@ from django.utils import timezone
 
 from audit.actors import Actor
 from audit.chain import entry_hash
+from audit.metrics import count_on_commit
 from audit.models import AuditChainHead, AuditEntry
+from core import logs
 
 # How many entries one INSERT carries: an approval of 100,000 transactions writes as many
 # entries, and one statement of them all spends most of its time parsing the arrays.
@@ -46,6 +48,9 @@ def record_entries(*, tenant, actor: Actor, entries) -> list[AuditEntry]:
             prev_hash = entry.hash
         AuditEntry.objects.bulk_create(rows, batch_size=ENTRIES_PER_INSERT)
         AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev_hash)
+        count_on_commit(rows)
+    # The log lines of the request or task from here on say whose change it was.
+    logs.bind(tenant=tenant.slug, actor=actor.in_logs)
     return rows
 
 

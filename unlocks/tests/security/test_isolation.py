@@ -125,6 +125,8 @@ CONSOLE_MODELS = {
 def world(demo, settings):
     """The demo data with one of every object a URL names."""
     settings.API_THROTTLE_RATE = "100000/minute"
+    # Metrics are served: to the scraper's token, never to a session or an API key.
+    settings.METRICS_TOKEN = "scraper-token-for-tests"
     cache.clear()
     acme = Tenant.objects.get(slug="acme-hvac")
     birch = Tenant.objects.get(slug="birch-plumbing")
@@ -388,6 +390,8 @@ def table(world):
         "^api/": Row("/api/v2/anything/", everyone(404)),
         # Public: health, the schema and its docs.
         "healthz": Row("/healthz", everyone(200)),
+        "readyz": Row("/readyz", everyone(200)),
+        "metrics": Row("/metrics", everyone(401)),
         "api/schema/": Row("/api/schema/", {**everyone(200), REVOKED: 401}),
         "api/docs/": Row("/api/docs/", {**everyone(200), REVOKED: 401}),
         # The console's own pages.
