@@ -16,6 +16,8 @@ from core import metrics
 COUNTED = {
     AuditAction.REQUEST_OPENED: (metrics.UNLOCK_REQUESTS, {"event": "opened"}),
     AuditAction.REQUEST_APPROVED: (metrics.UNLOCK_REQUESTS, {"event": "approved"}),
+    # The first of two approvals: recorded, nothing unlocked yet.
+    AuditAction.APPROVAL_RECORDED: (metrics.UNLOCK_REQUESTS, {"event": "approval_recorded"}),
     AuditAction.REQUEST_REFUSED: (metrics.UNLOCK_REQUESTS, {"event": "refused"}),
     AuditAction.REQUEST_CANCELLED: (metrics.UNLOCK_REQUESTS, {"event": "cancelled"}),
     AuditAction.REQUEST_EXPIRED: (metrics.UNLOCK_REQUESTS, {"event": "expired"}),

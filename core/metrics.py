@@ -35,7 +35,8 @@ REQUEST_LATENCY = Histogram(
 
 UNLOCK_REQUESTS = Counter(
     "unlock_requests",
-    "Unlock requests opened, approved, refused at approval, cancelled, expired, re-locked.",
+    "Unlock requests opened, approved (and the first of two approvals recorded), refused "
+    "at approval, cancelled, expired, re-locked.",
     ["event"],
     namespace=NAMESPACE,
 )

@@ -131,3 +131,26 @@ def test_a_wrong_pin_on_the_pin_page_counts_as_one_over_the_api_does(admin, tena
     changes = moved(before, scrape(page))
     assert value(changes, "unlockdesk_pin_failures_total") == 1
     assert value(changes, "unlockdesk_unlock_requests_total", event="approved") == 0
+
+
+def test_the_first_of_two_approvals_is_counted_apart_from_the_unlock(tenant, pat, lee):
+    from accounts.models import Tenant
+    from unlocks.tests.conftest import verify as approve
+
+    Tenant.objects.filter(pk=tenant.pk).update(two_approvers_from_cents=100000)
+    batch = f.bypassed_batch(tenant, invoices=2, amount_cents=86500)
+    request = open_for(tenant, batch)
+    scraper = Client()
+    before = scrape(scraper)
+
+    approve(request, pat)
+    middle = scrape(scraper)
+    approve(request, lee)
+    after = scrape(scraper)
+
+    name = "unlockdesk_unlock_requests_total"
+    first, second = moved(before, middle), moved(middle, after)
+    assert value(first, name, event="approval_recorded") == 1
+    assert value(first, name, event="approved") == 0
+    assert value(second, name, event="approved") == 1
+    assert value(second, name, event="approval_recorded") == 0
