@@ -61,6 +61,38 @@ def _services_for_markers(request):
         skip_or_fail("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _pgbouncer_lets_the_test_database_go(request):
+    """Behind PgBouncer (DATABASE_POOLED) the pooler keeps server connections to the test
+    database open, and creating it afresh or dropping it would fail: before each, PgBouncer's
+    admin console closes them (KILL) and takes new ones again (RESUME)."""
+    if not django_settings.DATABASE_POOLED:
+        yield
+        return
+    db = connection.settings_dict
+    test_name = db["TEST"].get("NAME") or f"test_{db['NAME']}"
+    _pgbouncer_release(db, test_name)
+    request.getfixturevalue("django_db_setup")
+    yield
+    connections.close_all()
+    _pgbouncer_release(db, test_name)
+
+
+def _pgbouncer_release(db, name):
+    import psycopg2
+
+    admin = psycopg2.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="pgbouncer")
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"KILL {name}")
+            cursor.execute(f"RESUME {name}")
+    except psycopg2.Error:
+        pass  # PgBouncer knows no such database yet: it holds no connection to it
+    finally:
+        admin.close()
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.PIN_MAX_FAILURES = 5
@@ -290,6 +322,23 @@ def browser_page(live_server):
     Mark the test `browser` (and `django_db(transaction=True)`). Take screenshots
     with `shot(page, name)`; they land in test-artifacts/.
     """
+    yield from _chromium_page(live_server)
+
+
+# Two readers far from UTC and from each other: west of it, and east of it across the date.
+ZONES = ("America/Denver", "Australia/Sydney")
+
+
+@pytest.fixture(params=ZONES, ids=["denver", "sydney"])
+def zoned_page(request, live_server):
+    """`browser_page` in a browser whose clock is set to each of ZONES in turn; the zone's
+    name is `page.zone`."""
+    for page in _chromium_page(live_server, timezone_id=request.param):
+        page.zone = request.param
+        yield page
+
+
+def _chromium_page(live_server, **context_options):
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
     # test makes between page actions are still synchronous and safe.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -309,7 +358,7 @@ def browser_page(live_server):
                 "--disable-sync",
             ],
         )
-        context = browser.new_context(base_url=live_server.url)
+        context = browser.new_context(base_url=live_server.url, **context_options)
         page = context.new_page()
         page.set_default_timeout(15_000)
         try:

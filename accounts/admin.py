@@ -133,8 +133,17 @@ class TenantAdmin(admin.ModelAdmin):
     search_fields = ("slug", "name")
     show_full_result_count = False
     # The PIN hash and its throttling state are not fields here at all: set_pin sets a PIN.
-    fields = ("slug", "name", "currency", "has_pin_display", "pin_set_at", "pin_locked_until")
-    readonly_fields = ("has_pin_display", "pin_set_at", "pin_locked_until")
+    fields = (
+        "slug",
+        "name",
+        "currency",
+        "time_zone",
+        "has_pin_display",
+        "pin_set_at",
+        "pin_locked_until",
+    )
+    # The zone of its emails is its admins' to choose (Settings · Time zone), as its PIN is.
+    readonly_fields = ("time_zone", "has_pin_display", "pin_set_at", "pin_locked_until")
     inlines = [MembershipInline]
 
     @admin.display(description="Account PIN set", boolean=True)

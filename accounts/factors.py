@@ -72,6 +72,20 @@ def kinds_of(user):
     return {kind for kind in (TOTP, PASSKEY) if held.get(kind)}
 
 
+def holders(users):
+    """The ids of those of `users` who hold a second factor they may approve with (an
+    authenticator app or a passkey): one query, however many."""
+    return set(
+        get_user_model()
+        .objects.filter(pk__in=[user.pk for user in users])
+        .filter(
+            Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+            | Exists(WebAuthnCredential.objects.filter(user=OuterRef("pk"), confirmed=True))
+        )
+        .values_list("pk", flat=True)
+    )
+
+
 def recovery_codes_left(user):
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 

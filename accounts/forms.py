@@ -3,6 +3,9 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
+from accounts.pins import NEW_PIN_LENGTH_IN_WORDS
+from core import times
+
 
 class SignInForm(AuthenticationForm):
     error_messages = {
@@ -67,7 +70,8 @@ class PinForm(forms.Form):
     new_pin = _secret(
         "New account PIN",
         "new-password",
-        "It is never shown again, here or anywhere.",
+        f"{NEW_PIN_LENGTH_IN_WORDS}, as the rules above say. It is never shown again, here or "
+        "anywhere.",
         max_length=64,
         inputmode="numeric",
     )
@@ -155,3 +159,22 @@ class ApprovalFactorForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["password"].error_messages["required"] = "Enter your password."
         self.fields["code"].error_messages["required"] = "Enter the code from your app."
+
+
+class TimeZoneForm(forms.Form):
+    """A zone to read times in: a person's own (blank: their browser's), or the zone a
+    tenant's emails say times in."""
+
+    time_zone = forms.ChoiceField(label="Time zone", required=False)
+
+    def __init__(self, *args, browser_zone=None, label=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        if browser_zone is None:
+            field.required = True
+            field.choices = [("UTC", "UTC"), *times.zone_choices()]
+        else:
+            field.choices = [("", f"Your browser's ({browser_zone})"), *times.zone_choices()]
+        if label:
+            field.label = label

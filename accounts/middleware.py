@@ -1,5 +1,6 @@
-"""Middleware of the accounts app: support staff finish signing in with a second factor, and
-sessions end when they have lasted, or lain idle, too long."""
+"""Middleware of the accounts app: support staff finish signing in with a second factor,
+sessions end when they have lasted, or lain idle, too long, and every page reads times in
+its reader's time zone."""
 
 from datetime import datetime, timedelta
 
@@ -15,7 +16,43 @@ from django.utils.http import urlencode
 from django_otp import user_has_device
 
 from accounts.rules import staff_second_factor_missing
+from core import times
 from core.errors import error_body
+
+# The cookie in which every page's script (static/js/every-page.js) keeps the browser's
+# time zone, for whoever has not chosen one on their account.
+ZONE_COOKIE = "tz"
+
+
+class TimeZoneMiddleware:
+    """Pages read times in their reader's zone: the one chosen on their account, else
+    their browser's (its cookie), else UTC. The API answers in UTC whoever asks."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        zone = None if request.path.startswith("/api/") else self.zone_of(request)
+        if zone is None:
+            timezone.deactivate()
+        else:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    @classmethod
+    def zone_of(cls, request):
+        user = getattr(request, "user", None)
+        chosen = getattr(user, "time_zone", "") if user is not None else ""
+        return times.zone_named(chosen) or times.zone_named(cls.browser_zone(request))
+
+    @staticmethod
+    def browser_zone(request):
+        """The name of the browser's zone, as its script set the cookie; None if unknown."""
+        name = request.COOKIES.get(ZONE_COOKIE)
+        return name if times.zone_named(name) else None
 
 
 class StaffSecondFactorMiddleware:

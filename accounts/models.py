@@ -39,6 +39,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The zone the person reads times in (an IANA name such as America/Denver); blank:
+    # their browser's (accounts.middleware.TimeZoneMiddleware).
+    time_zone = models.CharField(max_length=64, blank=True, default="")
 
     objects = UserManager()
 
@@ -81,6 +84,10 @@ class Tenant(models.Model):
         choices=Currency.choices,
         default=Currency.USD,
         help_text="The currency of the tenant's books: every amount of its records is in it.",
+    )
+    # The zone its emails say times in (an IANA name), set by one of its admins.
+    time_zone = models.CharField(
+        max_length=64, default="UTC", help_text="The time zone its emails say times in."
     )
     pin_hash = models.CharField(max_length=255, blank=True, editable=False)
     pin_set_at = models.DateTimeField(null=True, blank=True, editable=False)

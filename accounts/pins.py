@@ -1,8 +1,8 @@
 """The account PIN: the rules of a new one, peppered with a server-side secret, hashed
 with Argon2.
 
-A PIN that works is 4 to 10 digits: PINs set before the rules of a new PIN existed keep
-working until they are changed. A new PIN must pass every rule below; each is a plain
+A PIN that works is 4 to 10 digits (PIN_PATTERN): PINs set before the rules of a new PIN
+existed keep working until they are changed. A new PIN must pass every rule below; each is a plain
 function that returns the refusal (a `Refusal`, with a code and a sentence saying
 why) or None, and `accounts.services.set_pin`, the one door that changes a PIN, asks
 them all. The pages and the command only show what it answers.
@@ -20,13 +20,16 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from core.refusals import Refusal
 
-# The longest PIN there is: what every door that takes one lets through.
+# The shortest and longest PIN that works: what every door that takes one lets through.
+PIN_MIN_DIGITS = 4
 PIN_MAX_DIGITS = 10
-PIN_PATTERN = re.compile(rf"^[0-9]{{4,{PIN_MAX_DIGITS}}}$")
+PIN_PATTERN = re.compile(rf"^[0-9]{{{PIN_MIN_DIGITS},{PIN_MAX_DIGITS}}}$")
 
+# A new PIN is longer: what the settings page, its rules and its refusals all say, from here.
 NEW_PIN_MIN_DIGITS = 6
 NEW_PIN_MAX_DIGITS = PIN_MAX_DIGITS
 NEW_PIN_PATTERN = re.compile(f"[0-9]{{{NEW_PIN_MIN_DIGITS},{NEW_PIN_MAX_DIGITS}}}")
+NEW_PIN_LENGTH_IN_WORDS = f"{NEW_PIN_MIN_DIGITS} to {NEW_PIN_MAX_DIGITS} digits"
 
 # The PINs people choose most: every password of 6 to 10 digits among the 30,000 most
 # common ones of Mark Burnett's ten million published passwords (Xato, 2015), as
@@ -43,7 +46,7 @@ COMMON_PINS = frozenset(
 
 # The rules in words, as the settings page and the command say them.
 NEW_PIN_RULES_IN_WORDS = (
-    f"{NEW_PIN_MIN_DIGITS} to {NEW_PIN_MAX_DIGITS} digits, nothing else;",
+    f"{NEW_PIN_LENGTH_IN_WORDS}, nothing else;",
     "not one digit repeated (such as 444444), or one digit away from that (000001);",
     "not a run of digits up or down (123456, 987654), or one digit away from one;",
     "not a pair or a few digits repeated (101010, 852852), nor the same read backwards (123321);",
@@ -54,9 +57,13 @@ NEW_PIN_RULES_IN_WORDS = (
 
 
 def validate_pin(pin):
-    """Refuse anything that is not a PIN at all (4 to 10 digits): what a hash is made of."""
+    """Refuse anything that is not a PIN at all (PIN_PATTERN): what a hash is made of."""
     if not isinstance(pin, str) or not PIN_PATTERN.match(pin):
-        raise Refusal("pin_format", "The account PIN must be 4 to 10 digits (0-9), nothing else.")
+        raise Refusal(
+            "pin_format",
+            f"The account PIN must be {PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits (0-9), "
+            "nothing else.",
+        )
 
 
 # ---------------------------------------------------------------- the rules of a new PIN
@@ -67,8 +74,7 @@ def not_six_to_ten_digits(pin):
         return None
     return Refusal(
         "pin_format",
-        f"A new account PIN must be {NEW_PIN_MIN_DIGITS} to {NEW_PIN_MAX_DIGITS} digits "
-        "(0-9), nothing else.",
+        f"A new account PIN must be {NEW_PIN_LENGTH_IN_WORDS} (0-9), nothing else.",
     )
 
 

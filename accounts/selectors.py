@@ -3,6 +3,7 @@
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.db.models.functions import Lower
 
+from accounts import factors
 from accounts.models import ApiClient, Membership, Role, Tenant, User
 from accounts.services import hash_api_key
 
@@ -111,3 +112,11 @@ def admins_of_tenants(tenants):
     ):
         admins[membership.tenant_id].append(membership.user)
     return admins
+
+
+def admins_by_second_factor(*, tenant):
+    """(the tenant's active admins who hold a second factor, those who hold none), each by
+    name: who can approve where the tenant requires one, and whom requiring it blocks."""
+    admins = admins_of_tenants([tenant])[tenant.pk]
+    held = factors.holders(admins)
+    return [a for a in admins if a.pk in held], [a for a in admins if a.pk not in held]

@@ -25,6 +25,7 @@ from accounts.pins import hash_pin, new_pin_refusal
 from accounts.rules import first_factor_needs_link
 from audit.actors import Actor, request_context
 from audit.services import record_entry
+from core import times
 from core.refusals import Refusal
 
 
@@ -366,4 +367,44 @@ def set_second_factor_requirement(
             actor=actor,
             data={"required": required},
         )
+    return tenant
+
+
+# ---------------------------------------------------------------- time zones
+
+
+def _zone_refusal(time_zone):
+    return Refusal(
+        "time_zone_unknown",
+        f"{time_zone!r} is not a time zone this server knows. Choose one from the list, "
+        "such as America/Denver.",
+    )
+
+
+def set_time_zone(*, user: User, time_zone: str) -> User:
+    """The zone `user` reads times in on every page; "" for their browser's."""
+    if time_zone and times.zone_named(time_zone) is None:
+        raise _zone_refusal(time_zone)
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    return user
+
+
+@transaction.atomic
+def set_tenant_time_zone(*, tenant: Tenant, time_zone: str, admin: User) -> Tenant:
+    """The zone `tenant`'s emails say times in, chosen by one of its admins now."""
+    if times.zone_named(time_zone) is None:
+        raise _zone_refusal(time_zone)
+    tenant = Tenant.objects.select_for_update(no_key=True).get(pk=tenant.pk)
+    is_admin = Membership.objects.filter(
+        tenant=tenant, user=admin, role=Role.ADMIN, user__is_active=True
+    ).exists()
+    if not is_admin:
+        raise Refusal(
+            "not_tenant_admin",
+            f"{admin.email} is not an admin of {tenant.name} now, and only its admins can "
+            "choose the time zone of its emails.",
+        )
+    tenant.time_zone = time_zone
+    tenant.save(update_fields=["time_zone"])
     return tenant

@@ -29,6 +29,7 @@ urlpatterns = [
 
 # Mounted at /settings/ (config/urls.py).
 settings_urlpatterns = [
+    path("time-zone/", views.time_zone_settings, name="time_zone_settings"),
     path("pin/", views.pin_settings, name="pin_settings"),
     path("pin/<slug:slug>/", views.pin_settings_for, name="pin_settings_for"),
     path("second-factor/", views.second_factor_settings, name="second_factor_settings"),

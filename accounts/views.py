@@ -35,12 +35,19 @@ from accounts.forms import (
     ResetPasswordForm,
     SecondFactorForm,
     SignInForm,
+    TimeZoneForm,
 )
 from accounts.lockouts import count_failed_sign_in, sign_in_locked
+from accounts.middleware import TimeZoneMiddleware
 from accounts.models import Role, Tenant
 from accounts.pins import NEW_PIN_RULES_IN_WORDS
 from accounts.rules import first_factor_needs_link
-from accounts.selectors import admins_of_tenants, membership_of, memberships_of_user
+from accounts.selectors import (
+    admins_by_second_factor,
+    admins_of_tenants,
+    membership_of,
+    memberships_of_user,
+)
 from accounts.services import (
     add_authenticator_app,
     add_passkey,
@@ -48,9 +55,12 @@ from accounts.services import (
     make_recovery_codes,
     set_pin,
     set_second_factor_requirement,
+    set_tenant_time_zone,
+    set_time_zone,
     use_enrolment_link,
 )
 from audit.actors import Actor, request_context
+from core import times
 from core.refusals import Refusal
 
 
@@ -248,7 +258,7 @@ def second_factor(request):
             otp_login(request, check.device)
             return redirect(_next_or_home(request))
         wait = (
-            f" Wait until {check.wait_until:%H:%M:%S} UTC before the next try."
+            f" Wait until {times.local(check.wait_until, 'H:i:s T')} before the next try."
             if check.wait_until
             else ""
         )
@@ -467,10 +477,14 @@ def approval_factor_settings(request, slug):
                 return redirect("approval_factor_settings", slug=tenant.slug)
     if form.errors:
         _forget_code(form)
+    # Whom requiring a second factor blocks (or blocks now): the admins who hold none.
+    _, without = admins_by_second_factor(tenant=tenant)
     context = {
         "tenant": tenant,
         "form": form,
         "has_app": factors.TOTP in factors.kinds_of(request.user),
+        "without": _names(without),
+        "without_count": len(without),
     }
     return render(
         request,
@@ -478,6 +492,62 @@ def approval_factor_settings(request, slug):
         context,
         status=400 if form.errors else 200,
     )
+
+
+# ---------------------------------------------------------------- time zones
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def time_zone_settings(request):
+    """The zone a person reads times in (blank: their browser's), and the zone the emails of
+    each account they administer say times in."""
+    user = request.user
+    administered = [m.tenant for m in memberships_of_user(user=user) if m.role == Role.ADMIN]
+    posted = request.POST.get("which") if request.method == "POST" else None
+    browser = TimeZoneMiddleware.browser_zone(request) or "not known yet"
+    own = TimeZoneForm(
+        request.POST if posted == "" else None,
+        prefix="own",
+        initial={"time_zone": user.time_zone},
+        browser_zone=browser,
+    )
+    accounts = [
+        (
+            tenant,
+            TimeZoneForm(
+                request.POST if posted == tenant.slug else None,
+                prefix=f"tenant-{tenant.slug}",
+                initial={"time_zone": tenant.time_zone},
+                label=f"Emails to the admins of {tenant.name} say times in",
+            ),
+        )
+        for tenant in administered
+    ]
+    form = own if posted == "" else next((f for t, f in accounts if t.slug == posted), None)
+    if form is not None and form.is_valid():
+        zone = form.cleaned_data["time_zone"]
+        try:
+            if form is own:
+                set_time_zone(user=user, time_zone=zone)
+                said = (
+                    f"Times now read in {zone}."
+                    if zone
+                    else "Times now read in your browser's zone."
+                )
+            else:
+                tenant = next(t for t, f in accounts if f is form)
+                set_tenant_time_zone(tenant=tenant, time_zone=zone, admin=user)
+                said = f"Emails to the admins of {tenant.name} now say times in {zone}."
+        except Refusal as refusal:
+            form.add_error("time_zone", refusal.message)
+        else:
+            messages.success(request, said)
+            return redirect("time_zone_settings")
+    context = {"own": own, "accounts": accounts, "browser": browser}
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "accounts/time_zone.html", context, status=status)
 
 
 # ---------------------------------------------------------------- passkeys

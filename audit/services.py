@@ -10,7 +10,9 @@ from django.utils import timezone
 from audit import tasks
 from audit.actors import Actor
 from audit.chain import entry_hash
+from audit.metrics import count_on_commit
 from audit.models import AuditChainHead, AuditEntry
+from core import logs
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,9 @@ def record_entries(*, tenant, actor: Actor, entries) -> list[AuditEntry]:
             prev_hash = entry.hash
         AuditEntry.objects.bulk_create(rows, batch_size=ENTRIES_PER_INSERT)
         AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev_hash)
+        count_on_commit(rows)
+    # The log lines of the request or task from here on say whose change it was.
+    logs.bind(tenant=tenant.slug, actor=actor.in_logs)
     return rows
 
 

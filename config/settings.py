@@ -87,6 +87,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    # Log lines with the request's id, one line per answer, and the latency histogram.
+    "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -99,6 +101,8 @@ MIDDLEWARE = [
     # second-factor pages, never the console or the API.
     "accounts.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Times in the reader's zone (their account's, else their browser's); the API in UTC.
+    "accounts.middleware.TimeZoneMiddleware",
     # Sessions end after their person's limit, and after lying idle (production); after
     # the messages, which say why.
     "accounts.middleware.SessionLimitsMiddleware",
@@ -123,6 +127,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.account",
             ],
         },
     },
@@ -132,6 +137,11 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# DATABASE_URL names PgBouncer in transaction mode (README: Past one machine): a server-side
+# cursor cannot outlive its transaction there, so Django keeps none (the exports stream by
+# keyset reads and need none).
+DATABASE_POOLED = env.bool("DATABASE_POOLED", default=False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLED
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent use as Django 5.1+ documents it: readers beside a writer (WAL), and every
     # transaction takes the write lock when it begins (IMMEDIATE), so a second writer waits
@@ -368,14 +378,32 @@ NOTIFICATIONS_HANDOVER_PAUSE = timedelta(
 )
 WEBHOOK_TIMEOUT = timedelta(seconds=env.float("WEBHOOK_TIMEOUT_SECONDS", default=10))
 
+# JSON lines (one object a line, with the request's id, tenant and actor) in production and
+# wherever LOG_FORMAT=json; plain text otherwise, as `make run` prints (core/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "core.logs.Context"}},
+    "formatters": {
+        "plain": {
+            "()": "core.logs.Plain",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "core.logs.Json"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it serves nothing.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # Sign-in throttling (django-axes): 5 failed sign-ins for one email from one address lock
 # that email at that address for 15 minutes; the others who share the address (an office, a
@@ -469,6 +497,9 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Probes and the metrics scraper reach each host on its private address, past the proxy
+    # that ends TLS: they are answered there, not sent to https://.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

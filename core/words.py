@@ -49,6 +49,22 @@ DUPLICATE_RISK_TO_THE_CUSTOMER = (
     "unlocking."
 )
 
+# An approved request, as its status reads now: its unlock running, or ended, and how
+# (unlocks.rules.UnlockNow.state).
+UNLOCK_NOW = {
+    "unlocked": "Unlocked",
+    "relocked_early": "Re-locked early",
+    "ended_by_itself": "Ended",
+}
+
+# Who reads the reason someone gives for re-locking early (the console's and the receipt's
+# box say it): the relocked email, the receipt, the helpdesk's webhook, the audit trail.
+RELOCK_REASON_READERS = (
+    "Every admin of the account reads it, in the email telling them of the re-lock and on "
+    "the receipt; support reads it in the helpdesk ticket and the audit trail, where it "
+    "stays."
+)
+
 SAID = {
     "evidence_download": "Download the evidence bundle (JSON)",
     "evidence_explained": "One file that proves this approval on its own: the records and "

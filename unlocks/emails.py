@@ -1,13 +1,16 @@
 """The emails an unlock request's events send, written from templates/notifications/.
 
 They are written in the transaction of the change and kept whole on the outbox row, so
-a retry sends the same bytes and the console shows what went out.
+a retry sends the same bytes and the console shows what went out. Times are in the
+tenant's time zone (`Tenant.time_zone`, UTC unless its admins chose another), named.
 """
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
+from core import times
 from notifications.services import Email
 from unlocks.links import approval_url, evidence_url
 from unlocks.outlook import approvals_of, policy_in_words
@@ -52,7 +55,9 @@ def write_emails(event: str, request, people) -> list[Email]:
         context["relocked_shown"] = outcome["relocked"][:RELOCKED_SHOWN]
         context["relocked_more"] = max(0, len(outcome["relocked"]) - RELOCKED_SHOWN)
     name = TEMPLATES[event]
-    return [_write(name, {**context, "recipient": person}, person.email) for person in people]
+    # Times in the tenant's zone, named ("11:51 MST"): its admins read them together.
+    with timezone.override(times.zone_named(request.tenant.time_zone) or times.DEFAULT_ZONE):
+        return [_write(name, {**context, "recipient": person}, person.email) for person in people]
 
 
 def _write(name, context, to):
@@ -77,7 +82,8 @@ def write_policy_emails(event, tenant, people, *, by, old, new, asked=None) -> l
         "new": policy_in_words(new, tenant.currency),
         "settings_url": settings.SITE_URL + reverse("approval_policy", args=[tenant.slug]),
     }
-    return [
-        _write("approval_policy", {**context, "recipient": person}, person.email)
-        for person in people
-    ]
+    with timezone.override(times.zone_named(tenant.time_zone) or times.DEFAULT_ZONE):
+        return [
+            _write("approval_policy", {**context, "recipient": person}, person.email)
+            for person in people
+        ]

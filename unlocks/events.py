@@ -8,9 +8,11 @@ once the transaction commits.
 
 import json
 import uuid
+from datetime import UTC
 
 from django.conf import settings
 from django.db.models import prefetch_related_objects
+from django.utils import timezone
 
 from accounts.selectors import admin_users
 from notifications import selectors as outbox_selectors
@@ -76,16 +78,18 @@ def recipients_for(event: str, request, *, admins=None) -> list:
 def webhook_body(event: str, request, *, checkpoint=None) -> str:
     """The exact JSON text POSTed (and signed) for an event: the request as the API
     shows it, compact with sorted keys; "covered" names the checkpoint too."""
-    payload = {"event": f"{EVENT_PREFIX}{event}", "request": UnlockRequestOut(request).data}
-    if checkpoint is not None:
-        payload["checkpoint"] = {
-            "id": checkpoint.pk,
-            "number": checkpoint.number,
-            "tree_size": checkpoint.tree_size,
-            "key_id": checkpoint.key_id,
-            "signed_at": checkpoint.signed_at.isoformat(),
-        }
-    return json.dumps(payload, separators=(",", ":"), sort_keys=True)
+    # In UTC, as the API answers, whatever zone the page that made the change reads in.
+    with timezone.override(UTC):
+        payload = {"event": f"{EVENT_PREFIX}{event}", "request": UnlockRequestOut(request).data}
+        if checkpoint is not None:
+            payload["checkpoint"] = {
+                "id": checkpoint.pk,
+                "number": checkpoint.number,
+                "tree_size": checkpoint.tree_size,
+                "key_id": checkpoint.key_id,
+                "signed_at": checkpoint.signed_at.isoformat(),
+            }
+        return json.dumps(payload, separators=(",", ":"), sort_keys=True)
 
 
 def policy_event(event: str, tenant, *, by, people, old, new, asked=None) -> None:

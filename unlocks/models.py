@@ -409,6 +409,13 @@ class UnlockRequest(models.Model):
         return rules.relocked_at(self, timezone.now())
 
     @property
+    def unlock_now(self):
+        """What its unlock is now: running until, re-locked early by whom, or ended by
+        itself, with what was exported in the window (`rules.UnlockNow`); None when it
+        unlocked nothing with a window."""
+        return rules.unlock_now(self, timezone.now())
+
+    @property
     def until_if_approved_now(self):
         """When the window would end if the request were approved now: "until about"."""
         return rules.window_end(timezone.now(), self.window_hours)

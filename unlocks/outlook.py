@@ -96,6 +96,12 @@ class SecondFactorOutlook:
     def none_held(self):
         return not self.held
 
+    @property
+    def missing(self):
+        """Needed (the tenant requires one) and the approver holds none: they cannot
+        approve until they set one up."""
+        return self.needed and not self.held
+
 
 @dataclass
 class ApprovalsOutlook:

@@ -45,6 +45,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from accounts.models import Role
+from core import times
 from core.refusals import Refusal
 from core.text import storable
 from unlocks.states import LockState, RecordType, RequestStatus
@@ -247,6 +248,18 @@ def is_tenant_admin(membership):
     return membership is not None and membership.role == Role.ADMIN
 
 
+def repeats_own_approval(request, email):
+    """Whether `email` is the admin who approved `request` already: their approval sent
+    again (a double click, Back and send again). It changes nothing and is no attempt, so
+    it is not recorded, and the approver's page shows the receipt."""
+    approver = request.approved_by if request.status == RequestStatus.COMPLETED else None
+    return (
+        approver is not None
+        and isinstance(email, str)
+        and approver.email.lower() == email.strip().lower()
+    )
+
+
 def not_tenant_admin(tenant, email, membership=None):
     """Refuses anyone whose membership (read now) is not an active admin's of the tenant."""
     if is_tenant_admin(membership):
@@ -275,7 +288,7 @@ def pin_locked(tenant, now):
     return Refusal(
         "pin_locked",
         f"Too many wrong PINs: PIN verification for this account is locked until "
-        f"{tenant.pin_locked_until:%H:%M} UTC. Try again after that.",
+        f"{times.clock(tenant.pin_locked_until)}. Try again after that.",
         {"retry_after": retry_after, "locked_until": tenant.pin_locked_until.isoformat()},
     )
 
@@ -490,6 +503,64 @@ def relocked_at(request, now):
     return None
 
 
+# What an approved request's unlock is now (`unlock_now`).
+UNLOCKED = "unlocked"  # its window runs: the records are open until `until`
+RELOCKED_EARLY = "relocked_early"  # someone ended it before its window did
+ENDED_BY_ITSELF = "ended_by_itself"  # its window ran out
+
+
+@dataclass(frozen=True)
+class UnlockNow:
+    """An approved request's unlock as it is now: the one reader the receipt, the tenant's
+    request list and the console's request page say it from."""
+
+    state: str
+    until: datetime  # when its window ends, or ended
+    ended_at: datetime | None = None
+    by: str = ""  # who re-locked it early
+    reason: str = ""  # and why
+    # Known once the end is written (None before the job has run): the records exported
+    # in the window, and those that went back to their locks ({"type", "number"[, "state"]}).
+    exported: list | None = None
+    relocked: list | None = None
+
+    @property
+    def ended(self):
+        return self.state != UNLOCKED
+
+    def record_state(self, record_type, number, before):
+        """What a record the approval opened (from `before`) is now, as far as the unlock
+        knows: open while it runs; exported if exported in the window; else back at
+        `before`."""
+        if not self.ended:
+            return LockState.OPEN
+        if any(r["type"] == record_type and r["number"] == number for r in self.exported or []):
+            return LockState.EXPORTED
+        return before
+
+
+def unlock_now(request, now):
+    """What `request`'s unlock is at `now` (an `UnlockNow`), or None for a request that
+    unlocked nothing with a window (not approved, or approved before windows existed)."""
+    if request.status != RequestStatus.COMPLETED or request.unlocked_until is None:
+        return None
+    ended_at = relocked_at(request, now)
+    if ended_at is None:
+        return UnlockNow(UNLOCKED, request.unlocked_until)
+    outcome = request.window_outcome or {}
+    known = {"exported": outcome.get("exported"), "relocked": outcome.get("relocked")}
+    if request.relocked_at is not None and request.relocked_at != request.unlocked_until:
+        return UnlockNow(
+            RELOCKED_EARLY,
+            request.unlocked_until,
+            ended_at,
+            by=request.relocked_by,
+            reason=request.relock_reason,
+            **known,
+        )
+    return UnlockNow(ENDED_BY_ITSELF, request.unlocked_until, ended_at, **known)
+
+
 def relock_refused(request, now):
     """Refuses an early re-lock of a request that did not unlock anything, or whose
     unlock has already ended (by its window or an earlier re-lock)."""
@@ -512,7 +583,7 @@ def relock_refused(request, now):
     if ended is not None:
         return Refusal(
             "already_relocked",
-            f"This unlock already ended at {ended:%Y-%m-%d %H:%M} UTC and its records "
+            f"This unlock already ended at {times.local(ended)} and its records "
             "went back to their locks; there is nothing left to re-lock.",
             {"relocked_at": ended.isoformat()},
         )

@@ -1,10 +1,13 @@
 """Times as people say them: how long is left, and when, on every page and console card.
 
-The clock face is the project's DATETIME_FORMAT ("2026-12-02 06:50 UTC"); the same day
-drops the date ("in 12 minutes, at 06:50 UTC"), as someone on the phone would say it.
+In the reader's time zone (`core.times`): the clock face is the project's DATETIME_FORMAT
+("2026-12-01 23:50 MST"); the same day drops the date ("in 12 minutes, at 23:50 MST"), as
+someone on the phone would say it.
 """
 
-from django.utils import formats, timezone
+from django.utils import timezone
+
+from core import times
 
 
 def time_left(delta):
@@ -16,11 +19,8 @@ def time_left(delta):
 
 
 def until_in_words(until, now):
-    """When `until` comes, from `now`: "in 12 minutes, at 06:50 UTC", or with the date
-    ("in 25 h 10 min, at 2026-12-03 07:45 UTC") when it is not today."""
+    """When `until` comes, from `now`: "in 12 minutes, at 06:50 MST", or with the date
+    ("in 25 h 10 min, at 2026-12-03 07:45 MST") when it is not today; in the active zone."""
     until, now = timezone.localtime(until), timezone.localtime(now)
-    if until.date() == now.date():
-        at = f"{formats.time_format(until, 'TIME_FORMAT')} {until:%Z}"
-    else:
-        at = formats.date_format(until, "DATETIME_FORMAT")
+    at = times.clock(until) if until.date() == now.date() else times.local(until)
     return f"in {time_left(until - now)}, at {at}"

@@ -132,3 +132,35 @@ def test_the_password_and_code_are_never_written_back(tenant, admin):
 
     assert "secret-typed" not in page
     assert f'value="{code}"' not in page
+
+
+def blocked_note(page):
+    return " ".join(page.split("data-blocked-admins>")[1].split("</div>")[0].split())
+
+
+def test_it_names_the_admins_a_requirement_would_block_before_it_is_on(tenant, admin):
+    admin_of(tenant, email="lee@acme.test", full_name="Lee Chen")
+    admin_of(tenant, email="kim@acme.test", full_name="Kim Ode")
+    member_of(tenant, email="dana@acme.test", full_name="Dana Ruiz")
+
+    page = client_for(admin).get("/settings/second-factor/acme/").content.decode()
+
+    note = blocked_note(page)
+    # The admins without a factor; neither the one who holds one nor a member.
+    assert "Requiring it would stop <strong>Kim Ode and Lee Chen</strong>" in note
+    assert "pat@acme.test" not in note and "Dana" not in note
+
+
+def test_once_on_it_names_the_admins_who_cannot_approve(tenant, admin):
+    admin_of(tenant, email="lee@acme.test", full_name="Lee Chen")
+    tenant.approval_requires_second_factor = True
+    tenant.save()
+
+    page = client_for(admin).get("/settings/second-factor/acme/").content.decode()
+
+    assert "While it is required, <strong>Lee Chen</strong> cannot approve" in blocked_note(page)
+
+
+def test_it_says_so_when_it_blocks_no_one(tenant, admin):
+    page = client_for(admin).get("/settings/second-factor/acme/").content.decode()
+    assert "requiring it blocks no one" in page

@@ -225,3 +225,20 @@ def test_someone_of_no_tenant_is_told_so(db):
     response = signed_in(UserFactory(is_staff=True)).get("/settings/pin/")
     assert response.status_code == 403
     assert b"You are not an admin of any customer account" in response.content
+
+
+def test_the_new_pin_field_says_the_length_the_rules_require(pat, settings):
+    from accounts.pins import NEW_PIN_MAX_DIGITS, NEW_PIN_MIN_DIGITS
+
+    page = signed_in(pat).get(PAGE).content.decode()
+
+    help_text = page.split('id="id_new_pin_helptext"')[1].split("</div>")[0]
+    assert f"{NEW_PIN_MIN_DIGITS} to {NEW_PIN_MAX_DIGITS} digits" in help_text
+    assert 'aria-describedby="id_new_pin_helptext"' in page
+    assert "4 to 10" not in page
+
+
+def test_a_pin_too_short_is_refused_with_the_same_length(pat):
+    response = change(signed_in(pat), pin="5839")
+    assert response.status_code == 400
+    assert "A new account PIN must be 6 to 10 digits" in response.content.decode()

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.test import Client
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import TenantFactory, UserFactory, admin_of
 from config.errors import csrf_failure
 
 BARE = ("More information is available with DEBUG=True", "<h1>Not Found</h1>", "Traceback")
@@ -48,7 +48,7 @@ def test_the_not_found_page_leads_a_signed_in_agent_to_the_console(db):
 
 def test_the_not_found_page_leads_a_signed_in_customer_to_their_requests(db):
     client = Client()
-    client.force_login(UserFactory(email="pat@acme.test"))
+    client.force_login(admin_of(TenantFactory(), email="pat@acme.test"))
     page = assert_site_page(client.get("/receipts/abc/"), 404)
     assert 'href="/requests/">Requests</a>' in page
     assert 'href="/admin/"' not in page

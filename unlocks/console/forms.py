@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 
+from core import words
 from unlocks import inputs
 from unlocks.models import Channel
 
@@ -119,5 +120,6 @@ class RelockForm(forms.Form):
     reason = forms.CharField(
         label="Why re-lock now",
         max_length=inputs.REASON,
+        help_text=words.RELOCK_REASON_READERS,
         widget=forms.TextInput(attrs={"size": 50}),
     )

@@ -110,6 +110,8 @@ def _page(request, unlock, verify_form=None, cancel_form=None, relock_form=None)
         refusal_words=in_words(unlock.refusal_code) if unlock.refusal_code else "",
         # How many approvals and why, and who approved so far (rule 13).
         approvals=outlook.approvals_of(unlock, ahead.total if ahead else None),
+        # An approved request says what its unlock is now, beside "completed".
+        unlock_now_said=words.UNLOCK_NOW[unlock.unlock_now.state] if unlock.unlock_now else "",
     )
 
 

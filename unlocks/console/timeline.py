@@ -3,11 +3,9 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils import timezone
-from django.utils.formats import date_format
-
 from audit.models import AuditAction
 from audit.selectors import entries_for
+from core import times
 from core.words import factors_in_words
 from unlocks.selectors import shown_entries
 
@@ -66,12 +64,13 @@ def tries_left(n):
 
 
 def shown(value):
-    """A stored ISO time as every console page writes times: 2026-12-02 06:50 UTC."""
+    """A stored ISO time as every console page writes times, in the agent's zone:
+    2026-12-01 23:50 MST."""
     try:
         at = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return ""
-    return date_format(timezone.localtime(at), "DATETIME_FORMAT")
+    return times.local(at)
 
 
 # These steps' detail is the reason someone gave (or the system's, for an expiry).

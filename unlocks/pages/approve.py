@@ -14,9 +14,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import factors
-from accounts.selectors import admin_membership, admins_of_tenants
+from accounts.selectors import admin_membership, admins_by_second_factor, admins_of_tenants
 from audit.actors import Actor, request_context
-from core import words
+from core import times, words
 from core.errors import error_body
 from core.refusals import HTTP_STATUS, Refusal
 from unlocks import outlook, rules, services
@@ -245,6 +245,11 @@ def _show_refusal(request, unlock, token, refusal):
         # The page itself says who approved and what is left to do.
         messages.error(request, refusal.message)
         return redirect("approve", token=token)
+    if refusal.code == "request_not_pending" and rules.repeats_own_approval(
+        unlock, request.user.email
+    ):
+        # Their own approval sent again (a double click, or Back and send): their receipt.
+        return redirect("receipt", request_id=unlock.pk)
     if refusal.code == "request_not_pending":
         # The same answer as opening a dead link: gone.
         return _closed(request, unlock, refusal=refusal, status=410)
@@ -303,6 +308,10 @@ def _page(
             numbers=and_join(found, "and")
         )
     locked_until = ahead.pin_locked_until
+    # The tenant requires a second factor and the admin holds none: told before the form,
+    # with who can approve instead.
+    factor_missing = refusal is None and bool(ahead.second_factor and ahead.second_factor.missing)
+    holders = admins_by_second_factor(tenant=tenant)[0] if factor_missing else []
     context = {
         "unlock": unlock,
         "tenant": tenant,
@@ -323,7 +332,10 @@ def _page(
         # While the PIN is locked the page leads with the lock and offers no Approve button.
         "pin_lock": {
             "until": locked_until,
-            "in_words": until_in_words(locked_until, timezone.now()),
+            # In the admin's zone, UTC on hover.
+            "in_words": times.time_html(
+                locked_until, shown=until_in_words(locked_until, timezone.now())
+            ),
         }
         if locked_until
         else None,
@@ -332,6 +344,8 @@ def _page(
         # How many approvals and why, who approved so far, and whether this admin did.
         "approvals": _approvals_view(ahead.approvals, request.user),
         "cancel_form": cancel_form or CancelForm(),
+        "factor_missing": factor_missing,
+        "factor_holders": and_join((a.get_full_name() for a in holders), "or"),
         # Where the passkey button gets its challenge: this request's consent statement.
         "passkey_begin": reverse("approve_passkey", args=[approval_token(unlock)]),
     }

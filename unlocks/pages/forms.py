@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
+from core import words
 from unlocks import inputs
 
 # In the app folder: the form renderer reads app templates, not the project templates/.
@@ -125,6 +126,7 @@ class RelockForm(forms.Form):
     reason = forms.CharField(
         label="Why re-lock now",
         max_length=inputs.REASON,
+        help_text=words.RELOCK_REASON_READERS,
         error_messages={"required": "Say why the unlock should end now."},
     )
 

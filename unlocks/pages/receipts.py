@@ -42,8 +42,19 @@ def _receipt_of(request, request_id):
 def _receipt_page(request, unlock, data, *, form=None, refusal=None, status=200):
     if form is None and unlock.in_window:
         form = RelockForm()
+    # What each record is now, as the unlock knows it: open, exported in the window, or
+    # back at its lock.
+    now = unlock.unlock_now
+    items = [
+        {**item, "now": now.record_state(item["type"], item["number"], item["before"])}
+        if now is not None
+        else item
+        for item in data["unlocked"]
+    ]
     context = {
         "receipt": data,
+        "items": items,
+        "now": now,
         "unlock": unlock,
         "relock_form": form,
         "refusal": refusal,

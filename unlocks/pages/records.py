@@ -19,7 +19,7 @@ from unlocks.consent import current_consent
 from unlocks.links import approval_token
 from unlocks.models import LockState, RecordType, RequestStatus
 from unlocks.pages.forms import RecordLookupForm
-from unlocks.pages.shared import and_join
+from unlocks.pages.shared import and_join, status_in_words
 from unlocks.selectors import records_numbered
 
 # How many records one number may find in one account (a batch, an invoice and a payment
@@ -170,10 +170,11 @@ def _answer(tenant, preview, record, members):
 
 def _request_row(unlock, is_admin):
     status = unlock.status_now
+    said, style = status_in_words(unlock)
     return {
         "unlock": unlock,
-        "status": status.label,
-        "status_code": status,
+        "status": said,
+        "status_code": style,
         # Only admins approve and read receipts; members see that it exists.
         "approve_token": approval_token(unlock)
         if is_admin and status == RequestStatus.PENDING

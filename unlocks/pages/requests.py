@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts.selectors import tenants_administered_by
 from unlocks.links import approval_token
 from unlocks.models import RequestStatus
-from unlocks.pages.shared import admins_only
+from unlocks.pages.shared import admins_only, status_in_words
 from unlocks.selectors import requests_for
 
 PAGE_SIZE = 50
@@ -29,11 +29,12 @@ def tenant_requests(request):
     for unlock in page.object_list:
         # Until the sweep runs, a pending request past its time is expired all the same.
         status = unlock.status_now
+        said, style = status_in_words(unlock)
         rows.append(
             {
                 "unlock": unlock,
-                "status": status.label,
-                "status_code": status,
+                "status": said,
+                "status_code": style,
                 "approve_token": approval_token(unlock)
                 if status == RequestStatus.PENDING
                 else None,

@@ -3,6 +3,7 @@
 from django.shortcuts import render
 
 from accounts.selectors import membership_of
+from core import words
 
 
 def not_found(request, what="page"):
@@ -26,3 +27,13 @@ def and_join(names, joiner="and"):
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} {joiner} {names[-1]}"
+
+
+def status_in_words(unlock):
+    """(what a request's status badge says, its style): an approved one says what its
+    unlock is now ("Unlocked", "Re-locked early", "Ended"), not plain "Completed"."""
+    now = unlock.unlock_now
+    if now is not None:
+        return words.UNLOCK_NOW[now.state], now.state
+    status = unlock.status_now
+    return status.label, status.value

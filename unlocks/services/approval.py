@@ -91,6 +91,8 @@ def _verify_locked(request_id, ask, actor, booked):
     now = timezone.now()
     expire_if_due(request, now)
     if request.status != RequestStatus.PENDING:
+        if rules.repeats_own_approval(request, ask["approver_email"]):
+            return not_pending(request)  # the approver's own, again: nothing to record
         return refuse(request, not_pending(request), actor)
     # A malformed ask, not a guard: refused before anything is counted or recorded.
     window_hours = ask["window_hours"]

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from unlocks import services
 from unlocks.tests import factories as f
@@ -83,7 +84,7 @@ def test_a_locked_pin_replaces_the_verify_form_with_the_lock_and_its_time_left(
 
     content = response.content.decode()
     assert response.context["pin_lock_left"] == "12 minutes"
-    notice = content.split("data-pin-locked")[1].split("</div>")[0]
+    notice = strip_tags(content.split("data-pin-locked")[1].split("</div>")[0])
     assert "PIN verification is locked for 12 minutes more" in notice
     assert f"until {tenant.pin_locked_until:%Y-%m-%d %H:%M} UTC" in notice
     assert "on any channel" in notice

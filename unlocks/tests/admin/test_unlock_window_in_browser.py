@@ -124,7 +124,8 @@ def test_the_tenant_admin_relocks_now_from_the_receipt(running, browser_page):
 
     relocked = page.locator("[data-relocked]")
     relocked.wait_for()
-    assert "early, by pat@acme.example: We are done" in relocked.inner_text()
+    now = page.locator("[data-unlock-ended] [data-unlock-now]").inner_text()
+    assert "Re-locked early at" in now and "by pat@acme.example: “We are done”" in now
     assert "INV-1004 (bypassed)" in relocked.inner_text()
     assert UnlockRequest.objects.get(pk=running.pk).relocked_by == "pat@acme.example"
     assert User.objects.filter(email="pat@acme.example").exists()

@@ -1,3 +1,5 @@
+import re
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -52,10 +54,13 @@ def test_it_is_never_cached_and_carries_a_csrf_token(client, admin, unlock):
     assert b'name="csrfmiddlewaretoken"' in response.content
 
 
-def test_it_uses_no_javascript_or_inline_styles(client, admin, unlock):
+def test_it_uses_no_inline_script_or_styles_and_only_the_every_page_script(client, admin, unlock):
+    # The page works without script; every-page.js only sends the browser's time zone and
+    # keeps the form from being sent twice.
     client.force_login(admin)
     page = client.get(approve_path(unlock)).content.decode().lower()
-    assert "<script" not in page and "style=" not in page and "onclick" not in page
+    assert "style=" not in page and "onclick" not in page
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/js/every-page.js" defer>']
 
 
 def test_it_warns_of_the_duplicate_risk_and_recommends_adding_by_hand(client, admin, unlock):
@@ -98,8 +103,9 @@ def test_it_reads_the_page_in_a_fixed_number_of_queries(client, admin, tenant):
     # session + user, request + targets, membership (with its role), consent, batch contents
     # x2, and the rules' judgement of the targets now: batches, invoices with their export
     # history, the batches' exported transactions x2; the approver's second factors; the
-    # request's approvals
-    assert len(queries) == 14, [q["sql"] for q in queries]
+    # request's approvals; the
+    # header's question: does the person administer an account?
+    assert len(queries) == 15, [q["sql"] for q in queries]
 
 
 def test_it_warns_when_a_batch_now_holds_an_exported_transaction(client, admin, tenant):

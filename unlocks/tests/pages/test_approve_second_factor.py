@@ -1,6 +1,8 @@
 """The PIN page asks the approver's second factor after the PIN and consent, where the
 tenant requires one or the approver holds one."""
 
+from urllib.parse import quote
+
 import pytest
 
 from accounts.tests.factories import code_now, give_authenticator, wrong_code
@@ -84,14 +86,43 @@ def test_a_tenant_that_requires_a_factor_tells_an_admin_without_one_to_set_it_up
     client.force_login(admin)
 
     page = client.get(approve_path(unlock)).content.decode()
-    assert "requires a second factor for every approval, and you have none yet" in page
-    assert "/settings/second-factor/app/" in page
+    assert "You need a second factor to approve this" in page
+    assert "You have none yet, so you cannot approve it now." in page
+    assert f"/settings/second-factor/app/?next={quote(approve_path(unlock))}" in page
+    # Told before the form: there is no form and no button to press.
+    assert 'name="pin"' not in page and "Approve and unlock</button>" not in page
 
+    # A form sent all the same (an old tab) is refused by the service, and says the same.
     response = client.post(approve_path(unlock), approval(unlock))
 
     assert response.status_code == 400
+    assert "You need a second factor to approve this" in response.content.decode()
     batch.refresh_from_db()
     assert batch.state == "bypassed"
+
+
+def test_it_names_the_admins_who_can_approve_instead(client, admin, lee, tenant, unlock):
+    give_authenticator(lee)
+    tenant.approval_requires_second_factor = True
+    tenant.save()
+    client.force_login(admin)
+
+    page = client.get(approve_path(unlock)).content.decode()
+
+    holders = page.split("data-factor-holders>")[1].split("<")[0]
+    assert holders == "Lee Chen"
+
+
+def test_an_admin_holding_a_factor_gets_the_form(client, lee, tenant, unlock):
+    give_authenticator(lee)
+    tenant.approval_requires_second_factor = True
+    tenant.save()
+    client.force_login(lee)
+
+    page = client.get(approve_path(unlock)).content.decode()
+
+    assert "You need a second factor" not in page
+    assert 'name="admin_code"' in page and "Approve and unlock</button>" in page
 
 
 def test_a_passkey_answer_that_does_not_verify_counts_as_a_wrong_try(

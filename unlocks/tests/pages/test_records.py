@@ -146,7 +146,7 @@ def test_admins_get_links_to_approve_and_receipts_and_members_see_the_requests(
     assert "already waiting for an admin" in admins_page
 
     members_page = page_of(look_up(signed_in(member), record.number))
-    assert "Pending" in members_page and "Completed" in members_page
+    assert "Pending" in members_page and "Unlocked until" in members_page
     assert "/approve/" not in members_page and "/receipts/" not in members_page
 
 

@@ -125,6 +125,8 @@ CONSOLE_MODELS = {
 def world(demo, settings):
     """The demo data with one of every object a URL names."""
     settings.API_THROTTLE_RATE = "100000/minute"
+    # Metrics are served: to the scraper's token, never to a session or an API key.
+    settings.METRICS_TOKEN = "scraper-token-for-tests"
     cache.clear()
     acme = Tenant.objects.get(slug="acme-hvac")
     birch = Tenant.objects.get(slug="birch-plumbing")
@@ -314,6 +316,12 @@ def table(world):
             "/accounts/second-factor/",
             {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 302)},
         ),
+        # Everyone signed in chooses their own zone; a tenant's, only its admins (the page
+        # offers each admin their own tenants alone).
+        "settings/time-zone/": Row(
+            "/settings/time-zone/",
+            {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 200)},
+        ),
         "settings/second-factor/": Row(
             "/settings/second-factor/",
             {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 200)},
@@ -392,6 +400,8 @@ def table(world):
         "^api/": Row("/api/v2/anything/", everyone(404)),
         # Public: health, the schema and its docs.
         "healthz": Row("/healthz", everyone(200)),
+        "readyz": Row("/readyz", everyone(200)),
+        "metrics": Row("/metrics", everyone(401)),
         ".well-known/unlock-desk-keys.json": Row(
             "/.well-known/unlock-desk-keys.json", everyone(200)
         ),
