@@ -41,6 +41,10 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 STRICT = os.environ.get("UNLOCK_STRICT_SERVICES") == "1"
 
 
+# The base64 of a raw Ed25519 private key that signs the tests' checkpoints.
+TEST_SIGNING_KEY = "dGVzdC1vbmx5LWNoZWNrcG9pbnQta2V5LTMyLWJ5dGU="
+
+
 def skip_or_fail(reason):
     if STRICT:
         pytest.fail(f"{reason} (UNLOCK_STRICT_SERVICES=1 lets no test skip for lack of a service)")
@@ -97,6 +101,12 @@ def _test_settings(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
     ]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # One fixed checkpoint key, whatever key `make run` left in var/.
+    settings.AUDIT_SIGNER_NAME = "unlock-desk.test/audit"
+    settings.AUDIT_SIGNING_KEY = TEST_SIGNING_KEY
+    settings.AUDIT_SIGNING_KEY_FILE = ""
+    settings.AUDIT_SIGNING_KEY_SINCE = "2026-01-01T00:00:00+00:00"
+    settings.AUDIT_RETIRED_KEYS_FILE = ""
 
 
 @pytest.fixture(autouse=True)
@@ -121,6 +131,7 @@ def demo(db):
 
 
 _audit_trigger_off = False
+APPEND_ONLY_TABLES = ("audit_auditentry", "audit_auditcheckpoint")
 
 
 @pytest.fixture(autouse=True)
@@ -135,12 +146,14 @@ def _let_transactional_tests_flush_the_audit_table(request):
     uses_db = transactional or "db" in request.fixturenames
     if uses_db and _audit_trigger_off and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
+            for table in APPEND_ONLY_TABLES:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         _audit_trigger_off = False
     yield
     if transactional and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
+            for table in APPEND_ONLY_TABLES:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         _audit_trigger_off = True
 
 

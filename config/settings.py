@@ -44,6 +44,21 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The public address used in approval links sent to tenant admins.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# The key that signs each tenant's audit checkpoints (audit/keys.py), never in the
+# database: the base64 of a raw Ed25519 private key, or a PEM file (`make run` makes a
+# development one). Retired keys' public halves, with their dates, are listed in a JSON
+# file so that their checkpoints still verify. The signer's name is in every signature.
+AUDIT_SIGNER_NAME = env(
+    "AUDIT_SIGNER_NAME", default=f"{urlparse(SITE_URL).hostname or 'localhost'}/unlock-desk"
+)
+AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default="")
+AUDIT_SIGNING_KEY_FILE = env(
+    "AUDIT_SIGNING_KEY_FILE",
+    default="" if PRODUCTION else str(BASE_DIR / "var" / "audit-signing-key.pem"),
+)
+AUDIT_SIGNING_KEY_SINCE = env("AUDIT_SIGNING_KEY_SINCE", default="")
+AUDIT_RETIRED_KEYS_FILE = env("AUDIT_RETIRED_KEYS_FILE", default="")
+
 INSTALLED_APPS = [
     # Django's admin, on a site whose home is the support console's work queue.
     "config.admin_site.ConsoleAdminConfig",
@@ -296,6 +311,7 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_DEFAULT_QUEUE = "scheduled"
 CELERY_TASK_ROUTES = {
     "unlocks.tasks.*": {"queue": "scheduled"},
+    "audit.tasks.*": {"queue": "scheduled"},
     "notifications.tasks.dispatch_due_messages": {"queue": "scheduled"},
 }
 # A request whose broker is down waits about a second, not minutes; the sweep catches up.
@@ -321,6 +337,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
         "options": {"expires": 25},
     },
+    "sign-audit-checkpoints": {
+        "task": "audit.tasks.sign_checkpoints",
+        "schedule": env.float("CHECKPOINT_SECONDS", default=300.0),
+        "options": {"expires": 240},
+    },
     "purge-idempotency-keys": {
         "task": "unlocks.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
@@ -339,6 +360,8 @@ NOTIFICATIONS_WEBHOOK_EVENTS = (
     "expired",
     "relocked",
     "approval_recorded",
+    # A signed audit checkpoint covers the approval: its evidence bundle is complete.
+    "covered",
 )
 NOTIFICATIONS_EVENT_PREFIX = "unlock_request."
 NOTIFICATIONS_REFERENCE_ADMIN_URL = "admin:unlocks_unlockrequest_change"
