@@ -40,6 +40,7 @@ demo: migrate
 ## Set up everything and serve the app on http://127.0.0.1:8000 (SQLite, in-process tasks).
 run: demo
 	@if [ -z "$$REDIS_URL" ]; then echo "REDIS_URL is not set: emails and webhooks are sent in this process after each commit (no worker); 'python manage.py expire_requests' and 'deliver_outbox' run expiry and retries by hand."; else echo "REDIS_URL is set: start 'make worker' too, or emails, webhooks and expiry wait in the outbox."; fi
+	$(BIN)/python manage.py make_signing_key
 	DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST)} $(BIN)/python manage.py runserver $(HOST)
 
 ## The demo beside a local QuickBooks stand-in (INV-1001 keyed in by hand, a closing date):

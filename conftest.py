@@ -41,6 +41,10 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 STRICT = os.environ.get("UNLOCK_STRICT_SERVICES") == "1"
 
 
+# The base64 of a raw Ed25519 private key that signs the tests' checkpoints.
+TEST_SIGNING_KEY = "dGVzdC1vbmx5LWNoZWNrcG9pbnQta2V5LTMyLWJ5dGU="
+
+
 def skip_or_fail(reason):
     if STRICT:
         pytest.fail(f"{reason} (UNLOCK_STRICT_SERVICES=1 lets no test skip for lack of a service)")
@@ -57,6 +61,38 @@ def _services_for_markers(request):
         skip_or_fail("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _pgbouncer_lets_the_test_database_go(request):
+    """Behind PgBouncer (DATABASE_POOLED) the pooler keeps server connections to the test
+    database open, and creating it afresh or dropping it would fail: before each, PgBouncer's
+    admin console closes them (KILL) and takes new ones again (RESUME)."""
+    if not django_settings.DATABASE_POOLED:
+        yield
+        return
+    db = connection.settings_dict
+    test_name = db["TEST"].get("NAME") or f"test_{db['NAME']}"
+    _pgbouncer_release(db, test_name)
+    request.getfixturevalue("django_db_setup")
+    yield
+    connections.close_all()
+    _pgbouncer_release(db, test_name)
+
+
+def _pgbouncer_release(db, name):
+    import psycopg2
+
+    admin = psycopg2.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="pgbouncer")
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"KILL {name}")
+            cursor.execute(f"RESUME {name}")
+    except psycopg2.Error:
+        pass  # PgBouncer knows no such database yet: it holds no connection to it
+    finally:
+        admin.close()
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.PIN_MAX_FAILURES = 5
@@ -65,6 +101,12 @@ def _test_settings(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
     ]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # One fixed checkpoint key, whatever key `make run` left in var/.
+    settings.AUDIT_SIGNER_NAME = "unlock-desk.test/audit"
+    settings.AUDIT_SIGNING_KEY = TEST_SIGNING_KEY
+    settings.AUDIT_SIGNING_KEY_FILE = ""
+    settings.AUDIT_SIGNING_KEY_SINCE = "2026-01-01T00:00:00+00:00"
+    settings.AUDIT_RETIRED_KEYS_FILE = ""
 
 
 @pytest.fixture(autouse=True)
@@ -89,6 +131,7 @@ def demo(db):
 
 
 _audit_trigger_off = False
+APPEND_ONLY_TABLES = ("audit_auditentry", "audit_auditcheckpoint")
 
 
 @pytest.fixture(autouse=True)
@@ -103,12 +146,14 @@ def _let_transactional_tests_flush_the_audit_table(request):
     uses_db = transactional or "db" in request.fixturenames
     if uses_db and _audit_trigger_off and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
+            for table in APPEND_ONLY_TABLES:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         _audit_trigger_off = False
     yield
     if transactional and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
+            for table in APPEND_ONLY_TABLES:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         _audit_trigger_off = True
 
 

@@ -6,6 +6,7 @@ pages, the audit and `approved_with` say them, and asks the library's devices.
 """
 
 import base64
+import json
 import math
 import re
 from base64 import b32encode
@@ -13,12 +14,20 @@ from binascii import unhexlify
 from io import BytesIO
 
 import segno
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django_otp.oath import TOTP as TotpClock
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from django_otp_webauthn.models import WebAuthnCredential
+from webauthn import generate_authentication_options
+from webauthn.helpers import (
+    base64url_to_bytes,
+    decode_credential_public_key,
+    decoded_public_key_to_cryptography,
+    options_to_json_dict,
+)
 
 PASSWORD = "password"  # noqa: S105 (the name of a factor, not one)
 TOTP = "totp"
@@ -223,12 +232,22 @@ def passkey_creation_options(http_request, user):
     return options
 
 
-def passkey_request_options(http_request, user):
+def passkey_request_options(http_request, user, *, challenge: bytes | None = None):
     """The options a browser signs with one of `user`'s passkeys; the challenge waits in the
-    session for the one answer it may get."""
-    options, state = _passkey_helper(http_request).authenticate_begin(
-        user=user, require_user_verification=False
-    )
+    session for the one answer it may get. `challenge`: what is to be signed (an approval's
+    consent statement, hashed) instead of random bytes."""
+    helper = _passkey_helper(http_request)
+    if challenge is None:
+        options, state = helper.authenticate_begin(user=user, require_user_verification=False)
+    else:
+        # authenticate_begin, with the challenge given: the helper's own steps.
+        kwargs = helper.get_generate_authentication_options_kwargs(
+            user=user, require_user_verification=False
+        )
+        kwargs["challenge"] = challenge
+        options = options_to_json_dict(generate_authentication_options(**kwargs))
+        options["extensions"] = helper.get_authentication_extensions()
+        state = helper.get_authentication_state(options)
     http_request.session[PASSKEY_ASSERTION] = state
     return options
 
@@ -263,3 +282,22 @@ def matching_passkey(http_request, user, data):
     except Exception:  # any malformed or unverifiable answer is a refusal
         return None
     return device if device.confirmed and device.user_id == user.pk else None
+
+
+def signed_assertion(http_request, device, data) -> dict:
+    """What a passkey's verified answer proves to anyone, kept with the approval it signed:
+    the credential's public key (DER SubjectPublicKeyInfo, base64), and the assertion as the
+    authenticator signed it (base64url), with the site it was made for."""
+    response = data["response"]
+    client_data = json.loads(base64url_to_bytes(response["clientDataJSON"]))
+    public_key = decoded_public_key_to_cryptography(decode_credential_public_key(device.public_key))
+    der = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return {
+        "credential_id": data.get("rawId") or data.get("id"),
+        "public_key": base64.b64encode(der).decode(),
+        "client_data_json": response["clientDataJSON"],
+        "authenticator_data": response["authenticatorData"],
+        "signature": response["signature"],
+        "origin": client_data.get("origin"),
+        "rp_id": _passkey_helper(http_request).get_relying_party_domain(),
+    }

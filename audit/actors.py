@@ -15,6 +15,12 @@ class Actor:
     user_agent: str = ""
     request_id: str = ""
 
+    @property
+    def in_logs(self):
+        """How a log line names the actor: kind and id ("agent:12"), never an address."""
+        number = self.user_id or self.api_client_id
+        return f"{self.kind}:{number}" if number else self.kind
+
     @classmethod
     def system(cls, label="system"):
         return cls(kind="system", label=label)

@@ -61,8 +61,9 @@ ROW_FIELDS = ("prev_hash", *HASHED_FIELDS, "hash")
 _CONVERTED = tuple(ROW_FIELDS.index(name) for name in ("at", "request_id", "data"))
 
 
-def verify_rows(rows):
-    """Check rows of ROW_FIELDS in seq order.
+def verify_rows(rows, *, after_seq=0, after_hash=""):
+    """Check rows of ROW_FIELDS in seq order, the first following entry #`after_seq`
+    whose hash is `after_hash` (a checkpoint's head; the chain's start by default).
 
     Returns (count, first_bad_seq): the first entry whose hash does not cover
     its content, whose prev_hash is not its predecessor's hash, or whose seq
@@ -72,8 +73,8 @@ def verify_rows(rows):
     # without its last column, so each row is one list and one encode.
     encode, sha256, plain_types, converted = _encode, hashlib.sha256, _PLAIN_TYPES, _CONVERTED
     count = 0
-    expected_prev = ""
-    expected_seq = 1
+    expected_prev = after_hash
+    expected_seq = after_seq + 1
     for row in rows:
         count += 1
         content = list(row)
@@ -89,3 +90,13 @@ def verify_rows(rows):
         expected_prev = stored_hash
         expected_seq = seq + 1
     return count, None
+
+
+def plain_fields(row) -> dict:
+    """A row of ROW_FIELDS's hashed values as JSON writes them, by name: what an outsider
+    hashes (with the row's prev_hash, in HASHED_FIELDS order) to check the row's hash."""
+    values = row[1:-1]
+    return {
+        name: value if type(value) in _PLAIN_TYPES else _plain(value)
+        for name, value in zip(HASHED_FIELDS, values, strict=True)
+    }

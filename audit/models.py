@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     RELOCK_REFUSED = "relock_refused", "Re-locking refused"
     SECOND_FACTOR_INCORRECT = "second_factor_incorrect", "Wrong second factor"
     SECOND_FACTOR_REQUIREMENT_SET = "second_factor_requirement_set", "Second factor requirement set"
+    CONSENT_SIGNED = "consent_signed", "Consent signed with a passkey"
     APPROVAL_RECORDED = "approval_recorded", "Approval recorded"
     POLICY_SET = "approval_policy_set", "Two-approver policy set"
     POLICY_PROPOSED = "approval_policy_proposed", "Two-approver policy change proposed"
@@ -33,10 +34,10 @@ class AuditAction(models.TextChoices):
 
 class AuditEntryQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnlyError("Audit entries are append-only: they cannot be updated.")
+        raise AppendOnlyError("The audit trail is append-only: it cannot be updated.")
 
     def delete(self):
-        raise AppendOnlyError("Audit entries are append-only: they cannot be deleted.")
+        raise AppendOnlyError("The audit trail is append-only: it cannot be deleted.")
 
 
 class AppendOnlyError(Exception):
@@ -115,3 +116,68 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit entries are append-only: they cannot be deleted.")
+
+
+class AuditCheckpoint(models.Model):
+    """One tenant's chain head, signed (audit/checkpoints.py): append-only like entries.
+
+    `note` is the whole signed note; the columns beside it are copies for queries, and
+    whoever checks a checkpoint reads the note's signed text, never the columns.
+    """
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="audit_checkpoints"
+    )
+    number = models.PositiveIntegerField()
+    tree_size = models.PositiveBigIntegerField()
+    root_hash = models.CharField(max_length=64)
+    head_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=8)
+    note = models.TextField()
+    # The roots of the tree's perfect subtrees (hex, largest first): the next checkpoint
+    # extends them with the new entries alone.
+    frontier = models.JSONField(default=list)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tenant_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="audit_checkpoint_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "tree_size"], name="audit_checkpoint_size_idx"),
+        ]
+
+    def __str__(self):
+        return f"checkpoint {self.number} of {self.tenant_id} at #{self.tree_size}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Audit checkpoints are append-only: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit checkpoints are append-only: they cannot be deleted.")
+
+
+class AuditTreeTile(models.Model):
+    """The root of one aligned block of TILE_LEAVES entries of a tenant's Merkle tree,
+    kept by the checkpoint signer so that an inclusion proof reads these and a few
+    thousand entry hashes, not the whole chain. Derived data: a wrong one only makes a
+    proof fail to reach the signed root, never makes a false one hold."""
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    index = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "index"], name="audit_tile_unique")
+        ]
+
+    def __str__(self):
+        return f"tile {self.index} of {self.tenant_id}"

@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 
+from audit import checkpoints
 from audit.chain import ROW_FIELDS, verify_rows
-from audit.models import AuditChainHead, AuditEntry
+from audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
 
 # Rows per fetch while a chain is checked: few round trips, a bounded memory.
 VERIFY_CHUNK = 2000
@@ -15,13 +16,21 @@ class ChainReport:
     ok: bool
     entries: int
     first_bad_seq: int | None
+    # The last checkpoint that still holds (its number and tree size), where one does.
+    checkpoint: int | None = None
+    checkpoint_size: int = 0
+    # A checkpoint whose signature does not hold, or whose entry is not the one it signed.
+    bad_checkpoint: int | None = None
+    full: bool = True
 
 
-def verify_chain(*, tenant) -> ChainReport:
-    """Walk a tenant's chain in order and name the first entry that does not fit.
+def verify_chain(*, tenant, full=False) -> ChainReport:
+    """Check a tenant's chain and name the first entry that does not fit.
 
-    The chain head anchors the end: entries cut off the end, or a last entry
-    rewritten with a recomputed hash, are named too.
+    From the last checkpoint whose signature holds and whose entry is the one it signed,
+    only the entries after it are read (O(new entries)); `full` reads them all and holds
+    each checkpoint against its entry. The chain head anchors the end: entries cut off
+    the end, or a last entry rewritten with a recomputed hash, are named too.
     """
     # The head is read first: every entry up to it was committed with it, so a
     # writer appending meanwhile cannot look like tampering.
@@ -29,16 +38,93 @@ def verify_chain(*, tenant) -> ChainReport:
     entries = AuditEntry.objects.filter(tenant_id=tenant.pk)
     if head is not None:
         entries = entries.filter(seq__lte=head.last_seq)
-    count, first_bad = verify_rows(in_seq_order(entries, ROW_FIELDS, chunk=VERIFY_CHUNK))
+    anchor, bad = _anchor(tenant, entries, head)
+    after = anchor.text.tree_size if anchor and not full else 0
+    after_hash = anchor.text.head if anchor and not full else ""
+    signed = {}
+    if full:
+        signed, unsigned = _signed_heads(tenant)
+        bad += unsigned
+    rows = _Tapped(in_seq_order(entries.filter(seq__gt=after), ROW_FIELDS, chunk=VERIFY_CHUNK))
+    count, first_bad = verify_rows(rows.each(signed), after_seq=after, after_hash=after_hash)
     if first_bad is None and head is not None:
         last_seq, last_hash = entries.order_by("-seq").values_list("seq", "hash").first() or (0, "")
         if last_seq < head.last_seq:
             first_bad = last_seq + 1
         elif last_hash != head.last_hash:
             first_bad = head.last_seq
+    breaks = sorted([*bad, *rows.unlike])
+    bad_checkpoint = breaks[0][1] if breaks else None
+    if breaks and (first_bad is None or breaks[0][0] < first_bad):
+        first_bad = breaks[0][0]
+    if full and first_bad is not None:
+        anchor = _last_holding(tenant, first_bad)
     return ChainReport(
-        tenant=tenant.slug, ok=first_bad is None, entries=count, first_bad_seq=first_bad
+        tenant=tenant.slug,
+        ok=first_bad is None and bad_checkpoint is None,
+        entries=count,
+        first_bad_seq=first_bad,
+        checkpoint=anchor.text.number if anchor else None,
+        checkpoint_size=anchor.text.tree_size if anchor else 0,
+        bad_checkpoint=bad_checkpoint,
+        full=full or anchor is None,
     )
+
+
+def _anchor(tenant, entries, head):
+    """The newest checkpoint that holds, and [(seq, number)] of the newer ones that do
+    not (a signature that fails, or an entry that is not the one signed)."""
+    bad = []
+    last_seq = head.last_seq if head else 0
+    newest_first = AuditCheckpoint.objects.filter(tenant=tenant).order_by("-number")
+    for checkpoint in newest_first.select_related("tenant").iterator(chunk_size=20):
+        proof = checkpoints.held(checkpoint)
+        if proof is None:
+            bad.append((min(checkpoint.tree_size, last_seq + 1) or 1, checkpoint.number))
+            continue
+        size = proof.text.tree_size
+        signed_entry = entries.filter(seq=size).values_list("hash", flat=True).first()
+        if signed_entry != proof.text.head:
+            bad.append((min(size, last_seq + 1), checkpoint.number))
+            continue
+        return proof, bad
+    return None, bad
+
+
+def _signed_heads(tenant):
+    """Every checkpoint that holds, by the seq it signed ({seq: (head hash, number)}),
+    and [(seq, number)] of those that do not."""
+    signed, unsigned = {}, []
+    for checkpoint in AuditCheckpoint.objects.filter(tenant=tenant).select_related("tenant"):
+        if proof := checkpoints.held(checkpoint):
+            signed[proof.text.tree_size] = (proof.text.head, proof.text.number)
+        else:
+            unsigned.append((max(checkpoint.tree_size, 1), checkpoint.number))
+    return signed, unsigned
+
+
+def _last_holding(tenant, first_bad):
+    """The newest checkpoint that holds and ends before `first_bad`."""
+    before = AuditCheckpoint.objects.filter(tenant=tenant, tree_size__lt=first_bad)
+    for checkpoint in before.select_related("tenant").order_by("-number").iterator(chunk_size=20):
+        if proof := checkpoints.held(checkpoint):
+            return proof
+    return None
+
+
+class _Tapped:
+    """Rows passed on as they are, noting [(seq, number)] where a checkpoint signed a
+    hash other than the entry's."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.unlike = []
+
+    def each(self, signed):
+        for row in self.rows:
+            if signed and (expected := signed.get(row[1])) and expected[0] != row[-1]:
+                self.unlike.append((row[1], expected[1]))
+            yield row
 
 
 def in_seq_order(entries, fields, *, chunk):

@@ -1,12 +1,20 @@
 """Writing the audit trail: inside the caller's transaction, three statements per change
 (an insert more for each ENTRIES_PER_INSERT entries past the first)."""
 
+import logging
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 
+from audit import tasks
 from audit.actors import Actor
 from audit.chain import entry_hash
+from audit.metrics import count_on_commit
 from audit.models import AuditChainHead, AuditEntry
+from core import logs
+
+log = logging.getLogger(__name__)
 
 # How many entries one INSERT carries: an approval of 100,000 transactions writes as many
 # entries, and one statement of them all spends most of its time parsing the arrays.
@@ -46,6 +54,9 @@ def record_entries(*, tenant, actor: Actor, entries) -> list[AuditEntry]:
             prev_hash = entry.hash
         AuditEntry.objects.bulk_create(rows, batch_size=ENTRIES_PER_INSERT)
         AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev_hash)
+        count_on_commit(rows)
+    # The log lines of the request or task from here on say whose change it was.
+    logs.bind(tenant=tenant.slug, actor=actor.in_logs)
     return rows
 
 
@@ -108,3 +119,16 @@ def _entry(
         data=data or {},
     )
     return AuditEntry(**values, prev_hash=prev_hash, hash=entry_hash(values, prev_hash))
+
+
+def sign_after_commit(*, tenant) -> None:
+    """Ask for a signed checkpoint of the tenant's chain once this transaction commits.
+    A broker that is down only delays it: the beat job signs every chain that moved."""
+    transaction.on_commit(partial(_ask_for_checkpoint, tenant.pk))
+
+
+def _ask_for_checkpoint(tenant_id):
+    try:
+        tasks.sign_checkpoint.delay(tenant_id)
+    except Exception:  # the broker's errors vary by transport; all mean "not now"
+        log.warning("Could not ask for a checkpoint of tenant %s now.", tenant_id, exc_info=True)

@@ -132,7 +132,7 @@ def main():
         f"{small.slug}: {small.invoices:,} invoices"
     )
 
-    say("[3/6] in the bench process: audit verify, bulk unlock, CPU per request")
+    say("[3/6] in the bench process: audit verify, bulk unlock, checkpoints, CPU per request")
     results["audit_verify"] = measure.audit_verify(big)
     say(f"  audit verify: {results['audit_verify']['per_second']:,.0f} entries/s")
     results["bulk_unlock"] = measure.bulk_unlock(big, Progress("bulk unlock", len(big.bulk_sizes)))
@@ -141,6 +141,8 @@ def main():
             f"  bulk unlock of {b['size']:,}: {b['seconds']:.3f} s, {b['queries']} queries "
             f"({b['inserts']} audit inserts)"
         )
+    results["checkpoints"] = measure.checkpoints(big)
+    say(f"  checkpoints: {_summary(results['checkpoints'])}")
     results["cpu_per_request"], results["db_cpu_per_request"] = measure.cpu_per_request(
         big, samples=200
     )

@@ -1,12 +1,15 @@
 """Measurements made inside the bench process, through the services and selectors."""
 
 import contextlib
+import importlib.util
+import json
 import logging
 import os
 import re
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,11 +17,15 @@ from django.utils import timezone
 from accounts.models import Tenant
 from accounts.pins import pin_matches
 from audit.actors import Actor
+from audit.checkpoints import sign_checkpoint
+from audit.keys import keys_document
 from audit.selectors import verify_chain
+from audit.services import record_entries
 from bench import plan as p
 from unlocks import platform, services
 from unlocks.consent import current_consent
-from unlocks.models import Batch, Invoice, LockState
+from unlocks.evidence import evidence_json
+from unlocks.models import Batch, Invoice, LockState, UnlockRequest
 
 AGENT = Actor(kind="agent", label=p.AGENT_EMAIL, ip="127.0.0.1", user_agent="bench")
 
@@ -144,6 +151,16 @@ def _peak_memory_mb():
     return int(match.group(1)) / 1024 if match else None
 
 
+def _resident_mb():
+    """This process's resident memory now, in MB; None off Linux."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"VmRSS:\s+(\d+) kB", status)
+    return int(match.group(1)) / 1024 if match else None
+
+
 def _backend_cpu_seconds(pid):
     """CPU time the PostgreSQL backend `pid` has used, when it runs on this machine."""
     try:
@@ -166,7 +183,8 @@ def audit_verify(tplan):
     backend = _backend_pid()
     server_before = _backend_cpu_seconds(backend)
     client_before = time.process_time()
-    report, seconds = _timed(lambda: verify_chain(tenant=tenant))
+    # The whole chain, as `audit_verify --full` reads it: not only what follows a checkpoint.
+    report, seconds = _timed(lambda: verify_chain(tenant=tenant, full=True))
     client = time.process_time() - client_before
     server_after = _backend_cpu_seconds(backend)
     entries = max(report.entries, 1)
@@ -180,6 +198,83 @@ def audit_verify(tplan):
         if server_before is None or server_after is None
         else (server_after - server_before) / entries * 1e6,
     }
+
+
+def checkpoints(tplan, bundle_size=10_000):
+    """Signing the tenant's whole chain as its first checkpoint; verifying from it with
+    1,000 entries since (and signing them); the evidence bundle of the approval of the
+    bulk batch of `bundle_size` transactions (its time, peak memory and size, its proof's
+    length, and the offline verifier's verdict and time)."""
+    tenant = Tenant.objects.get(slug=tplan.slug)
+    # Each run measures a first checkpoint: the bench's own ones go (triggers set aside).
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_auditcheckpoint DISABLE TRIGGER USER")
+        cursor.execute("DELETE FROM audit_auditcheckpoint WHERE tenant_id = %s", [tenant.pk])
+        cursor.execute("ALTER TABLE audit_auditcheckpoint ENABLE TRIGGER USER")
+        cursor.execute("DELETE FROM audit_audittreetile WHERE tenant_id = %s", [tenant.pk])
+    _reset_peak_memory()
+    first, seconds = _timed(lambda: sign_checkpoint(tenant_id=tenant.pk))
+    results = {
+        "entries": first.tree_size,
+        "sign_seconds": seconds,
+        "sign_per_second": first.tree_size / seconds,
+        "sign_peak_memory_mb": _peak_memory_mb(),
+    }
+    record_entries(
+        tenant=tenant,
+        actor=AGENT,
+        entries=[{"action": "pin_set", "data": {"bench": i}} for i in range(1_000)],
+    )
+    report, seconds = _timed(lambda: verify_chain(tenant=tenant))
+    assert report.ok and report.checkpoint == first.number, "the chain did not verify"
+    results |= {"verify_new_entries": report.entries, "verify_seconds": seconds}
+    _, results["sign_new_seconds"] = _timed(lambda: sign_checkpoint(tenant_id=tenant.pk))
+    request = (
+        UnlockRequest.objects.select_related("tenant")
+        .filter(
+            tenant=tenant,
+            status="completed",
+            targets__number=tplan.bulk_batch_number(bundle_size),
+        )
+        .order_by("-approved_at")
+        .first()
+    )
+    if request is None:
+        return results
+    # What building the bundle adds to the process, not the bench's own memory before it.
+    before = _resident_mb()
+    _reset_peak_memory()
+    bundle, seconds = _timed(lambda: evidence_json(request))
+    peak = _peak_memory_mb()
+    results |= {
+        "bundle_transactions": bundle_size,
+        "bundle_seconds": seconds,
+        "bundle_peak_memory_mb": None if peak is None or before is None else peak - before,
+        "bundle_bytes": len(bundle),
+    }
+    parsed = json.loads(bundle)
+    keys = keys_document()
+    verdict, seconds = _timed(lambda: verifier().verify(parsed, keys))
+    results |= {
+        "bundle_entries": len(parsed["entries"]),
+        "bundle_tree_size": parsed["checkpoint"]["tree_size"] if parsed["checkpoint"] else None,
+        "bundle_proof_hashes": len(parsed["checkpoint"]["inclusion_proof"])
+        if parsed["checkpoint"]
+        else None,
+        "bundle_verdict": verdict[0],
+        "bundle_verify_seconds": seconds,
+    }
+    return results
+
+
+def verifier():
+    """tools/verify_evidence.py, loaded as the standalone file an auditor runs."""
+    spec = importlib.util.spec_from_file_location(
+        "verify_evidence", Path(settings.BASE_DIR) / "tools" / "verify_evidence.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def cpu_per_request(big, samples=40):

@@ -44,6 +44,21 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The public address used in approval links sent to tenant admins.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# The key that signs each tenant's audit checkpoints (audit/keys.py), never in the
+# database: the base64 of a raw Ed25519 private key, or a PEM file (`make run` makes a
+# development one). Retired keys' public halves, with their dates, are listed in a JSON
+# file so that their checkpoints still verify. The signer's name is in every signature.
+AUDIT_SIGNER_NAME = env(
+    "AUDIT_SIGNER_NAME", default=f"{urlparse(SITE_URL).hostname or 'localhost'}/unlock-desk"
+)
+AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default="")
+AUDIT_SIGNING_KEY_FILE = env(
+    "AUDIT_SIGNING_KEY_FILE",
+    default="" if PRODUCTION else str(BASE_DIR / "var" / "audit-signing-key.pem"),
+)
+AUDIT_SIGNING_KEY_SINCE = env("AUDIT_SIGNING_KEY_SINCE", default="")
+AUDIT_RETIRED_KEYS_FILE = env("AUDIT_RETIRED_KEYS_FILE", default="")
+
 INSTALLED_APPS = [
     # Django's admin, on a site whose home is the support console's work queue.
     "config.admin_site.ConsoleAdminConfig",
@@ -72,6 +87,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    # Log lines with the request's id, one line per answer, and the latency histogram.
+    "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -120,6 +137,11 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# DATABASE_URL names PgBouncer in transaction mode (README: Past one machine): a server-side
+# cursor cannot outlive its transaction there, so Django keeps none (the exports stream by
+# keyset reads and need none).
+DATABASE_POOLED = env.bool("DATABASE_POOLED", default=False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLED
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent use as Django 5.1+ documents it: readers beside a writer (WAL), and every
     # transaction takes the write lock when it begins (IMMEDIATE), so a second writer waits
@@ -289,6 +311,7 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_DEFAULT_QUEUE = "scheduled"
 CELERY_TASK_ROUTES = {
     "unlocks.tasks.*": {"queue": "scheduled"},
+    "audit.tasks.*": {"queue": "scheduled"},
     "notifications.tasks.dispatch_due_messages": {"queue": "scheduled"},
 }
 # A request whose broker is down waits about a second, not minutes; the sweep catches up.
@@ -314,6 +337,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
         "options": {"expires": 25},
     },
+    "sign-audit-checkpoints": {
+        "task": "audit.tasks.sign_checkpoints",
+        "schedule": env.float("CHECKPOINT_SECONDS", default=300.0),
+        "options": {"expires": 240},
+    },
     "purge-idempotency-keys": {
         "task": "unlocks.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
@@ -332,6 +360,8 @@ NOTIFICATIONS_WEBHOOK_EVENTS = (
     "expired",
     "relocked",
     "approval_recorded",
+    # A signed audit checkpoint covers the approval: its evidence bundle is complete.
+    "covered",
 )
 NOTIFICATIONS_EVENT_PREFIX = "unlock_request."
 NOTIFICATIONS_REFERENCE_ADMIN_URL = "admin:unlocks_unlockrequest_change"
@@ -348,14 +378,32 @@ NOTIFICATIONS_HANDOVER_PAUSE = timedelta(
 )
 WEBHOOK_TIMEOUT = timedelta(seconds=env.float("WEBHOOK_TIMEOUT_SECONDS", default=10))
 
+# JSON lines (one object a line, with the request's id, tenant and actor) in production and
+# wherever LOG_FORMAT=json; plain text otherwise, as `make run` prints (core/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "core.logs.Context"}},
+    "formatters": {
+        "plain": {
+            "()": "core.logs.Plain",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "core.logs.Json"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it serves nothing.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # Sign-in throttling (django-axes): 5 failed sign-ins for one email from one address lock
 # that email at that address for 15 minutes; the others who share the address (an office, a
@@ -449,6 +497,9 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Probes and the metrics scraper reach each host on its private address, past the proxy
+    # that ends TLS: they are answered there, not sent to https://.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -25,3 +25,8 @@ API_THROTTLE_RATE = "1000000/second"
 # after commit instead of sending them itself. The bench has no broker of its own: tasks go
 # to an in-memory queue nobody reads, and the outbox rows stay pending for a later sweep.
 CELERY_TASK_ALWAYS_EAGER = False
+# The bench's checkpoints are signed with a bench-only key (the base64 of 32 fixed bytes),
+# whatever key `make run` left in var/.
+AUDIT_SIGNER_NAME = "bench.unlock-desk.example/audit"
+AUDIT_SIGNING_KEY = "YmVuY2gtb25seS1jaGVja3BvaW50LWtleS0zMmJ5dGU="
+AUDIT_SIGNING_KEY_FILE = ""

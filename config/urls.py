@@ -3,8 +3,11 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.urls import settings_urlpatterns
+from audit import views as audit_views
 from config.errors import api_not_found
+from config.metrics import metrics_view
 from unlocks.api.health import HealthView
+from unlocks.api.readiness import ReadinessView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -22,6 +25,9 @@ urlpatterns = [
         name="api-docs",
     ),
     path("healthz", HealthView.as_view(), name="healthz"),
+    path("readyz", ReadinessView.as_view(), name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
+    path(".well-known/unlock-desk-keys.json", audit_views.keys, name="audit-keys"),
     # Keep last among /api/ routes: JSON 404s for API paths no view answers.
     re_path(r"^api/", api_not_found),
     path("", include("unlocks.pages.urls")),

@@ -11,6 +11,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from core import tracing
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+# Before the handler is built: OpenTelemetry's middleware joins it (off by default).
+tracing.start("unlockdesk-web")
 application = get_wsgi_application()

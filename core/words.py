@@ -103,10 +103,33 @@ RELOCK_REASON_READERS = (
 )
 
 SAID = {
+    "evidence_download": "Download the evidence bundle (JSON)",
+    "evidence_explained": "One file that proves this approval on its own: the records and "
+    "amounts, the consent as accepted, who approved and how, and the signed audit entries. "
+    "Your auditor checks it offline with tools/verify_evidence.py and our public keys.",
+    "evidence_not_yet_covered": "Not yet covered by a signed checkpoint: the next one is "
+    "signed within minutes; the bundle downloaded after it proves the approval.",
     "duplicate_risk": DUPLICATE_RISK,
     "duplicate_risk_to_the_customer": DUPLICATE_RISK_TO_THE_CUSTOMER,
 }
 
+
+# An evidence bundle (unlocks/evidence.py): its summary, and where it is offered.
+EVIDENCE_OPENED = (
+    "Unlock request {id} for {tenant}, opened {at} by {by} ({channel}) for {caller} <{email}>."
+)
+EVIDENCE_APPROVED = "Approved {at} by {by} with {factors}, from {ip}."
+EVIDENCE_REOPENED = "It reopened {count} transaction(s), {total} in all:"
+EVIDENCE_MORE_RECORDS = "  and {count} more, each listed in the bundle's records."
+EVIDENCE_CONSENT = "Consent text version {version} (SHA-256 {sha256}) accepted word for word."
+EVIDENCE_COVERED = (
+    "Its audit entries are covered by signed checkpoint {number} (entries up to #{tree_size}, "
+    "key {key_id}, signed {signed_at})."
+)
+EVIDENCE_NOT_YET_COVERED = (
+    "Not yet covered by a signed checkpoint: download the bundle again in a few minutes, "
+    "after the next one is signed."
+)
 
 # What the customer's QuickBooks holds of a record (SPEC rule 14).
 FOUND_IN_QUICKBOOKS = (

@@ -55,7 +55,9 @@ def _waiting(connection, name):
 
 
 def outbox_figures(*, now=None):
-    """Counts by kind and status, what is due, and the oldest pending message's age."""
+    """Counts by kind and status, what is due, and the oldest pending message's age in all
+    ("oldest_pending_seconds") and by kind ("oldest_pending_seconds_by_kind"); None where
+    nothing is pending. One query."""
     now = now or timezone.now()
     pending = Q(status=MessageStatus.PENDING)
     figures = {}
@@ -66,14 +68,16 @@ def outbox_figures(*, now=None):
         delivered=Count("id", filter=Q(status=MessageStatus.DELIVERED)),
         oldest_pending=Min("created_at", filter=pending),
     )
+    oldest = dict.fromkeys(MessageKind.values)
     for kind in MessageKind.values:
         figures[kind] = {"pending": 0, "due": 0, "failed": 0, "delivered": 0}
-    oldest = None
     for row in rows.order_by():
         figures[row["kind"]] = {k: row[k] for k in ("pending", "due", "failed", "delivered")}
-        if row["oldest_pending"] and (oldest is None or row["oldest_pending"] < oldest):
-            oldest = row["oldest_pending"]
-    figures["oldest_pending_seconds"] = int((now - oldest).total_seconds()) if oldest else None
+        oldest[row["kind"]] = row["oldest_pending"]
+    ages = {kind: int((now - at).total_seconds()) if at else None for kind, at in oldest.items()}
+    known = [age for age in ages.values() if age is not None]
+    figures["oldest_pending_seconds"] = max(known) if known else None
+    figures["oldest_pending_seconds_by_kind"] = ages
     return figures
 
 

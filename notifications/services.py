@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import logs, metrics
 from notifications import backoff
 from notifications.models import (
     QUEUE_OF_KIND,
@@ -203,16 +204,40 @@ def deliver_message(message_id) -> str | None:
     message = _claim(message_id, timezone.now())
     if message is None:
         return None
-    started = time.monotonic()
-    try:
-        status_code = _send(message)
-        error = ""
-    except DeliveryError as failure:
-        status_code, error = failure.status_code, str(failure)
-    except Exception as failure:  # any fault of the receiver or the mail server is a failed try
-        status_code, error = None, f"{type(failure).__name__}: {failure}"
-    duration_ms = int((time.monotonic() - started) * 1000)
-    return _record_outcome(message, status_code=status_code, error=error, duration_ms=duration_ms)
+    with logs.bound(outbox_message=message.pk, kind=message.kind, attempt=message.attempts):
+        started = time.monotonic()
+        try:
+            status_code = _send(message)
+            error = ""
+        except DeliveryError as failure:
+            status_code, error = failure.status_code, str(failure)
+        except Exception as failure:  # any fault of the receiver or the mail server is a failed try
+            status_code, error = None, f"{type(failure).__name__}: {failure}"
+        duration_ms = int((time.monotonic() - started) * 1000)
+        status = _record_outcome(
+            message, status_code=status_code, error=error, duration_ms=duration_ms
+        )
+        result = RESULTS[status]
+        # The one place a try ends: counted and logged here, after its outcome is recorded.
+        metrics.DELIVERY_ATTEMPTS.labels(kind=message.kind, result=result).inc()
+        log.log(
+            logging.INFO if status == MessageStatus.DELIVERED else logging.WARNING,
+            "Outbox message %s (%s) try %d: %s.",
+            message.pk,
+            message.kind,
+            message.attempts,
+            result,
+            extra={"result": result, "duration_ms": duration_ms, "status_code": status_code},
+        )
+    return status
+
+
+# A try's result as the metrics and the log name it, by the message's status after it.
+RESULTS = {
+    MessageStatus.DELIVERED: "delivered",
+    MessageStatus.PENDING: "retrying",
+    MessageStatus.FAILED: "failed",
+}
 
 
 class DeliveryError(Exception):

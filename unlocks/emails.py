@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core import times
 from notifications.services import Email
-from unlocks.links import approval_url
+from unlocks.links import approval_url, evidence_url
 from unlocks.outlook import approvals_of, policy_in_words
 from unlocks.selectors import receipt_for
 
@@ -47,6 +47,7 @@ def write_emails(event: str, request, people) -> list[Email]:
         context["first"] = (ahead.given or [None])[0]
     elif event == "completed":
         context["receipt"] = receipt_for(request)
+        context["evidence_url"] = evidence_url(request)
     elif event == "relocked":
         outcome = request.window_outcome
         context["outcome"] = outcome

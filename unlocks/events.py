@@ -26,12 +26,13 @@ from unlocks.selectors import targets_with_money
 EVENT_PREFIX = settings.NOTIFICATIONS_EVENT_PREFIX
 
 
-def request_event(event: str, request, *, admins=None) -> None:
+def request_event(event: str, request, *, admins=None, checkpoint=None) -> None:
     """A request was created, completed, refused, cancelled, expired, re-locked, its window
     is nearly over, or its PIN locked:
     write its emails and webhook calls to the outbox, under one event id.
 
-    `admins`: the tenant's admins, where the change has read them already.
+    `admins`: the tenant's admins, where the change has read them already; `checkpoint`:
+    the signed checkpoint that covers an approval ("covered").
     """
     event = str(event)  # a RequestStatus where a close names the event by the new status
     people = recipients_for(event, request, admins=admins)
@@ -51,7 +52,7 @@ def request_event(event: str, request, *, admins=None) -> None:
             endpoints=endpoints,
             event=event,
             event_id=event_id,
-            body=webhook_body(event, request),
+            body=webhook_body(event, request, checkpoint=checkpoint),
             reference=request.pk,
         )
 
@@ -74,12 +75,20 @@ def recipients_for(event: str, request, *, admins=None) -> list:
     return admins
 
 
-def webhook_body(event: str, request) -> str:
+def webhook_body(event: str, request, *, checkpoint=None) -> str:
     """The exact JSON text POSTed (and signed) for an event: the request as the API
-    shows it, compact with sorted keys."""
+    shows it, compact with sorted keys; "covered" names the checkpoint too."""
     # In UTC, as the API answers, whatever zone the page that made the change reads in.
     with timezone.override(UTC):
         payload = {"event": f"{EVENT_PREFIX}{event}", "request": UnlockRequestOut(request).data}
+        if checkpoint is not None:
+            payload["checkpoint"] = {
+                "id": checkpoint.pk,
+                "number": checkpoint.number,
+                "tree_size": checkpoint.tree_size,
+                "key_id": checkpoint.key_id,
+                "signed_at": checkpoint.signed_at.isoformat(),
+            }
         return json.dumps(payload, separators=(",", ":"), sort_keys=True)
 
 

@@ -35,3 +35,8 @@ def request_id_from_token(token: str):
         return signing.loads(token, salt=SALT, max_age=settings.UNLOCK_REQUEST_TTL)
     except signing.BadSignature:
         return None
+
+
+def evidence_url(request) -> str:
+    """Where a tenant admin downloads the approval's evidence bundle (from its receipt)."""
+    return settings.SITE_URL + reverse("receipt_evidence", args=[request.pk])

@@ -370,3 +370,17 @@ class ChainOut(serializers.Serializer):
     ok = serializers.BooleanField()
     entries = serializers.IntegerField()
     first_bad_seq = serializers.IntegerField(allow_null=True)
+    checkpoint = serializers.IntegerField(
+        allow_null=True,
+        help_text="The last signed checkpoint that still holds (its number), if any.",
+    )
+    checkpoint_size = serializers.IntegerField(
+        help_text="The last entry that checkpoint covers: the check read only the entries after "
+        "it unless `full`."
+    )
+    bad_checkpoint = serializers.IntegerField(
+        allow_null=True,
+        help_text="A checkpoint whose signature does not hold, or that signed another entry "
+        "than the one now in the chain.",
+    )
+    full = serializers.BooleanField(help_text="Whether every entry was read.")

@@ -37,3 +37,16 @@ def test_an_unknown_tenant_is_said_in_words(agent_client, tenant):
 def test_the_list_filtered_by_tenant_links_to_its_chain_check(agent_client, tenant):
     response = agent_client.get("/admin/audit/auditentry/", {"tenant__id__exact": tenant.pk})
     assert response.context["verify_url"] == f"{VERIFY}?tenant={tenant.pk}"
+
+
+def test_it_says_which_signed_checkpoint_it_started_from(agent_client, tenant):
+    from audit.checkpoints import sign_checkpoints
+
+    f.imported_invoice(tenant)
+    sign_checkpoints()
+    f.imported_payment(tenant)
+    response = agent_client.get(VERIFY, {"tenant": tenant.pk})
+    text = " ".join(response.content.decode().split())
+    assert (
+        "Signed checkpoint 1 (entries up to #1) still holds, and the 1 entry after it fits" in text
+    )

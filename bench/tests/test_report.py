@@ -53,6 +53,24 @@ FULL = {
         {"size": 10_000, "seconds": 1.2, "queries": 21, "inserts": 5, "peak_memory_mb": 210.0},
         {"size": 100_000, "seconds": 8.8, "queries": 67, "inserts": 51, "peak_memory_mb": 690.0},
     ],
+    "checkpoints": {
+        "entries": 1_000_000,
+        "sign_seconds": 9.0,
+        "sign_per_second": 111_000.0,
+        "sign_peak_memory_mb": 300.0,
+        "verify_new_entries": 1_000,
+        "verify_seconds": 0.05,
+        "sign_new_seconds": 0.06,
+        "bundle_transactions": 10_000,
+        "bundle_seconds": 1.5,
+        "bundle_peak_memory_mb": 90.0,
+        "bundle_bytes": 9_000_000,
+        "bundle_entries": 10_003,
+        "bundle_tree_size": 1_010_000,
+        "bundle_proof_hashes": 30,
+        "bundle_verdict": "valid",
+        "bundle_verify_seconds": 0.9,
+    },
     "cpu_per_request": {"floor": 3.4, "lookup": 1.9, "open": 5.2},
     "db_cpu_per_request": None,
     "csv_export": {
@@ -81,7 +99,7 @@ def _verdicts(results):
 def test_every_budget_of_a_full_run_is_judged_and_met():
     verdicts = _verdicts(FULL)
 
-    assert len(verdicts) == 14
+    assert len(verdicts) == 16
     assert all(met is True for met in verdicts.values()), verdicts
 
 
@@ -138,6 +156,22 @@ def test_every_budget_of_a_full_run_is_judged_and_met():
         (
             lambda r: r["audit_verify"].update(ok=False),
             "audit verify ≥ 60,000 entries/s in one pass",
+        ),
+        (
+            lambda r: r["checkpoints"].update(verify_seconds=1.0),
+            "verify from a checkpoint with 1,000 new entries < 1 s",
+        ),
+        (
+            lambda r: r["checkpoints"].update(bundle_seconds=5.0),
+            "evidence bundle of a 10,000-transaction approval < 5 s and < 100 MB",
+        ),
+        (
+            lambda r: r["checkpoints"].update(bundle_peak_memory_mb=100.0),
+            "evidence bundle of a 10,000-transaction approval < 5 s and < 100 MB",
+        ),
+        (
+            lambda r: r["checkpoints"].update(bundle_verdict="invalid"),
+            "evidence bundle of a 10,000-transaction approval < 5 s and < 100 MB",
         ),
         (
             lambda r: r["csv_export"]["big"].update(per_second=39_000.0),

@@ -439,6 +439,14 @@ class TenantQuery(serializers.Serializer):
     tenant = serializers.SlugField(max_length=inputs.TENANT_SLUG, help_text="A tenant's slug.")
 
 
+class ChainQuery(TenantQuery):
+    full = serializers.BooleanField(
+        default=False,
+        help_text="Check every entry and checkpoint, not only what follows the last "
+        "checkpoint that holds.",
+    )
+
+
 # ---------------------------------------------------------------- out
 # The request, record and audit representations are the desk's own (webhooks carry them
 # too); the API answers with them as they are.

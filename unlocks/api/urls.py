@@ -12,6 +12,11 @@ urlpatterns = [
         name="api-request",
     ),
     path(
+        "unlock-requests/<uuid:request_id>/evidence/",
+        views.EvidenceView.as_view(),
+        name="api-evidence",
+    ),
+    path(
         "unlock-requests/<uuid:request_id>/verify/",
         views.VerifyView.as_view(),
         name="api-verify",
@@ -26,9 +31,9 @@ urlpatterns = [
         views.RelockView.as_view(),
         name="api-relock",
     ),
-    # After the four above: an id they refused is answered as no request id.
+    # After the five above: an id they refused is answered as no request id.
     re_path(
-        r"^unlock-requests/(?P<request_id>[^/]+)/(?:verify/|cancel/|relock/)?$",
+        r"^unlock-requests/(?P<request_id>[^/]+)/(?:verify/|cancel/|relock/|evidence/)?$",
         errors.not_a_request_id,
     ),
     path(

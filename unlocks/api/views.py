@@ -5,6 +5,7 @@ Refusals raised by the services become JSON in `unlocks.api.errors`, in one plac
 
 import logging
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 from audit.actors import client_ip
 from audit.selectors import entries_for, verify_chain
 from core.refusals import Refusal
-from unlocks import outlook, selectors, services
+from unlocks import evidence, outlook, selectors, services
 from unlocks.api import serializers as s
 from unlocks.api.access import actor_for
 from unlocks.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
@@ -194,6 +195,31 @@ class UnlockRequestView(ApiView):
         unlock_request = _request_or_404(request_id)
         outlook.books_of_request(unlock_request)
         return Response(_request_data(unlock_request))
+
+
+class EvidenceView(ApiView):
+    required_permission = "unlocks.view_unlockrequest"
+
+    @extend_schema(
+        operation_id="unlock_requests_evidence",
+        summary="The request's evidence bundle (unlock-desk-evidence/1)",
+        description=(
+            "One JSON document that proves the request on its own: its records with "
+            "amounts, the consent as accepted, who approved with which factors, every audit "
+            "entry with its hash, and the signed checkpoint covering them with an inclusion "
+            "proof (`covered: false` until one does). Check it offline with "
+            "`tools/verify_evidence.py BUNDLE --keys KEYS.json`."
+        ),
+        responses={
+            200: OpenApiTypes.OBJECT,
+            **error_responses("Evidence", {404: ["not_found"]}),
+        },
+    )
+    def get(self, request, request_id):
+        unlock = _request_or_404(request_id)
+        response = Response(evidence.evidence_for(unlock))
+        response["Content-Disposition"] = f'attachment; filename="{evidence.filename(unlock)}"'
+        return response
 
 
 class VerifyView(ApiView):
@@ -392,15 +418,17 @@ class AuditVerifyView(ApiView):
 
     @extend_schema(
         operation_id="audit_verify",
-        summary="Walk a tenant's hash chain and name the first entry that does not fit",
-        parameters=[s.TenantQuery],
+        summary=(
+            "Check a tenant's hash chain from its last signed checkpoint (or all of it) and "
+            "name the first entry that does not fit"
+        ),
+        parameters=[s.ChainQuery],
         responses={
             200: s.ChainOut,
             **error_responses("AuditVerify", {400: ["invalid"], 404: ["unknown_tenant"]}),
         },
     )
     def get(self, request):
-        query = _query(s.TenantQuery, request)
-        return Response(
-            s.ChainOut(verify_chain(tenant=selectors.tenant_named(query["tenant"]))).data
-        )
+        query = _query(s.ChainQuery, request)
+        tenant = selectors.tenant_named(query["tenant"])
+        return Response(s.ChainOut(verify_chain(tenant=tenant, full=query["full"])).data)

@@ -17,6 +17,7 @@ from unlocks.consent import current_consent
 from unlocks.console.forms import CancelForm, RelockForm, VerifyForm
 from unlocks.console.shared import actor_for, render_page, require, show_refusal
 from unlocks.console.timeline import timeline_for
+from unlocks.evidence import covering_checkpoint, evidence_download
 from unlocks.links import approval_url
 from unlocks.models import RequestStatus
 from unlocks.selectors import (
@@ -34,6 +35,15 @@ def request_page(request, object_id):
         return _missing(request, object_id)
     require(request, "view_unlockrequest")
     return _page(request, unlock)
+
+
+def evidence(request, object_id):
+    """The request's evidence bundle, as a file."""
+    unlock = request_with_targets(unquote(object_id))
+    if unlock is None:
+        return _missing(request, object_id)
+    require(request, "view_unlockrequest")
+    return evidence_download(unlock)
 
 
 def _missing(request, object_id):
@@ -71,6 +81,7 @@ def _page(request, unlock, verify_form=None, cancel_form=None, relock_form=None)
     now = timezone.now()
     # While the tenant's PIN is locked the page shows the lock, and no form to try a PIN in.
     locked_until = ahead.pin_locked_until if ahead else None
+    checkpoint = covering_checkpoint(unlock)
     return render_page(
         request,
         "admin/unlocks/request_page.html",
@@ -80,7 +91,8 @@ def _page(request, unlock, verify_form=None, cancel_form=None, relock_form=None)
         targets=targets,
         target_rows=rows,
         stake=ahead.total if ahead else unlock.at_stake(),
-        timeline=timeline_for(unlock),
+        timeline=timeline_for(unlock, checkpoint),
+        checkpoint=checkpoint,
         approval_url=approval_url(unlock) if pending else "",
         consent=consent,
         needs_ack=bool(ahead) and ahead.needs_duplicate_risk_ack,

@@ -117,8 +117,9 @@ GROUPED = {
 GROUPED_KINDS = {kind for kind, _ in GROUPED.values()}
 
 
-def timeline_for(request):
-    """The request's steps, oldest first; the records unlocked together make one step."""
+def timeline_for(request, checkpoint=None):
+    """The request's steps, oldest first; the records unlocked together make one step; the
+    signed `checkpoint` that covers them, where one does, last."""
     steps = []
     entries = shown_entries(entries_for(request_id=request.pk))
     for entry in entries:
@@ -147,4 +148,14 @@ def timeline_for(request):
     for step in steps:
         if step.kind in GROUPED_KINDS:
             step.detail = ", ".join(step.numbers)
+    if checkpoint is not None:
+        steps.append(
+            Step(
+                "checkpoint",
+                f"Covered by signed checkpoint {checkpoint.number}",
+                checkpoint.signed_at,
+                "the system",
+                f"Audit entries up to #{checkpoint.tree_size}, signed with key {checkpoint.key_id}",
+            )
+        )
     return steps

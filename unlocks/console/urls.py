@@ -22,6 +22,11 @@ urlpatterns = [
         "<path:object_id>/cancel/", view(request_page.cancel), name="unlocks_unlockrequest_cancel"
     ),
     path(
+        "<path:object_id>/evidence/",
+        view(request_page.evidence),
+        name="unlocks_unlockrequest_evidence",
+    ),
+    path(
         "<path:object_id>/relock/", view(request_page.relock), name="unlocks_unlockrequest_relock"
     ),
 ]

@@ -5,7 +5,9 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -15,10 +17,11 @@ from accounts import factors
 from accounts.selectors import admin_membership, admins_by_second_factor, admins_of_tenants
 from audit.actors import Actor, request_context
 from core import times, words
+from core.errors import error_body
 from core.refusals import HTTP_STATUS, Refusal
 from unlocks import outlook, rules, services
-from unlocks.consent import current_consent
-from unlocks.links import request_id_from_token
+from unlocks.consent import consent_statement, current_consent, statement_challenge
+from unlocks.links import approval_token, request_id_from_token
 from unlocks.models import Channel, LockState, RecordType, RequestStatus
 from unlocks.pages.forms import ApprovalForm, CancelForm
 from unlocks.pages.shared import admins_only, and_join, member_or_none, not_found
@@ -59,6 +62,9 @@ PAGE_MESSAGE = {
         "instead), and enter the PIN again."
     ),
 }
+
+# Where the consent statement a passkey is about to sign waits in the session.
+PASSKEY_STATEMENT = "passkey_consent_statement"
 
 # How the customer asked, in their words ("Pat Morgan asked support by phone").
 CHANNEL_WORDS = {
@@ -170,18 +176,61 @@ def _approve(request, unlock, data):
     )
 
 
+@never_cache
+@login_required
+@require_POST
+def approve_passkey(request, token):
+    """The challenge the approver's passkey signs on this page: the hash of the consent
+    statement (the consent, the request, its targets with amounts), so that the assertion
+    kept with the approval is their own signature on what they consented to."""
+    unlock = _unlock_from_token(token)
+    membership = member_or_none(request, unlock)
+    if membership is None:
+        return _passkey_refusal(
+            "not_found",
+            "This approval link is not for you: open the link you were sent, signed in as "
+            "yourself.",
+            404,
+        )
+    if not rules.is_tenant_admin(membership):
+        return _passkey_refusal(
+            "not_tenant_admin", "Only an admin of the account can approve this request.", 403
+        )
+    if factors.PASSKEY not in factors.kinds_of(request.user):
+        return _passkey_refusal(
+            "no_passkey", "You have no passkey here: use a code from your authenticator app.", 400
+        )
+    statement = consent_statement(unlock, current_consent())
+    request.session[PASSKEY_STATEMENT] = statement
+    challenge = statement_challenge(statement)
+    return JsonResponse(factors.passkey_request_options(request, request.user, challenge=challenge))
+
+
+def _passkey_refusal(code, message, status):
+    return JsonResponse(error_body(code, message), status=status)
+
+
 def _passkey_check(request, posted):
     """What the service calls to check the approver's passkey answer against this session's
-    challenge (django-otp-webauthn verifies it); None when no passkey was used."""
+    challenge (django-otp-webauthn verifies it): the signed assertion with the statement it
+    signed, or None when it does not verify; None instead of a check when no passkey was
+    used."""
     if not posted:
         return None
     try:
         answer = json.loads(posted)
     except ValueError:
         answer = {}
+    statement = request.session.pop(PASSKEY_STATEMENT, None)
 
     def check(approver):
-        return factors.matching_passkey(request, approver, answer) is not None
+        device = factors.matching_passkey(request, approver, answer)
+        if device is None:
+            return None
+        signed = factors.signed_assertion(request, device, answer)
+        # A challenge from the sign-in page signed no statement: the passkey still proves
+        # who approved, and the bundle says it signed nothing more.
+        return signed | {"statement": statement} if statement else signed
 
     return check
 
@@ -297,6 +346,8 @@ def _page(
         "cancel_form": cancel_form or CancelForm(),
         "factor_missing": factor_missing,
         "factor_holders": and_join((a.get_full_name() for a in holders), "or"),
+        # Where the passkey button gets its challenge: this request's consent statement.
+        "passkey_begin": reverse("approve_passkey", args=[approval_token(unlock)]),
     }
     if context["approvals"]["mine"] is not None:
         # This admin approved already: another admin approves, nobody twice.

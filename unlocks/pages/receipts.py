@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.actors import Actor, request_context
 from core.refusals import HTTP_STATUS, Refusal
 from unlocks import rules, services
+from unlocks.evidence import covering_checkpoint, evidence_download
 from unlocks.pages.forms import RelockForm
 from unlocks.pages.shared import admins_only, member_or_none, not_found
 from unlocks.selectors import receipt_for, request_with_targets
@@ -57,8 +58,20 @@ def _receipt_page(request, unlock, data, *, form=None, refusal=None, status=200)
         "unlock": unlock,
         "relock_form": form,
         "refusal": refusal,
+        "checkpoint": covering_checkpoint(unlock),
     }
     return render(request, "unlocks/receipt.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_GET
+def receipt_evidence(request, request_id):
+    """The approval's evidence bundle, as a file, for the admins who may read its receipt."""
+    unlock, _data, refused = _receipt_of(request, request_id)
+    if refused is not None:
+        return refused
+    return evidence_download(unlock)
 
 
 @never_cache

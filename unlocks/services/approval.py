@@ -23,7 +23,7 @@ from unlocks.selectors import request_with_targets
 from unlocks.services import approvals
 from unlocks.services.closing import expire_if_due
 from unlocks.services.shared import announce, audited, lock_request, not_pending, refuse
-from unlocks.services.unlocking import unlock
+from unlocks.services.unlocking import keep_passkey_signature, unlock
 
 
 def verify_and_unlock(
@@ -45,7 +45,8 @@ def verify_and_unlock(
     Guards run in API.md's order; the first that fails answers. `window_hours` may shorten
     the window the request named (None keeps it). `admin_code`: the approver's
     authenticator code; `passkey`: a callable that checks the approver's passkey assertion
-    (the PIN page's), returning whether it passed. Either is asked for right after the PIN
+    (the PIN page's), returning the signed assertion (kept with the approval) or a falsy
+    value when it does not pass. Either is asked for right after the PIN
     where the tenant requires a second factor or the approver holds one. A refused attempt
     is audited and committed before the refusal is raised.
     """
@@ -132,8 +133,10 @@ def _verify_locked(request_id, ask, actor, booked):
     given = approvals.record_approval(request, approver, consent, now, approved_with, needed)
     if approvals.awaiting_another(given, needed):
         approvals.first_of_two(request, given, needed, consent, actor, targets, booked)
-        return request
-    unlock(request, targets, approver, consent, now, actor, approved_with, booked)
+    else:
+        unlock(request, targets, approver, consent, now, actor, approved_with, booked)
+    if ask.get("passkey_signed"):
+        keep_passkey_signature(request, ask["passkey_signed"], approver, actor)
     return request
 
 
@@ -171,9 +174,11 @@ def _proved(request, approver, ask, now, actor):
         return refuse(request, refusal, actor, data={"approver": approver.email})
     approved_with = ["pin"]
     if passkey is not None and factors.PASSKEY in held:
-        if not passkey(approver):
+        if not (signed := passkey(approver)):
             return _wrong(request, approver, now, actor, factor=factors.PASSKEY)
         approved_with.append(factors.PASSKEY)
+        # The approver's own signature on the consent statement, kept with the approval.
+        ask["passkey_signed"] = signed
     elif code and factors.TOTP in held:
         if wait := factors.totp_wait(approver, now, lock=True):
             return refuse(request, rules.second_factor_wait(wait), actor)

@@ -120,8 +120,10 @@ def _create(tenant, views, ask, actor, booked):
                 {"type": v.type, "number": v.number, "state": v.state, "warnings": v.warnings}
                 for v in views
             ],
+            "caller_name": ask["caller_name"],
             "caller_email": ask["caller_email"],
             "channel": ask["channel"],
+            "reason": ask["reason"],
             "ticket": ask["ticket"],
             "window_hours": ask["window_hours"],
             # What the books held of the targets when it was opened (SPEC rule 14).

@@ -46,9 +46,10 @@ def refuse(request, refusal, actor, data=None, action=AuditAction.VERIFY_REFUSED
     return audited(refusal)
 
 
-def announce(event, request, *, admins=None):
+def announce(event, request, *, admins=None, checkpoint=None):
     """Write who hears of the change, and what they are told, onto the outbox in its
     transaction (unlocks/events.py); the outbox hands them over once it commits.
 
-    `admins`: the tenant's admins, where the change has read them already."""
-    events.request_event(event, request, admins=admins)
+    `admins`: the tenant's admins, where the change has read them already; `checkpoint`:
+    the signed checkpoint a "covered" event names."""
+    events.request_event(event, request, admins=admins, checkpoint=checkpoint)

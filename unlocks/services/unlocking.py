@@ -3,7 +3,7 @@ a bypassed batch's bypassed transactions, open for the request's window, with bu
 statements; the request completed; an audit entry for the approval and each record."""
 
 from audit.models import AuditAction
-from audit.services import record_entries
+from audit.services import record_entries, record_entry, sign_after_commit
 from unlocks import money, rules
 from unlocks.in_the_books import as_shown
 from unlocks.models import (
@@ -28,7 +28,7 @@ def unlock(request, targets, approver, consent, now, actor, approved_with, booke
     clock starts now. The same statements for one record or a batch of 100,000."""
     request.unlocked_until = rules.window_end(now, request.window_hours)
     request.remind_at = rules.remind_at(now, request.window_hours)
-    carried, reopened = _open_targets(request, targets, now)
+    carried, reopened, figures = _open_targets(request, targets, now)
     _complete(request, approver, consent, now, approved_with)
     at_stake = _reopened_total(targets, reopened, request.tenant.currency)
     approved = {
@@ -57,10 +57,13 @@ def unlock(request, targets, approver, consent, now, actor, approved_with, booke
     # One write to the chain for the approval and every record it opened. The receipt
     # names the approval's entry (its seq and hash), so it is written after it, while
     # the chain head is still held.
-    entries = [approved, *_unlocked_entries(request, targets, carried)]
+    entries = [approved, *_unlocked_entries(request, targets, carried, reopened, figures)]
     record_entries(tenant=request.tenant, actor=actor, entries=entries)
     request.booked = booked
     announce("completed", request)
+    # A signed checkpoint covering the approval, as soon as it commits (its evidence
+    # bundle is "not yet covered" until one does).
+    sign_after_commit(tenant=request.tenant)
 
 
 def _open(records, request, now):
@@ -79,23 +82,26 @@ def _open_targets(request, targets, now):
     """Open every target, and each bypassed batch's transactions that read bypassed now.
 
     Returns (batch id -> {"invoices", "payments"} numbers opened with it, batch id ->
-    [how many, their cents]). Never `exported`: the rules refused it on these locked rows,
-    and no statement here opens it either."""
+    [how many, their cents], (type, number) -> their customer and cents). Never
+    `exported`: the rules refused it on these locked rows, and no statement here opens it
+    either."""
     ids = {t: [v.record.pk for v in targets if v.type == t] for t in RecordType.values}
     batch_ids = ids[RecordType.BATCH]
     carried = {batch_id: {"invoices": [], "payments": []} for batch_id in batch_ids}
     reopened = {batch_id: [0, 0] for batch_id in batch_ids}
+    figures = {}
     for model, key, record_type in TRANSACTIONS:
         if batch_ids:
             bypassed = model.objects.reading([LockState.BYPASSED], now)
             _open(bypassed.filter(batch_id__in=batch_ids), request, now)
             # Read back by the mark the statement left: what it opened, and nothing else.
-            for batch_id, number, cents in (
+            for batch_id, number, cents, customer in (
                 model.objects.filter(unlocked_by=request, batch_id__in=batch_ids)
                 .order_by("number")
-                .values_list("batch_id", "number", "amount_cents")
+                .values_list("batch_id", "number", "amount_cents", "customer")
             ):
                 carried[batch_id][key].append(number)
+                figures[(record_type, number)] = {"customer": customer, "amount_cents": cents}
                 reopened[batch_id][0] += 1
                 reopened[batch_id][1] += cents
         # A transaction its batch's statement opened reads open now, and is left alone.
@@ -105,7 +111,7 @@ def _open_targets(request, targets, now):
     if batch_ids:
         bypassed = Batch.objects.reading([LockState.BYPASSED], now)
         _open(bypassed.filter(pk__in=batch_ids), request, now)
-    return carried, reopened
+    return carried, reopened, figures
 
 
 def _complete(request, approver, consent, now, approved_with):
@@ -149,10 +155,12 @@ def _reopened_total(targets, reopened, currency):
     return money.Total(transactions=transactions, cents=cents, currency=currency)
 
 
-def _unlocked_entries(request, targets, carried):
+def _unlocked_entries(request, targets, carried, reopened, figures):
     """An entry for each target opened, a batch's naming what opened with it, and one for
     each transaction that opened with its batch, so the trail's record search finds it
-    (SPEC: "each record unlocked")."""
+    (SPEC: "each record unlocked"). Each holds what people confirm the record by (a
+    transaction's customer and amount, a batch's count and total reopened), so an evidence
+    bundle's figures are the ones the chain and its checkpoint vouch for."""
     own = [
         {
             "action": AuditAction.RECORD_UNLOCKED,
@@ -160,7 +168,7 @@ def _unlocked_entries(request, targets, carried):
             "target": v.record,
             "state_before": v.state,
             "state_after": LockState.OPEN,
-            "data": {"with": carried[v.record.pk]} if v.is_batch else {},
+            "data": _figures_of(v, carried, reopened),
         }
         for v in targets
     ]
@@ -171,7 +179,7 @@ def _unlocked_entries(request, targets, carried):
             "target": (record_type, number),
             "state_before": LockState.BYPASSED,
             "state_after": LockState.OPEN,
-            "data": {"with_batch": v.number},
+            "data": {"with_batch": v.number, **figures[(record_type, number)]},
         }
         for v in targets
         if v.is_batch
@@ -179,3 +187,28 @@ def _unlocked_entries(request, targets, carried):
         for number in carried[v.record.pk][key]
     ]
     return own + with_batch
+
+
+def _figures_of(view, carried, reopened):
+    if view.is_batch:
+        count, cents = reopened[view.record.pk]
+        return {"with": carried[view.record.pk], "transactions": count, "total_cents": cents}
+    return {"customer": view.record.customer, "amount_cents": view.record.amount_cents}
+
+
+def keep_passkey_signature(request, signed, approver, actor):
+    """The approver's passkey assertion over the consent statement (with the credential's
+    public key and whose it is), kept as an entry of their approval (the first of two, or
+    the one that unlocks): the chain and its next checkpoint vouch
+    for it, and the evidence bundle carries it."""
+    if not isinstance(signed, dict):
+        return  # a check that only said yes: nothing to keep
+    record_entry(
+        tenant=request.tenant,
+        actor=actor,
+        action=AuditAction.CONSENT_SIGNED,
+        request=request,
+        consent_version=request.consent_version,
+        consent_sha256=request.consent_sha256,
+        data={**signed, "approver": approver.email},
+    )

@@ -71,8 +71,12 @@ def test_the_demo_agent_opens_and_verifies_a_request_until_it_is_unlocked(demo, 
     page.locator("[data-status='completed']").wait_for()
     steps = page.locator("[data-timeline] li")
     assert steps.first.get_attribute("data-step") == "opened"
-    assert steps.last.get_attribute("data-step") == "unlocked"
-    assert "Unlocked" in steps.last.inner_text()
+    # The approval asked for a signed checkpoint as it committed: it covers the steps.
+    unlocked = steps.nth(steps.count() - 2)
+    assert unlocked.get_attribute("data-step") == "unlocked"
+    assert "Unlocked" in unlocked.inner_text()
+    assert steps.last.get_attribute("data-step") == "checkpoint"
+    assert "Covered by signed checkpoint 1" in page.locator("[data-checkpoint]").inner_text()
     # Read through the page, not the ORM: an ORM call under Playwright's running event
     # loop would open a connection of its own that outlives the test database.
     assert page.locator("[data-target='B-1001'] [data-now]").inner_text().lower() == "open"

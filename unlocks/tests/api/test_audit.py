@@ -4,6 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from unlocks.models import Invoice
 from unlocks.tests.api.conftest import error, open_request
 
 
@@ -114,4 +115,9 @@ def test_the_record_filter_finds_a_transaction_unlocked_with_its_batch(api):
     assert entry["target"] == {"type": "invoice", "number": "INV-1001"}
     assert (entry["state_before"], entry["state_after"]) == ("bypassed", "open")
     assert entry["request"] == opened["id"]
-    assert entry["data"] == {"with_batch": "B-1001"}
+    # What people confirm it by, kept in the entry so an evidence bundle's figures hold.
+    assert entry["data"] == {
+        "with_batch": "B-1001",
+        "customer": Invoice.objects.get(number="INV-1001").customer,
+        "amount_cents": 41000,
+    }

@@ -1,4 +1,8 @@
+from accounts.models import Tenant
+from audit.actors import Actor
+from audit.checkpoints import sign_checkpoints
 from audit.models import AuditEntry
+from audit.services import record_entry
 from audit.tests.test_chain import _tamper
 from unlocks.tests.api.conftest import error
 
@@ -12,7 +16,23 @@ def test_it_reports_an_intact_chain(api):
         "ok": True,
         "entries": AuditEntry.objects.filter(tenant__slug="acme").count(),
         "first_bad_seq": None,
+        "checkpoint": None,
+        "checkpoint_size": 0,
+        "bad_checkpoint": None,
+        "full": True,
     }
+
+
+def test_it_checks_from_the_last_checkpoint_unless_asked_for_all(api):
+    sign_checkpoints()
+    record_entry(tenant=Tenant.objects.get(slug="acme"), action="pin_set", actor=Actor.system())
+    total = AuditEntry.objects.filter(tenant__slug="acme").count()
+
+    data = api.get("/api/v1/audit/verify/?tenant=acme").json()
+    assert (data["ok"], data["entries"], data["checkpoint"]) == (True, 1, 1)
+    assert (data["checkpoint_size"], data["full"]) == (total - 1, False)
+    data = api.get("/api/v1/audit/verify/?tenant=acme&full=true").json()
+    assert (data["ok"], data["entries"], data["full"]) == (True, total, True)
 
 
 def test_it_names_the_first_entry_that_does_not_fit(api):

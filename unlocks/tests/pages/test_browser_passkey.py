@@ -9,6 +9,7 @@ from conftest import shot
 from unlocks.links import approval_url
 from unlocks.models import UnlockRequest
 from unlocks.tests.conftest import open_for
+from unlocks.tests.evidence.conftest import verifier
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,6 +81,17 @@ def test_an_admin_adds_a_passkey_and_approves_with_it(browser_page, demo, passke
     unlock = UnlockRequest.objects.get(pk=unlock.pk)
     assert unlock.status == "completed"
     assert unlock.approved_with == ["pin", "passkey"]
+
+    # The receipt's evidence bundle carries the authenticator's own signature on the
+    # consent, the request and its amount, and the offline verifier holds it.
+    bundle = page.request.get(page.locator("[data-evidence]").get_attribute("href")).json()
+    keys = page.request.get("/.well-known/unlock-desk-keys.json").json()
+    assert bundle["passkey"]["statement"]["targets"] == [
+        {"type": "invoice", "number": "INV-2001", "amount": "99.00"}
+    ]
+    status, problems, facts = verifier.verify(bundle, keys)
+    assert (status, problems) == ("valid", [])
+    assert any("passkey signed the consent" in fact for fact in facts)
 
 
 def test_an_agent_adds_a_passkey_at_sign_in_and_signs_in_with_it(

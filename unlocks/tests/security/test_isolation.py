@@ -125,6 +125,8 @@ CONSOLE_MODELS = {
 def world(demo, settings):
     """The demo data with one of every object a URL names."""
     settings.API_THROTTLE_RATE = "100000/minute"
+    # Metrics are served: to the scraper's token, never to a session or an API key.
+    settings.METRICS_TOKEN = "scraper-token-for-tests"
     cache.clear()
     acme = Tenant.objects.get(slug="acme-hvac")
     birch = Tenant.objects.get(slug="birch-plumbing")
@@ -221,12 +223,19 @@ def table(world):
         "": Row("/", {**dict.fromkeys(NO_SESSION, LOGIN), **dict.fromkeys(SIGNED_IN, 302)}),
         # The PIN page, the tenant's list and receipts.
         "approve/<str:token>/": Row(f"/approve/{approval_token(pending)}/", acme_page()),
+        # The passkey's challenge for approving: acme's admin holds no passkey in the demo.
+        "approve/<str:token>/passkey/": Row(
+            f"/approve/{approval_token(pending)}/passkey/", acme_page(admin=400), method="post"
+        ),
         # Cancelling from the PIN page (an admin, awaiting a second approval): with no
         # reason, acme's admin is asked for one.
         "approve/<str:token>/cancel/": Row(
             f"/approve/{approval_token(pending)}/cancel/", acme_page(admin=400), method="post"
         ),
         "receipts/<uuid:request_id>/": Row(f"/receipts/{completed.pk}/", acme_page()),
+        "receipts/<uuid:request_id>/evidence.json": Row(
+            f"/receipts/{completed.pk}/evidence.json", acme_page()
+        ),
         # Re-lock now, from the receipt: with no reason, acme's admin is asked for one.
         "receipts/<uuid:request_id>/relock/": Row(
             f"/receipts/{completed.pk}/relock/", acme_page(admin=400), method="post"
@@ -367,6 +376,9 @@ def table(world):
         "api/v1/unlock-requests/<uuid:request_id>/": Row(
             f"/api/v1/unlock-requests/{pending.pk}/", api(200)
         ),
+        "api/v1/unlock-requests/<uuid:request_id>/evidence/": Row(
+            f"/api/v1/unlock-requests/{completed.pk}/evidence/", api(200)
+        ),
         "api/v1/unlock-requests/<uuid:request_id>/verify/": Row(
             f"/api/v1/unlock-requests/{pending.pk}/verify/", api(400), method="post"
         ),
@@ -377,9 +389,9 @@ def table(world):
             f"/api/v1/unlock-requests/{completed.pk}/relock/", api(400), method="post"
         ),
         # An id that is no UUID: the same 404 for everyone, before any credentials are read.
-        "api/v1/^unlock-requests/(?P<request_id>[^/]+)/(?:verify/|cancel/|relock/)?$": Row(
-            "/api/v1/unlock-requests/not-a-uuid/verify/", everyone(404), method="post"
-        ),
+        (
+            "api/v1/^unlock-requests/(?P<request_id>[^/]+)/(?:verify/|cancel/|relock/|evidence/)?$"
+        ): Row("/api/v1/unlock-requests/not-a-uuid/verify/", everyone(404), method="post"),
         "api/v1/tenants/<slug:slug>/records/<str:record_type>/<str:number>/": Row(
             "/api/v1/tenants/acme-hvac/records/batch/B-1001/", api(200)
         ),
@@ -388,6 +400,11 @@ def table(world):
         "^api/": Row("/api/v2/anything/", everyone(404)),
         # Public: health, the schema and its docs.
         "healthz": Row("/healthz", everyone(200)),
+        "readyz": Row("/readyz", everyone(200)),
+        "metrics": Row("/metrics", everyone(401)),
+        ".well-known/unlock-desk-keys.json": Row(
+            "/.well-known/unlock-desk-keys.json", everyone(200)
+        ),
         "api/schema/": Row("/api/schema/", {**everyone(200), REVOKED: 401}),
         "api/docs/": Row("/api/docs/", {**everyone(200), REVOKED: 401}),
         # The console's own pages.
@@ -428,6 +445,9 @@ def table(world):
         ),
         "admin/unlocks/unlockrequest/<path:object_id>/cancel/": Row(
             f"/admin/unlocks/unlockrequest/{pending.pk}/cancel/", console(200), method="post"
+        ),
+        "admin/unlocks/unlockrequest/<path:object_id>/evidence/": Row(
+            f"/admin/unlocks/unlockrequest/{completed.pk}/evidence/", console(200)
         ),
         "admin/unlocks/unlockrequest/<path:object_id>/relock/": Row(
             f"/admin/unlocks/unlockrequest/{completed.pk}/relock/", console(200), method="post"

@@ -1,0 +1,55 @@
+"""The counters of what happened, moved by the audit trail's writer: every step of an unlock
+(opened, approved, refused, a wrong PIN, ...) leaves exactly one audit entry, so counting
+the entries as they commit counts each step once, whichever door took it.
+
+COUNTED says which counter an entry's action moves; actions not in it move none.
+"""
+
+from collections import Counter
+from functools import partial
+
+from django.db import transaction
+
+from audit.models import AuditAction
+from core import metrics
+
+COUNTED = {
+    AuditAction.REQUEST_OPENED: (metrics.UNLOCK_REQUESTS, {"event": "opened"}),
+    AuditAction.REQUEST_APPROVED: (metrics.UNLOCK_REQUESTS, {"event": "approved"}),
+    # The first of two approvals: recorded, nothing unlocked yet.
+    AuditAction.APPROVAL_RECORDED: (metrics.UNLOCK_REQUESTS, {"event": "approval_recorded"}),
+    AuditAction.REQUEST_REFUSED: (metrics.UNLOCK_REQUESTS, {"event": "refused"}),
+    AuditAction.REQUEST_CANCELLED: (metrics.UNLOCK_REQUESTS, {"event": "cancelled"}),
+    AuditAction.REQUEST_EXPIRED: (metrics.UNLOCK_REQUESTS, {"event": "expired"}),
+    AuditAction.REQUEST_RELOCKED: (metrics.UNLOCK_REQUESTS, {"event": "relocked"}),
+    AuditAction.PIN_INCORRECT: (metrics.PIN_FAILURES, {}),
+    AuditAction.PIN_LOCKED: (metrics.PIN_LOCKS, {}),
+    AuditAction.SECOND_FACTOR_INCORRECT: (metrics.SECOND_FACTOR_FAILURES, {}),
+    AuditAction.SIGN_IN_LOCKED: (metrics.SIGN_IN_LOCKS, {}),
+}
+
+# Refusals by the step refused, labelled with the rule's code.
+REFUSED_STEPS = {
+    AuditAction.OPEN_REFUSED: "open",
+    AuditAction.VERIFY_REFUSED: "verify",
+    AuditAction.REQUEST_REFUSED: "approve",
+    AuditAction.CANCEL_REFUSED: "cancel",
+    AuditAction.RELOCK_REFUSED: "relock",
+}
+
+
+def count_on_commit(entries):
+    """Move the counters of `entries` (audit entries being written) once, and only if, the
+    transaction that writes them commits."""
+    seen = Counter((entry.action, entry.code) for entry in entries)
+    if any(action in COUNTED or action in REFUSED_STEPS for action, _ in seen):
+        transaction.on_commit(partial(_count, seen))
+
+
+def _count(seen):
+    for (action, code), n in seen.items():
+        if action in COUNTED:
+            counter, labels = COUNTED[action]
+            (counter.labels(**labels) if labels else counter).inc(n)
+        if action in REFUSED_STEPS:
+            metrics.REFUSALS.labels(step=REFUSED_STEPS[action], code=code).inc(n)
