@@ -112,15 +112,19 @@ BROKEN_WORDS = """
 # characters) in the console's tables, facts, verdicts and headings that no link carries.
 UNLINKED = """
 () => {
-  const pattern = /\\b(?:B|INV|PAY)-\\d+\\b|\\b[0-9a-f]{8}\\b/g;
+  // A signing key's id ("signed with key 481d9b8e") is no request reference.
+  const pattern = /\\b(?:B|INV|PAY)-\\d+\\b|(?<!key )\\b[0-9a-f]{8}\\b/g;
   const roots = document.querySelectorAll(
     "#content table, #content dl, #content .ud-route, #content .ud-step-title + div");
   const bare = [];
   for (const root of roots) {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      if (node.parentElement.closest("a, .ud-code, [data-approval-link], svg")) continue;
-      for (const m of node.textContent.matchAll(pattern)) bare.push(m[0]);
+      // Codes, the approval link and a signing key's id (.mono) are no record or request.
+      if (node.parentElement.closest("a, .ud-code, [data-approval-link], svg, .mono")) continue;
+      for (const m of node.textContent.matchAll(pattern)) {
+        bare.push(m[0] + " in " + node.parentElement.outerHTML.slice(0, 160));
+      }
     }
   }
   return bare;
