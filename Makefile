@@ -23,7 +23,13 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-install-dev: $(VENV)/.installed-dev
+# axe-core, which the browser tests inject into the pages they check (package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	command -v npm >/dev/null || apt-get install -y npm || (apt-get update && apt-get install -y npm)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install-dev: $(VENV)/.installed-dev node_modules/.package-lock.json
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

@@ -371,11 +371,52 @@ def _chromium_page(live_server, **context_options):
             browser.close()
 
 
-def shot(page, name):
-    """Save a full-page screenshot as test-artifacts/NAME.png (NAME may name a folder)."""
+def shot(page, name, *, accessible=True):
+    """Save a full-page screenshot as test-artifacts/NAME.png (NAME may name a folder), and
+    fail the test if axe-core finds a critical or serious accessibility problem on the page
+    as it is now: every page a browser test looks at is checked, so a new one fails."""
     path = os.path.join(ARTIFACTS, f"{name}.png")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     page.screenshot(path=path, full_page=True)
+    if accessible:
+        assert_accessible(page, name)
+
+
+# axe-core from npm (package.json, installed by `make install-dev`), run inside the page.
+AXE = os.path.join(os.path.dirname(__file__), "node_modules", "axe-core", "axe.min.js")
+# What fails a test; moderate and minor findings are reported by axe but left to judgement.
+AXE_FAILS = ("critical", "serious")
+_axe_source = None
+
+
+def axe_violations(page, impacts=AXE_FAILS):
+    """axe-core's violations of `impacts` on the page as it is now: one line per rule, with
+    the first few elements it names. Injected through the driver, so the page's
+    Content-Security-Policy (which allows no script of ours) does not stop it."""
+    global _axe_source
+    if _axe_source is None:
+        if not os.path.exists(AXE):
+            pytest.fail("axe-core is not installed: run `make install-dev` (npm ci)")
+        with open(AXE) as f:
+            _axe_source = f.read()
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(f"() => {{ {_axe_source}\n}}")
+    found = page.evaluate(
+        """async (impacts) => {
+          const result = await window.axe.run(document, {resultTypes: ["violations"]});
+          return result.violations.filter(v => impacts.includes(v.impact)).map(v =>
+            `${v.impact} ${v.id}: ${v.help} (` +
+            v.nodes.slice(0, 4).map(n => n.target.join(" ")).join(", ") +
+            (v.nodes.length > 4 ? `, and ${v.nodes.length - 4} more` : "") + ")");
+        }""",
+        list(impacts),
+    )
+    return found
+
+
+def assert_accessible(page, name=""):
+    found = axe_violations(page)
+    assert not found, f"axe-core on {name or page.url}:\n" + "\n".join(found)
 
 
 # ---------------------------------------------------------------- the customer's books

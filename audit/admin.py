@@ -15,14 +15,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 
 from accounts.models import Tenant
 from audit.exports import csv_pieces
 from audit.models import AuditEntry
 from audit.selectors import verify_chain
 from core import times
+from core.console_links import record_link, request_link
 from core.read_only_admin import ReadOnlyAdmin
 from core.uuid_search import uuid_range
+from core.words import in_words
 
 
 class CappedPaginator(Paginator):
@@ -74,9 +77,9 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         "when",
         "actor_label",
         "action",
-        "target_number",
+        "record_link",
         "request_link",
-        "code",
+        "why",
     )
     list_display_links = ("entry", "when")
     list_filter = ("action", "tenant", ActorKindFilter, ("at", TimeFilter))
@@ -124,12 +127,22 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         """The entry by its number in its tenant's chain: "acme-hvac #184"."""
         return f"{obj.tenant.slug} #{obj.seq}"
 
+    @admin.display(description="Record", ordering="target_number")
+    def record_link(self, obj):
+        return record_link(obj.tenant.slug, obj.target_number)
+
     @admin.display(description="Request")
     def request_link(self, obj):
-        if obj.request_id is None:
+        return request_link(obj.request_id)
+
+    @admin.display(description="Why", ordering="code")
+    def why(self, obj):
+        # The words first; the code, for support and the API, small and muted after them.
+        if not obj.code:
             return ""
-        url = reverse("admin:unlocks_unlockrequest_change", args=[obj.request_id])
-        return format_html('<a href="{}">{}</a>', url, str(obj.request_id)[:8])
+        return format_html(
+            '{} <small class="ud-code">{}</small>', capfirst(in_words(obj.code)), obj.code
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view

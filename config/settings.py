@@ -530,6 +530,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No deep links: Swagger UI writes each as a link inside the operation's expand button,
+    # a control nested in a control that screen readers cannot reach (axe-core).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "COMPONENT_SPLIT_REQUEST": True,
     # Enums stay inline: each operation's error codes are its own list, not a shared name.
     "POSTPROCESSING_HOOKS": [],

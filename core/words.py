@@ -49,6 +49,43 @@ DUPLICATE_RISK_TO_THE_CUSTOMER = (
     "unlocking."
 )
 
+# What each refusal code means, in the words an agent says to a caller. The code itself is
+# for support and the API: the console shows it small and muted after these words.
+CODE_WORDS = {
+    "invalid": "the request was not valid",
+    "unknown_tenant": "no such tenant",
+    "unknown_record": "no such record",
+    "not_found": "no such request",
+    "exported_batch": "the batch was exported",
+    "exported_record": "the record was exported",
+    "transactions_exported": "transactions of the batch were exported",
+    "not_locked": "the record is not locked",
+    "request_not_pending": "the request is no longer pending",
+    "not_tenant_admin": "not an admin of the tenant",
+    "pin_incorrect": "wrong PIN",
+    "pin_locked": "PIN locked",
+    "pin_not_set": "no account PIN is set",
+    "consent_required": "consent not accepted",
+    "consent_stale": "the consent text changed",
+    "duplicate_risk_not_acknowledged": "duplicate risk not acknowledged",
+    "found_in_quickbooks_unacknowledged": "records found in QuickBooks not acknowledged",
+    "request_not_completed": "the request unlocked nothing",
+    "already_relocked": "the unlock had already ended",
+    "second_factor_required": "the admin's second factor was not given",
+    "second_factor_incorrect": "wrong second factor",
+    "second_factor_wait": "a code sent too soon after a wrong one, not checked",
+    "already_approved_by_you": "that admin approved it already: another must approve",
+    "request_not_awaiting_approval": "only a request waiting for a second approval",
+    "too_few_admins": "two approvals need two admins",
+    "policy_change_not_pending": "the policy change no longer waits",
+}
+
+
+def in_words(code):
+    """A refusal code as words; an unknown one spelled out, never shown bare."""
+    return CODE_WORDS.get(code) or code.replace("_", " ")
+
+
 # An approved request, as its status reads now: its unlock running, or ended, and how
 # (unlocks.rules.UnlockNow.state).
 UNLOCK_NOW = {

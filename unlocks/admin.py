@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
+from core.console_links import record_link, request_link
 from core.read_only_admin import PlainTitles, ReadOnlyAdmin
 from core.uuid_search import uuid_range
 from unlocks.console import queue, request_page
@@ -202,6 +203,8 @@ class UnlockRequestAdmin(PlainTitles, admin.ModelAdmin):
         "ticket",
         "created_at",
     )
+    # The request column is a link of its own (core.console_links), not Django's row link.
+    list_display_links = None
     list_filter = (StatusFilter, "tenant", "channel", "created_at")
     list_select_related = ("tenant",)
     search_fields = ("ticket", "caller_email", "targets__number")
@@ -244,7 +247,7 @@ class UnlockRequestAdmin(PlainTitles, admin.ModelAdmin):
 
     @admin.display(description="Request")
     def short_id(self, obj):
-        return str(obj.pk)[:8]
+        return request_link(obj.pk)
 
     @admin.display(description="Status", ordering="status")
     def status_display(self, obj):
@@ -258,9 +261,9 @@ class UnlockRequestAdmin(PlainTitles, admin.ModelAdmin):
 
     @admin.display(description="Records")
     def record_numbers(self, obj):
-        # Each number whole on its line: INV-2001, not INV- and 2001.
+        # Each number whole on its line (INV-2001, not INV- and 2001), leading to its card.
         return format_html_join(
-            ", ", '<span class="ud-nowrap">{}</span>', ((t.number,) for t in obj.targets.all())
+            ", ", "{}", ((record_link(obj.tenant.slug, t.number),) for t in obj.targets.all())
         )
 
     # -------------------------------------------------------------- the console

@@ -11,11 +11,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.selectors import tenant_admins
 from core import words
 from core.refusals import Refusal
+from core.words import in_words
 from unlocks import outlook, services
 from unlocks.consent import current_consent
 from unlocks.console.forms import CancelForm, RelockForm, VerifyForm
 from unlocks.console.shared import actor_for, render_page, require, show_refusal
-from unlocks.console.timeline import in_words, timeline_for
+from unlocks.console.timeline import timeline_for
 from unlocks.evidence import covering_checkpoint, evidence_download
 from unlocks.links import approval_url
 from unlocks.models import RequestStatus

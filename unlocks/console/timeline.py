@@ -6,7 +6,7 @@ from datetime import datetime
 from audit.models import AuditAction
 from audit.selectors import entries_for
 from core import times
-from core.words import factors_in_words
+from core.words import factors_in_words, in_words
 from unlocks.selectors import shown_entries
 
 
@@ -19,42 +19,10 @@ class Step:
     detail: str = ""
     numbers: list = field(default_factory=list)
     code: str = ""  # the rule or error code, shown small after the words
-
-
-# What each refusal code means, in the words an agent says to a caller.
-CODE_WORDS = {
-    "invalid": "the request was not valid",
-    "unknown_tenant": "no such tenant",
-    "unknown_record": "no such record",
-    "not_found": "no such request",
-    "exported_batch": "the batch was exported",
-    "exported_record": "the record was exported",
-    "transactions_exported": "transactions of the batch were exported",
-    "not_locked": "the record is not locked",
-    "request_not_pending": "the request is no longer pending",
-    "not_tenant_admin": "not an admin of the tenant",
-    "pin_incorrect": "wrong PIN",
-    "pin_locked": "PIN locked",
-    "pin_not_set": "no account PIN is set",
-    "consent_required": "consent not accepted",
-    "consent_stale": "the consent text changed",
-    "duplicate_risk_not_acknowledged": "duplicate risk not acknowledged",
-    "found_in_quickbooks_unacknowledged": "records found in QuickBooks not acknowledged",
-    "request_not_completed": "the request unlocked nothing",
-    "already_relocked": "the unlock had already ended",
-    "second_factor_required": "the admin's second factor was not given",
-    "second_factor_incorrect": "wrong second factor",
-    "second_factor_wait": "a code sent too soon after a wrong one, not checked",
-    "already_approved_by_you": "that admin approved it already: another must approve",
-    "request_not_awaiting_approval": "only a request waiting for a second approval",
-    "too_few_admins": "two approvals need two admins",
-    "policy_change_not_pending": "the policy change no longer waits",
-}
-
-
-def in_words(code):
-    """A refusal code as words; an unknown one spelled out, never shown bare."""
-    return CODE_WORDS.get(code) or code.replace("_", " ")
+    # The records the step names, each with what came with it, to show as links: the
+    # page writes "for" before them when the step is the opening, and `after` behind them.
+    records: list = field(default_factory=list)  # (number, [numbers that came with it])
+    after: str = ""
 
 
 def tries_left(n):
@@ -162,16 +130,21 @@ def timeline_for(request, checkpoint=None):
             carried = carried.get("invoices", []) + carried.get("payments", [])
             if carried:
                 number = f"{number} (with {', '.join(carried)})"
-            if steps and steps[-1].kind == kind:
-                steps[-1].numbers.append(number)
-            else:
-                steps.append(Step(kind, title, entry.at, entry.actor_label, "", [number]))
+            if not (steps and steps[-1].kind == kind):
+                steps.append(Step(kind, title, entry.at, entry.actor_label, ""))
+            steps[-1].numbers.append(number)
+            steps[-1].records.append((entry.target_number, carried))
             continue
         kind, title = KINDS.get(entry.action, ("other", entry.get_action_display()))
         code = entry.code if entry.action in WITH_REASON else ""
         if code:
             title = f"{title}: {in_words(code)}"
-        steps.append(Step(kind, title, entry.at, entry.actor_label, _detail(entry), code=code))
+        step = Step(kind, title, entry.at, entry.actor_label, _detail(entry), code=code)
+        if entry.action == AuditAction.REQUEST_OPENED:
+            step.records = [(t["number"], []) for t in entry.data.get("targets", [])]
+            channel = entry.data.get("channel", "")
+            step.after = f", by {channel}" if channel else ""
+        steps.append(step)
     for step in steps:
         if step.kind in GROUPED_KINDS:
             step.detail = ", ".join(step.numbers)

@@ -52,7 +52,9 @@ def test_the_lookup_card_of_a_batch_lists_its_transactions_with_their_amounts(ag
 
     assert "<dd data-money>3 transactions, $1,637.50</dd>" in page
     assert (
-        '<tr data-member="INV-1002"><td>INV-1002<br><small class="ud-who">Maple Street Dental · '
+        '<tr data-member="INV-1002"><td><a class="ud-nowrap" '
+        'href="/admin/unlocks/unlockrequest/lookup/?q=acme+INV-1002">INV-1002</a>'
+        '<br><small class="ud-who">Maple Street Dental · '
         '<span class="nowrap">2026-11-05</span></small></td><td>invoice</td>'
         '<td class="ud-amount">$817.50</td>' in page
     )
@@ -99,7 +101,7 @@ def test_the_open_forms_preview_shows_each_amount_and_the_total(agent_client, te
     assert '<td class="ud-amount">$1,637.50</td>' in page
     assert '<td class="ud-amount">$410.00</td>' in page and "Jones Residence" in page
     # INV-1001 is in B-1001: it counts once.
-    assert '<th colspan="5" data-stake>3 records, $1,637.50 in all</th>' in page
+    assert '<th colspan="4" data-stake>3 records, $1,637.50 in all</th>' in page
 
 
 def test_the_request_page_lists_the_records_money_and_the_total(agent_client, tenant):
@@ -110,7 +112,7 @@ def test_the_request_page_lists_the_records_money_and_the_total(agent_client, te
 
     assert '<small class="ud-who">3 transactions</small>' in page
     assert '<td class="ud-amount">$1,637.50</td>' in page
-    assert '<th colspan="6" data-stake>3 records, $1,637.50 in all</th>' in page
+    assert '<th colspan="4" data-stake>3 records, $1,637.50 in all</th>' in page
 
 
 def test_the_record_lists_show_amounts_and_batch_totals(agent_client, tenant):

@@ -1,3 +1,5 @@
+from django.utils.html import strip_tags
+
 from accounts.tests.factories import TenantFactory
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for
@@ -27,7 +29,10 @@ def test_it_names_the_records_to_bypass_for_an_exported_batch(agent_client, tena
     content = response.content.decode()
     assert "can never be unlocked" in content
     assert "Records to bypass instead" in content
-    assert f"Invoice {invoice.number}" in content and f"Payment {payment.number}" in content
+    text = strip_tags(content)
+    assert f"Invoice {invoice.number}" in text and f"Payment {payment.number}" in text
+    # Each a link to its own card.
+    assert f"?q={tenant.slug}+{invoice.number}" in content
 
 
 def test_it_shows_a_transactions_batch_and_export_history(agent_client, tenant):

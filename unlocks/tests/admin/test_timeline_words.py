@@ -8,7 +8,8 @@ import pytest
 from django.utils.html import strip_tags
 
 from core.refusals import HTTP_STATUS, Refusal
-from unlocks.console.timeline import CODE_WORDS, in_words, tries_left
+from core.words import CODE_WORDS, in_words
+from unlocks.console.timeline import tries_left
 from unlocks.tests import factories as f
 from unlocks.tests.conftest import open_for, verify
 

@@ -140,7 +140,7 @@ def test_the_demo_agent_starts_the_day_on_the_work_queue(demo, browser_page):
     screenshot(page, "queue-dark")
     page.emulate_media(color_scheme="light")
 
-    first.get_by_role("link").click()
+    first.locator("a.ud-id").click()
     page.locator("[data-status='pending']").wait_for()
     assert page.title().startswith(f"Unlock request {str(work['soon'].pk)[:8]}")
     assert violations == []
@@ -178,7 +178,7 @@ def test_the_request_page_puts_the_actions_in_their_places(demo, browser_page):
     assert "/approve/" in link.inner_text()
 
     # The records table fits its card.
-    card = page.locator("section[aria-label='Targets']")
+    card = page.locator("section[aria-labelledby='ud-records-title']")
     assert card.evaluate("c => c.querySelector('table').scrollWidth <= c.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDE["width"]
     screenshot(page, "request-pending")
@@ -269,7 +269,7 @@ def test_the_lists_show_their_key_columns_at_1280_pixels(demo, browser_page):
             "/admin/audit/auditentry/",
             "audit-list",
             "Audit entries",
-            ["Entry", "When", "Actor", "Action", "Target number", "Request", "Code"],
+            ["Entry", "When", "Actor", "Action", "Record", "Request", "Why"],
         ),
     ]:
         page.goto(path)
