@@ -8,10 +8,10 @@ from playwright.sync_api import expect
 from accounts.models import Tenant
 from audit.actors import Actor
 from books import services
-from books.management.commands.quickbooks_standin import demo_company
 from books.quickbooks import Grant
 from conftest import shot
 from unlocks.links import approval_url
+from unlocks.management.commands.quickbooks_standin import demo_company
 from unlocks.tests.admin.test_console_in_browser import sign_in as agent_signs_in
 from unlocks.tests.conftest import open_for
 from unlocks.tests.pages.test_browser_approval import sign_in
