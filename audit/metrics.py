@@ -9,8 +9,11 @@ from collections import Counter
 from functools import partial
 
 from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from prometheus_client.core import GaugeMetricFamily
 
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditChainHead, AuditCheckpoint
 from core import metrics
 
 COUNTED = {
@@ -53,3 +56,34 @@ def _count(seen):
             (counter.labels(**labels) if labels else counter).inc(n)
         if action in REFUSED_STEPS:
             metrics.REFUSALS.labels(step=REFUSED_STEPS[action], code=code).inc(n)
+
+
+class CheckpointCollector:
+    """The signed checkpoints' figures, read at each scrape: how long ago the newest was
+    signed, and how many entries no checkpoint covers yet (the beat job signs them)."""
+
+    def collect(self):
+        newest = AuditCheckpoint.objects.aggregate(at=Max("signed_at"))["at"]
+        age = GaugeMetricFamily(
+            f"{metrics.NAMESPACE}_audit_checkpoint_age_seconds",
+            "Seconds since the newest signed checkpoint of any tenant's audit chain; absent "
+            "before the first.",
+        )
+        if newest is not None:
+            age.add_metric([], (timezone.now() - newest).total_seconds())
+        written = AuditChainHead.objects.aggregate(n=Sum("last_seq"))["n"] or 0
+        covered = sum(
+            AuditCheckpoint.objects.values("tenant")
+            .annotate(size=Max("tree_size"))
+            .values_list("size", flat=True)
+        )
+        uncovered = GaugeMetricFamily(
+            f"{metrics.NAMESPACE}_audit_entries_uncovered",
+            "Audit entries of all tenants that no signed checkpoint covers yet.",
+        )
+        uncovered.add_metric([], written - covered)
+        yield age
+        yield uncovered
+
+
+checkpoints = CheckpointCollector()

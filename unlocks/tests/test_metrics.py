@@ -154,3 +154,21 @@ def test_the_first_of_two_approvals_is_counted_apart_from_the_unlock(tenant, pat
     assert value(first, name, event="approved") == 0
     assert value(second, name, event="approved") == 1
     assert value(second, name, event="approval_recorded") == 0
+
+
+def test_the_checkpoints_age_and_what_they_do_not_cover(tenant, pat, clock):
+    from audit.checkpoints import sign_checkpoints
+    from audit.models import AuditEntry
+
+    open_for(tenant, f.bypassed_batch(tenant, invoices=1))
+    scraper = Client()
+    before = scrape(scraper)
+    written = AuditEntry.objects.count()
+    assert value(before, "unlockdesk_audit_entries_uncovered") == written
+    assert ("unlockdesk_audit_checkpoint_age_seconds", ()) not in before
+
+    sign_checkpoints()
+    clock.move(seconds=90)
+    after = scrape(scraper)
+    assert value(after, "unlockdesk_audit_entries_uncovered") == 0
+    assert 90 <= value(after, "unlockdesk_audit_checkpoint_age_seconds") < 120
