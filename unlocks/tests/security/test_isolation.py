@@ -420,7 +420,7 @@ def table(world):
         "admin/r/<path:content_type_id>/<path:object_id>/": Row(
             f"/admin/r/{world['user_type']}/{world['dana'].pk}/", console(404, staff=404)
         ),
-        "admin/^(?P<app_label>auth|axes|accounts|audit|unlocks|notifications)/$": Row(
+        "admin/^(?P<app_label>axes|auth|accounts|audit|unlocks|notifications)/$": Row(
             "/admin/unlocks/", console(200, staff=404)
         ),
         "admin/(?P<url>.*)$": Row("/admin/no-such-page/", console(404, staff=404)),
