@@ -47,6 +47,7 @@ from accounts.selectors import (
     admins_of_tenants,
     membership_of,
     memberships_of_user,
+    tenants_administered_by,
 )
 from accounts.services import (
     add_authenticator_app,
@@ -413,7 +414,7 @@ def recovery_codes(request):
 def second_factor_settings(request):
     """A person's second factors, and the approval setting of each account they administer."""
     user = request.user
-    administered = [m.tenant for m in memberships_of_user(user=user) if m.role == Role.ADMIN]
+    administered = list(tenants_administered_by(user=user))
     context = {
         "kinds": factors.kinds_of(user),
         "recovery_codes_left": factors.recovery_codes_left(user),
@@ -504,7 +505,7 @@ def time_zone_settings(request):
     """The zone a person reads times in (blank: their browser's), and the zone the emails of
     each account they administer say times in."""
     user = request.user
-    administered = [m.tenant for m in memberships_of_user(user=user) if m.role == Role.ADMIN]
+    administered = list(tenants_administered_by(user=user))
     posted = request.POST.get("which") if request.method == "POST" else None
     browser = TimeZoneMiddleware.browser_zone(request) or "not known yet"
     own = TimeZoneForm(

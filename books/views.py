@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role, Tenant
-from accounts.selectors import admins_of_tenants, membership_of, memberships_of_user
+from accounts.selectors import admins_of_tenants, membership_of, tenants_administered_by
 from audit.actors import Actor, request_context
 from books import lookup, quickbooks, services
 from books.interface import BooksUnavailable
@@ -44,9 +44,7 @@ def _administered(request, slug):
 @require_GET
 def books_settings(request):
     """Where an admin starts: the one account they administer, or a choice of several."""
-    administered = [
-        m.tenant for m in memberships_of_user(user=request.user) if m.role == Role.ADMIN
-    ]
+    administered = list(tenants_administered_by(user=request.user))
     if len(administered) == 1:
         return redirect("books_settings_for", slug=administered[0].slug)
     status = 200 if administered else 403

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import factors
 from accounts.lockouts import count_failed_sign_in
 from accounts.models import Role, Tenant
-from accounts.selectors import membership_of, memberships_of_user
+from accounts.selectors import membership_of, tenants_administered_by
 from audit.actors import Actor, request_context
 from core.refusals import HTTP_STATUS, Refusal
 from unlocks import money, outlook, rules
@@ -36,9 +36,7 @@ WRONG_PASSWORD = (
 @require_GET
 def approval_policy_choose(request):
     """Where an admin starts: the one account they administer, or a choice of several."""
-    administered = [
-        m.tenant for m in memberships_of_user(user=request.user) if m.role == Role.ADMIN
-    ]
+    administered = list(tenants_administered_by(user=request.user))
     if len(administered) == 1:
         return redirect("approval_policy", slug=administered[0].slug)
     status = 200 if administered else 403
