@@ -22,12 +22,7 @@ def connect(*, tenant, realm_id, tokens, actor):
         connection.last_error_at = None
         connection.needs_reconnect = False
         connection.save()
-        record_entry(
-            tenant=tenant,
-            actor=actor,
-            action=AuditAction.BOOKS_CONNECTED,
-            data={"books": "QuickBooks Online", "realm_id": realm_id},
-        )
+        _audit(tenant, actor, AuditAction.BOOKS_CONNECTED, realm_id)
     return connection
 
 
@@ -39,13 +34,18 @@ def disconnect(*, tenant, actor):
             return False
         realm_id = connection.realm_id
         connection.delete()
-        record_entry(
-            tenant=tenant,
-            actor=actor,
-            action=AuditAction.BOOKS_DISCONNECTED,
-            data={"books": "QuickBooks Online", "realm_id": realm_id},
-        )
+        _audit(tenant, actor, AuditAction.BOOKS_DISCONNECTED, realm_id)
     return True
+
+
+def _audit(tenant, actor, action, realm_id):
+    """A connection's change, in the tenant's chain: which company, never its tokens."""
+    record_entry(
+        tenant=tenant,
+        actor=actor,
+        action=action,
+        data={"books": "QuickBooks Online", "realm_id": realm_id},
+    )
 
 
 def keep_tokens(connection, tokens):
